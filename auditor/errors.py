@@ -1,0 +1,50 @@
+"""Errors that end a run or a target, each mapped to a published exit code (ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_UNRESOLVED = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+
+
+class AuditError(Exception):
+    """Base class; ``exit_code`` is what the CLI returns when this ends the run."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class UsageError(AuditError):
+    """Bad command line, or an invalid config or waiver file."""
+
+    exit_code = EXIT_USAGE
+
+
+class PolicyError(UsageError):
+    """A rule file that cannot be loaded or compiled; names file, rule and position."""
+
+    def __init__(
+        self, message: str, *, file: str, rule: str | None = None,
+        line: int | None = None, column: int | None = None,
+    ) -> None:
+        where = file
+        if rule:
+            where += f", rule {rule}"
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {message}")
+        self.file, self.rule, self.line, self.column = file, rule, line, column
+
+
+class TargetError(AuditError):
+    """A repository could not be resolved: not found, gated, private, network, offline miss."""
+
+    exit_code = EXIT_UNRESOLVED
+
+    def __init__(self, message: str, *, reason: str = "not-found") -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -1,0 +1,1 @@
+"""Formats stage: one module per output format behind one registry (see base.py)."""

@@ -1,0 +1,414 @@
+"""Data model: the frozen pydantic objects the pipeline stages exchange.
+
+Stages talk only through these types (ARCHITECTURE.md, "Data model"). Everything here is
+JSON-able: the JSON report is ``AuditReport.model_dump(mode="json")`` and the facts document
+that policies see is ``Facts.model_dump(mode="json")``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+ScalarValue = int | float | str | bool
+ClaimValue = int | float | str | list[str]
+
+
+class Frozen(BaseModel):
+    """Base class: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RepoKind(StrEnum):
+    """What kind of Hub repository a node is."""
+
+    MODEL = "model"
+    DATASET = "dataset"
+
+
+class Severity(StrEnum):
+    """Finding severity, ordered error > warning > note."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """Numeric order: higher is more severe."""
+        return {"note": 1, "warning": 2, "error": 3}[self.value]
+
+
+class Location(Frozen):
+    """A place in an audited file; ``line`` is 1-based."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Target(Frozen):
+    """What the user asked to audit: a Hub id (``org/name``, ``datasets/org/name``) or a path."""
+
+    spec: str
+    repo_id: str | None = None
+    kind: RepoKind = RepoKind.MODEL
+    path: str | None = None
+    revision: str | None = None
+
+
+class RepoSnapshot(Frozen):
+    """A repository pinned where possible to a revision, with its file listing."""
+
+    repo_id: str
+    kind: RepoKind
+    origin: Literal["local", "git", "mirror", "cache", "hub"]
+    location: str
+    revision: str | None = None
+    files: tuple[str, ...] = ()
+    gated: bool = False
+
+
+# --------------------------------------------------------------------------- card
+
+
+class Claim(Frozen):
+    """One fact a card states, e.g. ``rank = 16`` from a table row, with where it was said."""
+
+    name: str
+    value: ClaimValue
+    raw: str
+    source: Literal["table", "prose", "list", "pst", "front-matter", "rendered"]
+    location: Location
+
+
+class LicenseMention(Frozen):
+    """A license named in the card body, normalised, with its sentence."""
+
+    license: str
+    text: str
+    context: Literal["prose", "chain-subject", "chain-upstream", "license-section"]
+    about_subject: bool
+    location: Location
+
+
+class ChainRow(Frozen):
+    """A row of a "License chain" table."""
+
+    component: str
+    license_text: str
+    license: str | None
+    is_subject: bool
+    location: Location
+
+
+class Statement(Frozen):
+    """A compliance statement recognised in the card (kinds are listed in docs/facts.md)."""
+
+    kind: str
+    text: str
+    value: str | None = None
+    location: Location
+
+
+class Section(Frozen):
+    """A Markdown heading of the card body."""
+
+    title: str
+    level: int
+    line: int
+
+
+class CardProblem(Frozen):
+    """Something wrong with the card as a document (becomes a ``card.*`` finding)."""
+
+    kind: Literal[
+        "missing", "front-matter-missing", "front-matter-invalid", "field-type", "truncated",
+        "flattened", "unreadable",
+    ]
+    message: str
+    location: Location
+
+
+class CardMetadata(Frozen):
+    """The YAML front matter, normalised once into strict types."""
+
+    license: tuple[str, ...] = ()
+    license_name: str | None = None
+    license_link: str | None = None
+    base_model: tuple[str, ...] = ()
+    base_model_relation: str | None = None
+    datasets: tuple[str, ...] = ()
+    library_name: str | None = None
+    tags: tuple[str, ...] = ()
+    pipeline_tag: str | None = None
+    language: tuple[str, ...] = ()
+    gated: bool = False
+    extra_gated_prompt: str | None = None
+    lines: dict[str, int] = Field(default_factory=dict)
+
+
+class PstField(Frozen):
+    """A field of the AI Office training-content summary template found in the card."""
+
+    key: str
+    label: str
+    value: str
+    location: Location
+
+
+class PstSummary(Frozen):
+    """The training-content summary (template of 2025-07-24) as found in the card."""
+
+    sections: tuple[str, ...] = ()
+    fields: tuple[PstField, ...] = ()
+    links: tuple[str, ...] = ()
+
+
+class CardClaims(Frozen):
+    """Everything a card claims, each with its file and line."""
+
+    file: str = "README.md"
+    present: bool = True
+    metadata: CardMetadata = CardMetadata()
+    hyperparameters: tuple[Claim, ...] = ()
+    base_models_in_prose: tuple[Claim, ...] = ()
+    license_mentions: tuple[LicenseMention, ...] = ()
+    chain_rows: tuple[ChainRow, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    sections: tuple[Section, ...] = ()
+    pst: PstSummary | None = None
+    dialects: tuple[str, ...] = ()
+    problems: tuple[CardProblem, ...] = ()
+
+
+# --------------------------------------------------------------------------- licenses and graph
+
+
+class License(Frozen):
+    """A normalised license with the traits policies reason about (legal.md §6)."""
+
+    declared: str | None
+    spdx: str
+    name: str
+    known: bool
+    hub_id: bool = False
+    family: str = "unknown"
+    sharealike: bool = False
+    noncommercial: bool = False
+    noderivatives: bool = False
+    use_restrictions: bool = False
+    attribution: bool = False
+    notice_required: bool = False
+    gated_terms: bool = False
+    commercial_use: bool = True
+    mau_limit: bool = False
+    foss_under_ai_act: Literal["yes", "no", "human"] = "human"
+    sharealike_compatible: tuple[str, ...] = ()
+    duties: tuple[str, ...] = ()
+    notice_text: str | None = None
+    terms_url: str | None = None
+
+
+class Node(Frozen):
+    """A repository in the license graph: the subject or one of its upstream repos."""
+
+    id: str
+    kind: RepoKind
+    role: Literal["subject", "base", "dataset"]
+    depth: int
+    resolved: bool
+    reason: str | None = None
+    origin: str | None = None
+    revision: str | None = None
+    license: License
+    gated: bool = False
+    gated_prompt: str | None = None
+    statements: tuple[Statement, ...] = ()
+    files: tuple[str, ...] = ()
+    declared_at: Location | None = None
+    card_file: str | None = None
+
+
+class Edge(Frozen):
+    """``source`` (downstream) was made from ``target`` (upstream) by ``relation``."""
+
+    source: str
+    target: str
+    relation: Literal["adapter_of", "finetune_of", "merge_of", "quantized_of", "trained_on"]
+    inferred: bool = False
+    location: Location | None = None
+
+
+class LicenseGraph(Frozen):
+    """The lineage of the subject: nodes in walk order, edges, walk problems (cycles, depth)."""
+
+    subject: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- verification
+
+
+class EvidenceProblem(Frozen):
+    """A problem found while collecting adapter evidence (never a pass/fail decision)."""
+
+    kind: str
+    message: str
+    location: Location | None = None
+
+
+class AdapterEvidence(Frozen):
+    """What the adapter's config and tensors establish (``verify`` stage)."""
+
+    present: bool = False
+    config_file: str | None = None
+    weights_file: str | None = None
+    format: Literal["mlx-lm", "peft", "unknown"] | None = None
+    weights_format: Literal["mlx-lm", "peft", "unknown"] | None = None
+    fine_tune_type: str | None = None
+    rank: int | None = None
+    tensor_ranks: tuple[int, ...] = ()
+    scale: float | None = None
+    config_scale: float | None = None
+    alpha: float | None = None
+    rslora: bool = False
+    dropout: float | None = None
+    target_modules: tuple[str, ...] = ()
+    tensor_modules: tuple[str, ...] = ()
+    num_layers: int | None = None
+    layers: tuple[int, ...] = ()
+    base_num_layers: int | None = None
+    trainable_parameters: int | None = None
+    dtype: str | None = None
+    hyperparameters: dict[str, ScalarValue] = Field(default_factory=dict)
+    base_model: str | None = None
+    base_model_is_path: bool = False
+    base_resolved: bool = False
+    local_paths: tuple[str, ...] = ()
+    verified_with: str = "none"
+    load_ok: bool | None = None
+    load_errors: tuple[str, ...] = ()
+    lora_b_all_zero: bool | None = None
+    nonfinite: bool | None = None
+    module_norms: dict[str, float] = Field(default_factory=dict)
+    config_lines: dict[str, int] = Field(default_factory=dict)
+    problems: tuple[EvidenceProblem, ...] = ()
+
+
+class ComputeEstimate(Frozen):
+    """Training-compute estimate and the AI Act scope test (GL §17, §63-64, §132)."""
+
+    base_model: str | None = None
+    base_parameters: float | None = None
+    base_tokens: float | None = None
+    base_flop: float | None = None
+    base_flop_source: str = "unknown"
+    ft_tokens: float | None = None
+    ft_flop: float | None = None
+    one_third_threshold: float | None = None
+    ratio: float | None = None
+    base_is_gpai: bool | None = None
+    base_systemic: bool | None = None
+    provider_presumed: bool = False
+    assumptions: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- facts, findings, report
+
+
+class Facts(Frozen):
+    """The one document per target that policies see (``ailiance-audit facts TARGET``)."""
+
+    schema_version: str = SCHEMA_VERSION
+    subject: Node
+    upstream: tuple[Node, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    card: CardClaims
+    adapter: AdapterEvidence
+    compute: ComputeEstimate
+    files: tuple[str, ...] = ()
+    derived: dict[str, Any] = Field(default_factory=dict)
+
+
+class Waiver(Frozen):
+    """A suppression declared in the audited repo's ``.ailiance-audit.yaml``."""
+
+    rule: str
+    node: str | None = None
+    reason: str
+    owner: str
+    expires: str
+    location: Location | None = None
+
+
+class Finding(Frozen):
+    """One rule violation, with its evidence and location."""
+
+    rule_id: str
+    severity: Severity
+    title: str
+    message: str
+    node: str
+    location: Location | None = None
+    tags: tuple[str, ...] = ()
+    basis: str | None = None
+    help_uri: str | None = None
+    evidence: dict[str, str] = Field(default_factory=dict)
+    suppressed_by: Waiver | None = None
+    fingerprint: str = ""
+
+
+class TargetReport(Frozen):
+    """Everything the audit established for one target."""
+
+    target: Target
+    status: Literal["audited", "unresolved", "failed", "interrupted"]
+    error: str | None = None
+    snapshot: RepoSnapshot | None = None
+    graph: LicenseGraph | None = None
+    claims: CardClaims | None = None
+    evidence: AdapterEvidence | None = None
+    compute: ComputeEstimate | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+class Summary(Frozen):
+    """Counts over all targets (suppressed findings are counted apart)."""
+
+    targets: int = 0
+    unresolved: int = 0
+    error: int = 0
+    warning: int = 0
+    note: int = 0
+    suppressed: int = 0
+
+
+class ToolInfo(Frozen):
+    """Which tool produced the report."""
+
+    name: str = "ailiance-audit"
+    version: str
+
+
+class AuditReport(Frozen):
+    """The result of one run: one entry per target plus a summary."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool: ToolInfo
+    policy: tuple[str, ...] = ()
+    targets: tuple[TargetReport, ...] = ()
+    summary: Summary = Summary()
