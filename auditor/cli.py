@@ -1,0 +1,202 @@
+"""Command line: parse arguments, call the pipeline, render, return an exit code. No logic.
+
+Exit codes (a published contract, README "Exit codes"): 0 no finding at or above --fail-on,
+1 findings at or above it, 2 usage error or invalid policy/config, 3 a target could not be
+resolved, 4 internal error (traceback in a log file), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor import __version__
+from auditor.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNRESOLVED,
+    EXIT_USAGE,
+    AuditError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from auditor.models import AuditReport, Target
+    from auditor.pipeline import AuditOptions
+    from auditor.policy import PolicySet
+
+SUBCOMMANDS = ("facts", "policy")
+FORMATS = ("text", "json", "sarif", "markdown", "spdx", "spdx3", "cyclonedx", "html")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--mirror",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a directory laid out like the Hub (repeatable; also AILIANCE_AUDIT_MIRROR)",
+    )
+    p.add_argument("--offline", action="store_true", help="never use the network")
+    p.add_argument("--revision", help="branch, tag, sha or refs/pr/N of the targets")
+    p.add_argument(
+        "--verify",
+        choices=("none", "header", "load"),
+        default="load",
+        help="adapter verification level (default: load with mlx-lm)",
+    )
+    p.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        metavar="P",
+        help="profile (default, strict, none) or a pack file/dir (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The audit command's parser (subcommands have their own)."""
+    p = _Parser(
+        prog="ailiance-audit",
+        description=(
+            "Audit Hugging Face model/dataset repos: license chain, EU AI Act documentation, "
+            "and card claims vs adapter weights. Subcommands: facts TARGET, policy test DIR."
+        ),
+    )
+    p.add_argument(
+        "targets", nargs="*", metavar="TARGET", help="org/name, datasets/org/name or DIR"
+    )
+    _common(p)
+    p.add_argument(
+        "--format",
+        action="append",
+        default=[],
+        choices=FORMATS,
+        help="output format (repeatable; default text)",
+    )
+    p.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="file for the --format at the same position (default stdout)",
+    )
+    p.add_argument("--fail-on", choices=("error", "warning", "note", "never"), default="error")
+    p.add_argument("--policy-list", action="store_true", help="print the effective rules and exit")
+    p.add_argument("--version", action="version", version=f"ailiance-audit {__version__}")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for tests and ``python -m auditor``; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in SUBCOMMANDS:
+            from auditor import commands
+
+            return commands.run(args[0], args[1:], _common)
+        return _audit(build_parser().parse_args(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except AuditError as exc:
+        print(f"ailiance-audit: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception:  # the contract: no traceback for the user, exit 4, details in a log
+        log = _write_crash_log()
+        print(f"ailiance-audit: internal error; details in {log}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def main_entry() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())
+
+
+def _write_crash_log() -> str:
+    fd, path = tempfile.mkstemp(prefix="ailiance-audit-", suffix=".log")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(traceback.format_exc())
+    return path
+
+
+def options_from(args: argparse.Namespace) -> AuditOptions:
+    """Build pipeline options from parsed arguments (shared with subcommands)."""
+    from auditor.pipeline import AuditOptions
+    from auditor.sources.factory import hub_factory
+
+    mirrors = list(args.mirror)
+    env = os.environ.get("AILIANCE_AUDIT_MIRROR")
+    if env:
+        mirrors += [m for m in env.split(os.pathsep) if m]
+    for m in mirrors:
+        if not Path(m).is_dir():
+            raise UsageError(f"--mirror {m}: no such directory")
+    offline = args.offline or os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "True")
+    return AuditOptions(
+        mirrors=[Path(m) for m in mirrors],
+        offline=offline,
+        verify=args.verify,
+        revision=args.revision,
+        policy=args.policy or ["default"],
+        hub_factory=hub_factory(offline=offline, args=args),
+    )
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from auditor.output import emit, exit_code, print_policy_list, targets_from
+    from auditor.policy import load_policies
+
+    policy = load_policies(args.policy or ["default"])
+    if args.policy_list:
+        print_policy_list(policy)
+        return EXIT_OK
+    if not args.targets:
+        raise UsageError(
+            "no TARGET given (try: ailiance-audit --mirror examples/hub "
+            "Ailiance-fr/apertus-math-lora)"
+        )
+    if len(args.output) > max(len(args.format), 1):
+        raise UsageError("more --output files than --format options")
+    options = options_from(args)
+    report, interrupted = _run(targets_from(args.targets, args.revision), options, policy)
+    emit(report, args.format or ["text"], args.output)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return exit_code(report, args.fail_on)
+
+
+def _run(
+    targets: list[Target], options: AuditOptions, policy: PolicySet
+) -> tuple[AuditReport, bool]:
+    from auditor.models import TargetReport
+    from auditor.pipeline import make_report, run_iter
+
+    done: list[TargetReport] = []
+    try:
+        for rep in run_iter(targets, options, policy):
+            done.append(rep)
+    except KeyboardInterrupt:
+        # Nothing lost: what is done is rendered, the rest is marked interrupted.
+        rest = [
+            TargetReport(target=t, status="interrupted", error="interrupted")
+            for t in targets[len(done) :]
+        ]
+        return make_report([*done, *rest], policy), True
+    return make_report(done, policy), False
+
+
+__all__ = ["EXIT_FINDINGS", "EXIT_UNRESOLVED", "EXIT_USAGE", "build_parser", "main"]

@@ -1,0 +1,58 @@
+"""Subcommands: ``facts TARGET`` (the document policies see) and ``policy test DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+
+Common = Callable[[argparse.ArgumentParser], None]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def run(name: str, argv: Sequence[str], common: Common) -> int:
+    """Dispatch a subcommand."""
+    if name == "facts":
+        return _facts(argv, common)
+    return _policy(argv)
+
+
+def _facts(argv: Sequence[str], common: Common) -> int:
+    from auditor.cli import options_from
+    from auditor.pipeline import facts_for
+    from auditor.sources.base import parse_target
+
+    p = _Parser(prog="ailiance-audit facts", description="Print the facts document of a target.")
+    p.add_argument("target", metavar="TARGET")
+    common(p)
+    args = p.parse_args(list(argv))
+    facts = facts_for(parse_target(args.target, args.revision), options_from(args))
+    print(json.dumps(facts.model_dump(mode="json"), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def _policy(argv: Sequence[str]) -> int:
+    from auditor.policy.testing import run_tests
+
+    p = _Parser(prog="ailiance-audit policy", description="Test a policy pack directory.")
+    p.add_argument("action", choices=["test"])
+    p.add_argument("directory", metavar="DIR", help="pack files, with examples in DIR/tests/")
+    args = p.parse_args(list(argv))
+    directory = Path(args.directory)
+    if not directory.is_dir():
+        raise UsageError(f"{directory}: not a directory")
+    results, missing = run_tests(directory)
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"FAIL {r.rule} [{r.name}]: expected {r.expect}, got: {r.detail}")
+    for rule in missing:
+        print(f"MISSING {rule}: needs at least one pass and one fail example")
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return EXIT_FINDINGS if failed or missing else EXIT_OK

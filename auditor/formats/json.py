@@ -1,0 +1,25 @@
+"""Formats stage: the JSON report, ``AuditReport`` as published by ``auditor/schema/report.schema.json``."""
+
+from __future__ import annotations
+
+import json
+
+from auditor.formats.base import register
+from auditor.models import AuditReport
+
+
+@register("json")
+class JsonFormatter:
+    """Sorted keys, two-space indent: the same report always gives the same bytes."""
+
+    name = "json"
+    extension = ".json"
+
+    def render(self, report: AuditReport) -> str:
+        """Render the report."""
+        return json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def schema() -> str:
+    """The JSON Schema of the report (kept in the repo and checked by a test)."""
+    return json.dumps(AuditReport.model_json_schema(), indent=2, sort_keys=True) + "\n"

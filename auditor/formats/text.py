@@ -1,0 +1,174 @@
+"""Formats stage: the terminal report (rich): summary, license graph as a tree, findings table.
+
+Card-derived text is untrusted: control characters (ANSI escapes included) are stripped and
+nothing is interpreted as rich markup, so a card cannot repaint or hide the report.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import sys
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from auditor.formats.base import register
+from auditor.models import AdapterEvidence, AuditReport, Finding, LicenseGraph, Node, TargetReport
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+WIDTH = 110
+
+
+def clean(text: object) -> str:
+    """Untrusted text made inert for a terminal: no control or bidi-override characters."""
+    return _CONTROL.sub("", str(text))
+
+
+@register("text")
+class TextFormatter:
+    """Human-readable report; colour only when stdout is a terminal."""
+
+    name = "text"
+    extension = ".txt"
+
+    def __init__(self, color: bool | None = None) -> None:
+        self.color = sys.stdout.isatty() if color is None else color
+
+    def render(self, report: AuditReport) -> str:
+        """Render the whole report."""
+        buf = io.StringIO()
+        width = shutil.get_terminal_size((WIDTH, 24)).columns if self.color else WIDTH
+        console = Console(
+            file=buf,
+            width=width,
+            color_system="standard" if self.color else None,
+            force_terminal=self.color,
+            highlight=False,
+            emoji=False,
+            markup=False,
+        )
+        console.print(_summary(report))
+        for target in report.targets:
+            console.print(_target(target))
+        return buf.getvalue()
+
+
+def _summary(report: AuditReport) -> Text:
+    s = report.summary
+    text = Text(f"ailiance-audit {report.tool.version}: {s.targets} target(s), ", style="bold")
+    text.append(f"{s.error} error(s)", style="bold red" if s.error else "")
+    text.append(f", {s.warning} warning(s), {s.note} note(s)")
+    if s.suppressed:
+        text.append(f", {s.suppressed} waived")
+    if s.unresolved:
+        text.append(f", {s.unresolved} not audited", style="bold red")
+    return text
+
+
+def _target(rep: TargetReport) -> Group:
+    name = rep.snapshot.repo_id if rep.snapshot else (rep.target.repo_id or rep.target.spec)
+    head = Text(f"\n== {clean(name)}", style="bold")
+    if rep.snapshot:
+        head.append(
+            f"  ({rep.snapshot.origin} {clean(rep.snapshot.location)}, "
+            f"revision {rep.snapshot.revision or 'not pinned'})",
+            style="dim",
+        )
+    parts: list[Text | Tree | Table] = [head]
+    if rep.status != "audited":
+        parts.append(
+            Text(f"not audited ({rep.status}): {clean(rep.error or '')}", style="bold red")
+        )
+        return Group(*parts)
+    if rep.graph:
+        parts.append(_tree(rep.graph))
+    if rep.evidence and rep.evidence.present:
+        parts.append(_evidence(rep.evidence))
+    parts.append(_findings(rep.findings))
+    return Group(*parts)
+
+
+def _label(node: Node, relation: str | None) -> Text:
+    text = Text()
+    if relation:
+        text.append(f"{relation} ", style="dim")
+    text.append(clean(node.id), style="bold" if node.role == "subject" else "")
+    lic = node.license
+    text.append(f"  {clean(lic.spdx)}", style="green" if lic.known else "red")
+    traits = [
+        t
+        for t in ("sharealike", "noncommercial", "noderivatives", "use_restrictions")
+        if getattr(lic, t)
+    ]
+    if node.gated or lic.gated_terms:
+        traits.append("gated terms")
+    if traits:
+        text.append(f" [{', '.join(traits)}]", style="yellow")
+    if not node.resolved:
+        text.append(f"  unresolved: {clean(node.reason or '')}", style="red")
+    return text
+
+
+def _tree(graph: LicenseGraph) -> Tree:
+    nodes = {n.id: n for n in graph.nodes}
+    root = Tree(_label(nodes[graph.subject], None))
+    seen = {graph.subject}
+
+    def grow(branch: Tree, node_id: str) -> None:
+        for edge in sorted(
+            (e for e in graph.edges if e.source == node_id),
+            key=lambda e: (e.relation == "trained_on", e.target),
+        ):
+            child = nodes.get(edge.target)
+            if child is None:
+                continue
+            sub = branch.add(_label(child, edge.relation))
+            if edge.target not in seen:
+                seen.add(edge.target)
+                grow(sub, edge.target)
+
+    grow(root, graph.subject)
+    for problem in graph.problems:
+        root.add(Text(f"walk: {clean(problem)}", style="red"))
+    return root
+
+
+def _evidence(ev: AdapterEvidence) -> Text:
+    parts = [f"format {ev.format or '?'}"]
+    if ev.tensor_ranks:
+        parts.append("rank " + "/".join(str(r) for r in sorted(set(ev.tensor_ranks))))
+    elif ev.rank is not None:
+        parts.append(f"rank {ev.rank} (config)")
+    if ev.scale is not None:
+        parts.append(f"scale {ev.scale:g}")
+    if ev.layers:
+        parts.append(f"layers {','.join(str(i) for i in ev.layers)}")
+    if ev.tensor_modules:
+        parts.append("modules " + ",".join(ev.tensor_modules))
+    verified = ev.verified_with if ev.load_ok is not False else f"{ev.verified_with} (load failed)"
+    return Text(f"adapter: {clean(', '.join(parts))}; verified with {clean(verified)}")
+
+
+def _findings(findings: tuple[Finding, ...]) -> Table | Text:
+    if not findings:
+        return Text("no findings", style="green")
+    table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
+    for col in ("severity", "rule", "where", "message"):
+        table.add_column(col, overflow="fold")
+    for f in findings:
+        sev = (
+            Text("waived", style="dim")
+            if f.suppressed_by
+            else Text(f.severity.value, style=_STYLE[f.severity.value])
+        )
+        where = clean(str(f.location)) if f.location else clean(f.node)
+        msg = clean(f.message)
+        if f.suppressed_by:
+            msg += f" (waived until {f.suppressed_by.expires}: {clean(f.suppressed_by.reason)})"
+        table.add_row(sev, f.rule_id, where, msg)
+    return table

@@ -1,0 +1,80 @@
+"""Output plumbing for the CLI: target parsing, atomic writes, the exit code of a run.
+
+Formats render; this module only decides where the text goes (stdout or files, written
+atomically so CI never sees half a SARIF file) and folds per-target outcomes into one exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNRESOLVED, UsageError
+from auditor.formats import base as formats
+from auditor.models import AuditReport, Severity, Target
+from auditor.policy import PolicySet
+from auditor.sources.base import parse_target
+
+_FAIL_ON = {"error": 3, "warning": 2, "note": 1, "never": 99}
+
+
+def targets_from(specs: Sequence[str], revision: str | None) -> list[Target]:
+    """Parse every command-line target (a usage error names the bad one)."""
+    return [parse_target(spec, revision) for spec in specs]
+
+
+def exit_code(report: AuditReport, fail_on: str) -> int:
+    """3 if any target was not audited, else 1 if a live finding reaches ``fail_on``, else 0.
+
+    An unresolved target outranks findings: the audit is incomplete, and the findings of the
+    other targets are still in the report.
+    """
+    if any(t.status != "audited" for t in report.targets):
+        return EXIT_UNRESOLVED
+    threshold = _FAIL_ON[fail_on]
+    for target in report.targets:
+        for finding in target.findings:
+            if finding.suppressed_by is None and Severity(finding.severity).rank >= threshold:
+                return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def emit(report: AuditReport, names: Sequence[str], outputs: Sequence[str]) -> None:
+    """Render each format; the i-th ``--output`` receives the i-th format, the rest go to stdout."""
+    for i, name in enumerate(names):
+        try:
+            formatter = formats.get(name)
+        except KeyError as exc:
+            raise UsageError(f"unknown format {name!r}") from exc
+        text = formatter.render(report)
+        if i < len(outputs) and outputs[i] != "-":
+            write_atomic(Path(outputs[i]), text)
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same directory and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def print_policy_list(policy: PolicySet) -> None:
+    """The effective rules: id, severity, pack, tags, one per line."""
+    for rule in policy.rules:
+        tags = ",".join(rule.tags)
+        print(f"{rule.id:42} {rule.severity.value:8} {rule.pack:18} {tags}")
+    print(f"{len(policy.rules)} rules, profile {policy.profile}, from {len(policy.sources)} files")

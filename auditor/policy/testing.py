@@ -1,0 +1,119 @@
+"""Policy stage: pack tests, run by ``ailiance-audit policy test DIR`` and by the test suite.
+
+A test file (``DIR/tests/*.yaml``) holds examples for one or more rules::
+
+    rule: license.noncommercial-leak
+    cases:
+      - name: NC dataset under an apache-2.0 adapter
+        expect: fail              # fail: the rule fires; pass: it does not
+        facts:                    # merged over a minimal valid facts document
+          upstream: [...]
+
+The merged document is validated against the facts schema, so examples stay realistic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from auditor.errors import PolicyError
+from auditor.models import AdapterEvidence, CardClaims, ComputeEstimate, Facts, License, Node
+from auditor.policy.cel import evaluate
+from auditor.policy.loader import PolicySet, load_policies
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """Outcome of one example."""
+
+    rule: str
+    name: str
+    expect: str
+    ok: bool
+    detail: str
+
+
+def base_facts() -> dict[str, Any]:
+    """A minimal valid facts document: an apache-2.0 model with no card claims."""
+    subject = Node(
+        id="example/subject",
+        kind="model",
+        role="subject",
+        depth=0,
+        resolved=True,
+        license=License(
+            declared="apache-2.0",
+            spdx="Apache-2.0",
+            name="Apache License 2.0",
+            known=True,
+            hub_id=True,
+            family="permissive",
+            attribution=True,
+            notice_required=True,
+            foss_under_ai_act="yes",
+        ),
+    )
+    facts = Facts(
+        subject=subject, card=CardClaims(), adapter=AdapterEvidence(), compute=ComputeEstimate()
+    )
+    return facts.model_dump(mode="json")
+
+
+def merge(base: Any, over: Any) -> Any:
+    """Deep-merge ``over`` into ``base`` (mappings merge, everything else replaces)."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = merge(base.get(key), value) if key in base else value
+        return out
+    return over
+
+
+def run_tests(
+    directory: Path, policy: PolicySet | None = None
+) -> tuple[list[CaseResult], list[str]]:
+    """Run every example under ``directory/tests``; also list rules without pass+fail examples."""
+    policy = policy or load_policies(["none", str(directory)])
+    rules = {r.id: r for r in policy.rules}
+    results: list[CaseResult] = []
+    for path in sorted((directory / "tests").glob("*.y*ml")):
+        results += _run_file(path, policy, rules)
+    covered = {(r.rule, r.expect) for r in results}
+    missing = [rid for rid in rules if not {(rid, "pass"), (rid, "fail")} <= covered]
+    return results, missing
+
+
+def _run_file(path: Path, policy: PolicySet, rules: dict[str, Any]) -> list[CaseResult]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"invalid test file: {exc}", file=str(path)) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        raise PolicyError("a test file is a mapping with 'rule' and 'cases'", file=str(path))
+    rule_id = str(data.get("rule", ""))
+    if rule_id not in rules:
+        raise PolicyError(f"tests name unknown rule {rule_id!r}", file=str(path))
+    single = PolicySet(rules=(rules[rule_id],), sources=policy.sources, profile=policy.profile)
+    out = []
+    for case in data["cases"]:
+        name, expect = str(case.get("name", "?")), str(case.get("expect", ""))
+        if expect not in ("pass", "fail"):
+            raise PolicyError(
+                f"case {name!r}: expect must be pass or fail", file=str(path), rule=rule_id
+            )
+        try:
+            facts = Facts.model_validate(merge(base_facts(), case.get("facts") or {}))
+        except ValidationError as exc:
+            raise PolicyError(
+                f"case {name!r}: facts do not fit the schema: {exc}", file=str(path), rule=rule_id
+            ) from exc
+        fired = [f for f in evaluate(facts, single) if f.rule_id == rule_id]
+        ok = bool(fired) == (expect == "fail")
+        detail = fired[0].message if fired else "no finding"
+        out.append(CaseResult(rule=rule_id, name=name, expect=expect, ok=ok, detail=detail))
+    return out
