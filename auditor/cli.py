@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from auditor.pipeline import AuditOptions
     from auditor.policy import PolicySet
 
-SUBCOMMANDS = ("facts", "policy")
+SUBCOMMANDS = ("facts", "policy", "hook")
 FORMATS = ("text", "json", "sarif", "markdown", "spdx", "spdx3", "cyclonedx", "html")
 
 
@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ailiance-audit",
         description=(
             "Audit Hugging Face model/dataset repos: license chain, EU AI Act documentation, "
-            "and card claims vs adapter weights. Subcommands: facts TARGET, policy test DIR."
+            "and card claims vs adapter weights. Subcommands: facts TARGET, policy test DIR, "
+            "hook install|uninstall|run|changed."
         ),
     )
     p.add_argument(
@@ -95,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="file for the --format at the same position (default stdout)",
     )
     p.add_argument("--fail-on", choices=("error", "warning", "note", "never"), default="error")
+    p.add_argument(
+        "--baseline",
+        metavar="REF|FILE",
+        help="fail only on findings new since a git ref of the audited repo or a JSON report",
+    )
     p.add_argument("--policy-list", action="store_true", help="print the effective rules and exit")
     p.add_argument("--version", action="version", version=f"ailiance-audit {__version__}")
     return p
@@ -109,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return commands.run(args[0], args[1:], _common)
         return _audit(build_parser().parse_args(args))
+    except SystemExit as exc:  # argparse's --help and --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -173,6 +181,10 @@ def _audit(args: argparse.Namespace) -> int:
         raise UsageError("more --output files than --format options")
     options = options_from(args)
     report, interrupted = _run(targets_from(args.targets, args.revision), options, policy)
+    if args.baseline and not interrupted:
+        from auditor.baseline import apply_baseline
+
+        report = apply_baseline(report, args.baseline, options, policy)
     emit(report, args.format or ["text"], args.output)
     if interrupted:
         return EXIT_INTERRUPTED

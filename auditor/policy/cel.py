@@ -58,7 +58,8 @@ def _run_rule(rule: Rule, context: cel.Context) -> list[Finding]:
 
 def _finding(rule: Rule, row: dict[str, Any]) -> Finding:
     try:
-        severity = Severity(str(row["severity"]))
+        computed = row["severity"]
+        severity = rule.override or (Severity(str(computed)) if computed else rule.severity)
     except ValueError as exc:
         raise PolicyError(
             f"severity_expr gave {row['severity']!r}", file=rule.file, rule=rule.id, line=rule.line

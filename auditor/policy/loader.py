@@ -54,6 +54,7 @@ class Rule:
     basis: str | None = None
     fix: str | None = None
     program: Any = None
+    override: Severity | None = None
     sources: dict[str, str] = field(default_factory=dict)
 
 
@@ -114,7 +115,7 @@ def _display(path: Path) -> str:
 
 def _apply_profile(rule: Rule, profile: str) -> Rule:
     if profile == "strict" and "contested-law" in rule.tags:
-        return Rule(**{**rule.__dict__, "severity": Severity.ERROR})
+        return Rule(**{**rule.__dict__, "override": Severity.ERROR})
     return rule
 
 
@@ -180,7 +181,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         expr = str(raw[key]).strip()
         _compile(expr, file, rule_id, _value_line(node, key))  # positions for error messages
         sources[key] = expr
-    program = _compile(combine(sources, severity), file, rule_id, line)
+    program = _compile(combine(sources), file, rule_id, line)
     tags = raw.get("tags") or []
     if not isinstance(tags, list):
         raise PolicyError("tags must be a list", file=file, rule=rule_id, line=line)
@@ -199,7 +200,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
     )
 
 
-def combine(src: dict[str, str], severity: Severity) -> str:
+def combine(src: dict[str, str]) -> str:
     """One CEL program per rule returning the list of its findings' fields.
 
     Evaluating a single program per rule lets the facts document be converted to CEL values once
@@ -213,7 +214,7 @@ def combine(src: dict[str, str], severity: Severity) -> str:
     fields = (
         f"{{'message': ({src['message']}), 'node': ({node}), "
         f"'location': ({src.get('location', 'null')}), "
-        f"'severity': ({src.get('severity_expr') or repr(severity.value)}), "
+        f"'severity': ({src.get('severity_expr') or 'null'}), "
         f"'evidence': ({src.get('evidence', '{}')})}}"
     )
     if "each" in src:

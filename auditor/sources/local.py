@@ -41,7 +41,10 @@ def git_revision(root: Path) -> str | None:
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -53,8 +56,12 @@ def snapshot_dir(root: Path, repo_id: str, kind: RepoKind, origin: str) -> RepoS
     """Snapshot of a directory as a repo."""
     revision = git_revision(root)
     return RepoSnapshot(
-        repo_id=repo_id, kind=kind, origin="git" if revision and origin == "local" else origin,  # type: ignore[arg-type]
-        location=str(root), revision=revision, files=list_files(root),
+        repo_id=repo_id,
+        kind=kind,
+        origin="git" if revision and origin == "local" else origin,  # type: ignore[arg-type]
+        location=str(root),
+        revision=revision,
+        files=list_files(root),
     )
 
 
@@ -88,6 +95,7 @@ class MirrorSource:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        self.shown = root  # reports show the path as the user gave it (stable across machines)
         self.name = f"mirror {root}"
 
     def _dir(self, repo_id: str, kind: RepoKind) -> Path:
@@ -101,7 +109,9 @@ class MirrorSource:
         root = self._dir(repo_id, kind)
         if not root.is_dir():
             return None
-        return snapshot_dir(root, repo_id, kind, "mirror")
+        snap = snapshot_dir(root, repo_id, kind, "mirror")
+        prefix = "datasets/" if kind == RepoKind.DATASET else ""
+        return snap.model_copy(update={"location": (self.shown / f"{prefix}{repo_id}").as_posix()})
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """Path of a file of a mirrored repo."""
