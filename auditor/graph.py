@@ -1,0 +1,308 @@
+"""Graph stage: walk the lineage (``base_model``, ``datasets``) upstream into a LicenseGraph.
+
+The walk is breadth-first, level by level; each level's upstream repos are looked up concurrently
+(the lookup does I/O: mirror, cache or Hub). A repo reached twice is looked up once and both edges
+are kept. Guards: ``max_depth`` levels, ``max_nodes`` nodes, and cycles (A -> B -> A) are recorded
+in ``LicenseGraph.problems``, never followed forever and never raised. networkx is used here only
+(cycle listing) and imported only when a reference points back at a node already seen.
+
+Dataset nodes are leaves: their cards have no lineage field the Edge relations could express.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from auditor.licenses import normalise, normalise_many
+from auditor.models import (
+    CardClaims,
+    Edge,
+    License,
+    LicenseGraph,
+    Location,
+    Node,
+    RepoKind,
+    RepoSnapshot,
+)
+
+# Hub repo ids: "name" or "org/name" (HF naming rules). Kept here rather than imported from the
+# sources stage: stages talk only through models (ARCHITECTURE.md).
+_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
+_LOCAL_PATH = re.compile(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
+# Files that make a repo an adapter (mlx-lm and PEFT layouts).
+_ADAPTER_FILES = frozenset(
+    {
+        "adapter_config.json",
+        "adapters.safetensors",
+        "adapter_model.safetensors",
+        "adapter_model.bin",
+    }
+)
+# base_model_relation values seen on the Hub (legal.md §9) and the tag prefix the Hub generates.
+Role = Literal["subject", "base", "dataset"]
+Relation = Literal["adapter_of", "finetune_of", "merge_of", "quantized_of", "trained_on"]
+_RELATIONS: dict[str, Relation] = {
+    "adapter": "adapter_of",
+    "finetune": "finetune_of",
+    "merge": "merge_of",
+    "quantized": "quantized_of",
+}
+_MAX_CYCLES_REPORTED = 20
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """What a lookup returns for one upstream repo."""
+
+    snapshot: RepoSnapshot | None  # None when it could not be resolved
+    claims: CardClaims | None  # parsed README of that repo (None when no card)
+    reason: str | None = None  # why unresolved ("not in mirror", "gated", "local path", ...)
+
+
+Lookup = Callable[[str, RepoKind], Upstream]
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """One reference from a card to an upstream repo."""
+
+    target: str
+    kind: RepoKind
+    relation: Relation
+    inferred: bool
+    location: Location | None
+
+
+def _unusable(ref: str) -> str | None:
+    """Why a reference cannot be looked up, or None when it is shaped like a Hub repo id."""
+    if _LOCAL_PATH.match(ref) or "\\" in ref:
+        return "local path"
+    if ".." in ref or not _REPO_ID.match(ref):
+        return "not a Hub repo id"
+    return None
+
+
+def _base_relations(
+    snapshot: RepoSnapshot | None, claims: CardClaims
+) -> dict[str, tuple[Relation, bool]]:
+    """base id -> (relation, inferred): base_model_relation, then Hub tags, then inference."""
+    meta = claims.metadata
+    declared = _RELATIONS.get((meta.base_model_relation or "").strip().lower())
+    tagged: dict[str, Relation] = {}
+    for tag in meta.tags:
+        parts = tag.split(":", 2)
+        if len(parts) == 3 and parts[0] == "base_model" and parts[1] in _RELATIONS:
+            tagged.setdefault(parts[2], _RELATIONS[parts[1]])
+    files = {f.rsplit("/", 1)[-1] for f in (snapshot.files if snapshot else ())}
+    guess: Relation = "merge_of" if len(meta.base_model) > 1 else "finetune_of"
+    if files & _ADAPTER_FILES:
+        guess = "adapter_of"
+    out: dict[str, tuple[Relation, bool]] = {}
+    for base in meta.base_model:
+        if declared:
+            out[base] = (declared, False)
+        elif base in tagged:
+            out[base] = (tagged[base], False)
+        else:
+            out[base] = (guess, True)
+    return out
+
+
+def _references(snapshot: RepoSnapshot | None, claims: CardClaims) -> list[_Ref]:
+    meta = claims.metadata
+
+    def where(field: str) -> Location:
+        return Location(file=claims.file, line=meta.lines.get(field))
+
+    refs = [
+        _Ref(base.strip(), RepoKind.MODEL, rel, inferred, where("base_model"))
+        for base, (rel, inferred) in _base_relations(snapshot, claims).items()
+    ]
+    for dataset in meta.datasets:
+        target = dataset.strip().removeprefix("datasets/")
+        refs.append(_Ref(target, RepoKind.DATASET, "trained_on", False, where("datasets")))
+    return [r for r in refs if r.target]
+
+
+def _license(claims: CardClaims | None, gated_prompt: str | None) -> License:
+    if claims is None or not claims.present:
+        lic = normalise(None)
+    else:
+        meta = claims.metadata
+        lic = normalise_many(
+            meta.license, license_name=meta.license_name, license_link=meta.license_link
+        )
+    # Terms accepted at a gate (e.g. the Apertus AUP, legal.md §8) bind like license terms.
+    return lic.model_copy(update={"gated_terms": True}) if gated_prompt else lic
+
+
+def _node(
+    node_id: str,
+    kind: RepoKind,
+    role: Role,
+    depth: int,
+    found: Upstream,
+    declared_at: Location | None,
+) -> Node:
+    snap, claims = found.snapshot, found.claims
+    if snap is None:
+        lic = normalise(None).model_copy(
+            update={"name": f"License not established ({found.reason or 'unresolved'})"}
+        )
+        return Node(
+            id=node_id,
+            kind=kind,
+            role=role,
+            depth=depth,
+            resolved=False,
+            reason=found.reason or "unresolved",
+            license=lic,
+            declared_at=declared_at,
+        )
+    meta = claims.metadata if claims is not None else None
+    prompt = meta.extra_gated_prompt if meta is not None else None
+    has_card = claims is not None and claims.present
+    return Node(
+        id=node_id,
+        kind=kind,
+        role=role,
+        depth=depth,
+        resolved=True,
+        reason=found.reason,
+        origin=snap.origin,
+        revision=snap.revision,
+        license=_license(claims, prompt),
+        gated=bool(meta.gated if meta is not None else False) or snap.gated,
+        gated_prompt=prompt,
+        statements=claims.statements if claims is not None else (),
+        files=snap.files,
+        declared_at=declared_at,
+        card_file=claims.file if has_card and claims is not None else None,
+    )
+
+
+def _fetch(lookup: Lookup, node_id: str, kind: RepoKind) -> Upstream:
+    """Call the injected lookup; an I/O failure becomes an unresolved node, never a crash."""
+    reason = _unusable(node_id)
+    if reason is not None:
+        return Upstream(None, None, reason)
+    try:
+        return lookup(node_id, kind)
+    except Exception as exc:  # injected I/O (network, mirror, parser): report, do not crash
+        return Upstream(None, None, f"lookup failed: {type(exc).__name__}: {exc}")
+
+
+def _cycles(edges: Sequence[Edge], order: dict[str, int]) -> list[str]:
+    """Describe each cycle once, starting at its node first met in the walk."""
+    import networkx as nx  # only when a back-reference exists (import costs ~0.1 s)
+
+    graph = nx.DiGraph()
+    graph.add_edges_from((e.source, e.target) for e in edges)
+    out = []
+    for cycle in itertools.islice(nx.simple_cycles(graph), _MAX_CYCLES_REPORTED):
+        start = min(range(len(cycle)), key=lambda i: order.get(cycle[i], len(order)))
+        ring = cycle[start:] + cycle[:start]
+        out.append("cycle: " + " -> ".join([*ring, ring[0]]))
+    return sorted(out)
+
+
+@dataclass
+class _Walk:
+    """Mutable state of one walk (kept out of build_graph to keep functions short)."""
+
+    lookup: Lookup
+    max_nodes: int
+    nodes: list[Node]
+    edges: list[Edge]
+    problems: list[str]
+    seen: dict[tuple[str, RepoKind], Node]
+    back_reference: bool = False
+
+    def expand(self, frontier: list[tuple[Node, Upstream]]) -> list[tuple[str, RepoKind, _Ref]]:
+        """Edges out of ``frontier``; returns the references to nodes not seen yet."""
+        new: dict[tuple[str, RepoKind], _Ref] = {}
+        for node, found in frontier:
+            if found.claims is None or (node.kind is RepoKind.DATASET and node.role != "subject"):
+                continue  # nothing to follow (no card), or a dataset leaf
+            for ref in _references(found.snapshot, found.claims):
+                self.edges.append(
+                    Edge(
+                        source=node.id,
+                        target=ref.target,
+                        relation=ref.relation,
+                        inferred=ref.inferred,
+                        location=ref.location,
+                    )
+                )
+                key = (ref.target, ref.kind)
+                if key in self.seen:
+                    self.back_reference = True
+                else:
+                    new.setdefault(key, ref)
+        ordered = sorted(new.items(), key=lambda kv: (kv[0][1] is RepoKind.DATASET, kv[0][0]))
+        return [(target, kind, ref) for (target, kind), ref in ordered]
+
+    def fetch_level(
+        self, pool: ThreadPoolExecutor, refs: list[tuple[str, RepoKind, _Ref]], depth: int
+    ) -> list[tuple[Node, Upstream]]:
+        """Look up one level concurrently; results kept in the level's sorted order."""
+        room = self.max_nodes - len(self.nodes)
+        if len(refs) > room:
+            dropped = ", ".join(t for t, _, _ in refs[room:][:5])
+            self.problems.append(
+                f"node limit {self.max_nodes} reached at depth {depth}: "
+                f"{len(refs) - room} upstream repo(s) not followed ({dropped}, ...)"
+            )
+            refs = refs[:room]
+        futures = [pool.submit(_fetch, self.lookup, target, kind) for target, kind, _ in refs]
+        level = []
+        for (target, kind, ref), future in zip(refs, futures, strict=True):
+            found = future.result()
+            role: Role = "dataset" if kind is RepoKind.DATASET else "base"
+            node = _node(target, kind, role, depth, found, ref.location)
+            self.seen[(target, kind)] = node
+            self.nodes.append(node)
+            level.append((node, found))
+        return level
+
+
+def build_graph(
+    subject: RepoSnapshot,
+    claims: CardClaims,
+    lookup: Lookup,
+    *,
+    max_depth: int = 10,
+    max_nodes: int = 2000,
+    workers: int = 8,
+) -> LicenseGraph:
+    """Walk the subject's ``base_model`` and ``datasets`` upstream, transitively."""
+    root = _node(subject.repo_id, subject.kind, "subject", 0, Upstream(subject, claims), None)
+    walk = _Walk(lookup, max(1, max_nodes), [root], [], [], {(root.id, root.kind): root})
+    frontier: list[tuple[Node, Upstream]] = [(root, Upstream(subject, claims))]
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="graph") as pool:
+        for depth in range(1, max_depth + 2):
+            refs = walk.expand(frontier)
+            if not refs:
+                break
+            if depth > max_depth:
+                walk.problems.append(
+                    f"depth limit {max_depth} reached: {len(refs)} upstream repo(s) beyond "
+                    f"depth {max_depth} not followed ({', '.join(t for t, _, _ in refs[:5])})"
+                )
+                break
+            frontier = walk.fetch_level(pool, refs, depth)
+    order = {n.id: i for i, n in enumerate(walk.nodes)}
+    # Drop edges to repos not followed (guards) and exact duplicates (a card listing a repo twice).
+    edges = list(dict.fromkeys(e for e in walk.edges if e.target in order))
+    cycles = _cycles(edges, order) if walk.back_reference else []
+    return LicenseGraph(
+        subject=root.id,
+        nodes=tuple(walk.nodes),
+        edges=tuple(edges),
+        problems=tuple(walk.problems + cycles),
+    )
