@@ -1,0 +1,218 @@
+"""A card body as Markdown blocks (headings, tables, paragraphs, bullets, quotes) with line numbers.
+
+This is not a full CommonMark parser: it recognises the block shapes that model cards use and that
+the claim extractors need, and it keeps the 1-based line of every block. Fenced code is skipped
+(``from mlx_lm import load`` in a quick-start snippet is not a claim), HTML comments are kept only
+to notice "TRUNCATED" markers. Flattened cards (a store that replaced newlines by spaces) are split
+back into pseudo-lines by :func:`unflatten`; all those pseudo-lines keep line 1, which is where the
+text really is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+SrcLine = tuple[int, str]
+"""A physical (or pseudo) line: its 1-based line number and its text."""
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_HRULE = re.compile(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
+_QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
+_DELIM = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """An ATX heading (``## Title``)."""
+
+    level: int
+    title: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table row; ``closed`` is False when the row lacks its closing pipe (a cut-off row)."""
+
+    cells: tuple[str, ...]
+    line: int
+    closed: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    """A pipe table: optional header row, data rows, and the headings it sits under."""
+
+    header: tuple[str, ...] | None
+    rows: tuple[Row, ...]
+    line: int
+    path: tuple[Heading, ...]
+    first_closed: bool = True
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text lines: a paragraph, one bullet item, or a block quote."""
+
+    kind: Literal["para", "bullet", "quote"]
+    lines: tuple[SrcLine, ...]
+    path: tuple[Heading, ...]
+
+
+@dataclass
+class Document:
+    """Everything :func:`parse_blocks` found, in document order per kind."""
+
+    headings: list[Heading] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    comments: list[SrcLine] = field(default_factory=list)
+    open_fence_line: int | None = None
+    last_line: int = 0
+
+
+def split_cells(line: str) -> tuple[tuple[str, ...], bool]:
+    """Split a pipe-table line into stripped cells; also say whether it ends with a pipe."""
+    body = line.strip()
+    closed = body.endswith("|") and len(body) > 1
+    if body.startswith("|"):
+        body = body[1:]
+    if closed:
+        body = body[:-1]
+    return tuple(c.strip() for c in _CELL_SPLIT.split(body)), closed
+
+
+class _Builder:
+    """Line-by-line state machine behind :func:`parse_blocks`."""
+
+    def __init__(self) -> None:
+        self.doc = Document()
+        self.path: list[Heading] = []
+        self.para: list[SrcLine] = []
+        self.para_kind: Literal["para", "bullet", "quote"] = "para"
+        self.rows: list[tuple[SrcLine, tuple[str, ...], bool]] = []
+        self.rows_first_closed = True
+
+    def flush(self) -> None:
+        if self.para:
+            self.doc.blocks.append(Block(self.para_kind, tuple(self.para), tuple(self.path)))
+            self.para = []
+        if self.rows:
+            self._flush_table()
+
+    def _flush_table(self) -> None:
+        rows, self.rows = self.rows, []
+        self.rows_first_closed = rows[0][2]
+        header: tuple[str, ...] | None = None
+        if len(rows) >= 2 and _DELIM.match(rows[1][0][1]):
+            header = rows[0][1]
+            rows = rows[2:]
+        data = tuple(
+            Row(cells, src[0], closed) for src, cells, closed in rows if not _DELIM.match(src[1])
+        )
+        line = data[0].line if data else 0
+        first_closed = self.rows_first_closed
+        self.doc.tables.append(Table(header, data, line, tuple(self.path), first_closed))
+
+    def heading(self, src: SrcLine, level: int, title: str) -> None:
+        self.flush()
+        h = Heading(level, title, src[0])
+        self.doc.headings.append(h)
+        while self.path and self.path[-1].level >= level:
+            self.path.pop()
+        self.path.append(h)
+
+    def text(self, src: SrcLine, kind: Literal["para", "bullet", "quote"], text: str) -> None:
+        if self.rows:
+            self._flush_table()
+        if kind == "bullet" or kind != self.para_kind:
+            if self.para:
+                self.doc.blocks.append(Block(self.para_kind, tuple(self.para), tuple(self.path)))
+            self.para, self.para_kind = [], kind
+        self.para.append((src[0], text))
+
+    def line(self, src: SrcLine) -> None:
+        text = src[1]
+        if not text.strip():
+            self.flush()
+            return
+        if m := _HEADING.match(text):
+            self.heading(src, len(m.group(1)), m.group(2))
+        elif text.lstrip().startswith("|") or (self.rows and "|" in text):
+            if self.para:
+                self.flush()
+            cells, closed = split_cells(text)
+            self.rows.append((src, cells, closed))
+        elif _HRULE.match(text):
+            self.flush()
+        elif m := _QUOTE.match(text):
+            self.text(src, "quote", m.group(1))
+        elif m := _BULLET.match(text):
+            self.text(src, "bullet", m.group(1))
+        elif self.para and self.para_kind == "bullet":
+            self.para.append((src[0], text.strip()))  # continuation of the bullet item
+        else:
+            self.text(src, "para", text.strip())
+
+
+def parse_blocks(lines: list[SrcLine]) -> Document:
+    """Group lines into headings, tables and text blocks, skipping code fences and comments."""
+    b = _Builder()
+    fence: str | None = None
+    comment: list[SrcLine] | None = None
+    for src in lines:
+        text = src[1]
+        if fence is not None:
+            if text.strip().startswith(fence):
+                fence = None
+            continue
+        if comment is not None:
+            comment.append(src)
+            if "-->" in text:
+                b.doc.comments.append((comment[0][0], " ".join(t for _, t in comment)))
+                comment = None
+            continue
+        if m := _FENCE.match(text):
+            b.flush()
+            fence, b.doc.open_fence_line = m.group(1), src[0]
+            continue
+        if text.lstrip().startswith("<!--"):
+            b.flush()
+            if "-->" in text:
+                b.doc.comments.append(src)
+            else:
+                comment = [src]
+            continue
+        b.line(src)
+    b.flush()
+    if fence is None:
+        b.doc.open_fence_line = None
+    if comment is not None:
+        b.doc.comments.append((comment[0][0], " ".join(t for _, t in comment)))
+    b.doc.last_line = next((n for n, t in reversed(lines) if t.strip()), 0)
+    return b.doc
+
+
+# --------------------------------------------------------------------------- flattened cards
+
+# Boundaries that Markdown needs a newline for; in flattened text they follow a space.
+_UNFLATTEN = (
+    (re.compile(r"\s+(?=#{1,6}\s)"), "\n"),  # headings
+    (re.compile(r"\|\s+\|"), "|\n|"),  # end of one table row, start of the next
+    (re.compile(r"\s+(?=[-*]\s+\*\*)"), "\n"),  # bold-label bullets: "- **License:** ..."
+    (re.compile(r"\s+(?=>\s)"), "\n"),  # block quotes
+    (re.compile(r"\s+(?=```)|(?<=```)\s+"), "\n"),  # code fences
+    (re.compile(r"\s+---\s+"), "\n---\n"),  # thematic breaks
+)
+
+
+def unflatten(text: str, line: int = 1) -> list[SrcLine]:
+    """Split a flattened (newline-less) Markdown text back into pseudo-lines, all at ``line``."""
+    for pattern, repl in _UNFLATTEN:
+        text = pattern.sub(repl, text)
+    return [(line, part) for part in text.split("\n")]

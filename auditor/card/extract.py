@@ -1,0 +1,157 @@
+"""Turn a parsed :class:`Document` into units and run every extractor over them.
+
+Units come in three shapes (see :mod:`auditor.card.text`): labelled fields (table rows, "Label:
+value" lines, and in rendered pages "Label value" lines whose label is a known parameter),
+sentences of the remaining text, and headings. Fields give hyperparameters through their label;
+sentences through the prose patterns; all of them are searched for statements and license names.
+License-chain tables give :class:`ChainRow` objects and are not searched again for license names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from auditor.card.document import Block, Document, Heading, Table
+from auditor.card.lic import mentions_many
+from auditor.card.params import scan
+from auditor.card.prose import active_statements, base_models, license_mentions, statements
+from auditor.card.pst import in_pst
+from auditor.card.tables import chain_rows, field_claims, is_chain_table, table_units
+from auditor.card.text import Source, Unit, clean, field_unit, joined, sentences, split_field
+from auditor.card.values import LABELS, canonical, label_key
+from auditor.models import ChainRow, Claim, LicenseMention, Statement
+
+_MAX_PREFIX_WORDS = 5
+_SLASH_LIST = re.compile(r"^([a-z][a-z_ -]{0,30}(?:/[a-z_ -]{1,30})+)(?:[:=]\s*|\s+)-?\.?\d", re.I)
+_LICENSE_LABEL = re.compile(r"^licen[cs](?:e|ing)\b", re.I)
+
+
+@dataclass
+class Units:
+    """All units of a card, by shape."""
+
+    fields: list[Unit] = field(default_factory=list)
+    prose: list[Unit] = field(default_factory=list)
+    headings: list[Unit] = field(default_factory=list)
+    chain_tables: list[Table] = field(default_factory=list)
+
+
+def rendered_field(text: str) -> tuple[str, str] | None:
+    """Split a rendered-page line "Rank / alpha 16 / 32" or "Optimizer Adam, LR 1e-5"."""
+    if (m := _SLASH_LIST.match(text)) and sum(label_key(n) in LABELS for n in m[1].split("/")) > 1:
+        return None  # "Rank / alpha / dropout 16 / 32 / 0.05": read pairwise by the prose pass
+    words = text.split(" ")
+    for n in range(min(_MAX_PREFIX_WORDS, len(words) - 1), 0, -1):
+        label = " ".join(words[:n])
+        key = label_key(label)
+        value = " ".join(words[n:])
+        if key in LABELS or (n == 1 and _LICENSE_LABEL.match(label)):
+            return label, value
+    return None
+
+
+def _is_field(label: str, single: bool, rendered: bool) -> bool:
+    known = canonical(label) is not None or bool(_LICENSE_LABEL.match(label))
+    return known or single or rendered
+
+
+def _block_units(block: Block, source: Source, rendered: bool, units: Units) -> None:
+    """Field lines of a block become field units; the rest is joined into sentences."""
+    rest: list[tuple[int, str]] = []
+    single = len(block.lines) == 1
+    for line, raw in block.lines:
+        text = clean(raw)
+        split = split_field(text)
+        if split and _is_field(split[0], single, rendered):
+            units.fields.append(field_unit(split[0], split[1], line, source, block.path, split[1]))
+            continue
+        if rendered and (split := rendered_field(text)) is not None:
+            units.fields.append(field_unit(split[0], split[1], line, source, block.path, split[1]))
+            continue
+        rest.append((line, raw))
+    text, marks = joined(tuple(rest))
+    units.prose.extend(sentences(text, marks, source, block.path))
+
+
+def build_units(
+    doc: Document, rendered: bool, pst_sections: dict[Heading, str], flat: bool = False
+) -> Units:
+    """Every unit of the document; ``pst_sections`` are template headings (source "pst").
+
+    In a flattened card a heading swallows the text up to the next block marker, so heading text
+    is also read as prose there.
+    """
+    units = Units()
+    for table in doc.tables:
+        if is_chain_table(table):
+            units.chain_tables.append(table)
+        source: Source = "pst" if in_pst(table.path, pst_sections) else "table"
+        units.fields.extend(table_units(table, source))
+    for block in doc.blocks:
+        if in_pst(block.path, pst_sections):
+            source = "pst"
+        elif block.kind == "bullet":
+            source = "list"
+        else:
+            source = "rendered" if rendered else "prose"
+        _block_units(block, source, rendered, units)
+    for h in doc.headings:
+        units.headings.append(Unit(clean(h.title), ((0, h.line),), "prose", (h,), raw=h.title))
+        if flat:
+            text, marks = joined(((h.line, h.title),))
+            units.prose.extend(sentences(text, marks, "prose", (h,)))
+    return units
+
+
+@dataclass
+class Extracted:
+    """What the extractors found, before deduplication."""
+
+    hyperparameters: list[Claim] = field(default_factory=list)
+    base_models: list[Claim] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    mentions: list[LicenseMention] = field(default_factory=list)
+    chain: list[ChainRow] = field(default_factory=list)
+
+
+def _chain_mentions(rows: list[ChainRow]) -> list[LicenseMention]:
+    return [
+        LicenseMention(
+            license=spdx,
+            text=f"{row.component}: {row.license_text}",
+            context="chain-subject" if row.is_subject else "chain-upstream",
+            about_subject=row.is_subject,
+            location=row.location,
+        )
+        for row in rows
+        for spdx in (row.license or "").split(" AND ")
+        if spdx
+    ]
+
+
+def extract(units: Units, file: str) -> Extracted:
+    """Run the extractors over all units."""
+    out = Extracted()
+    chain_lines = {row.line for t in units.chain_tables for row in t.rows}
+    active = active_statements([u.text for u in units.fields + units.prose + units.headings])
+    for unit in units.fields:
+        claims = field_claims(unit, file)
+        out.hyperparameters.extend(claims)
+        out.base_models.extend(c for c in claims if c.name == "base_model")
+        if canonical(unit.label or "") != "base_model":
+            out.base_models.extend(base_models(unit, file))
+        out.statements.extend(statements(unit, file, patterns=active))
+    for unit in units.prose:
+        out.hyperparameters.extend(scan(unit, file))
+        out.base_models.extend(base_models(unit, file))
+        out.statements.extend(statements(unit, file, patterns=active))
+    for unit in units.headings:
+        out.statements.extend(statements(unit, file, heading=True, patterns=active))
+    named = [u for u in units.fields if u.line not in chain_lines] + units.prose
+    for unit, found in zip(named, mentions_many([u.text[:20_000] for u in named]), strict=True):
+        out.mentions.extend(license_mentions(unit, file, found))
+    for table in units.chain_tables:
+        out.chain.extend(chain_rows(table, file))
+    out.mentions.extend(_chain_mentions(out.chain))
+    return out

@@ -1,0 +1,298 @@
+"""Statements, base models and license names in card text. The patterns are data, below.
+
+Statement kinds (``Statement.kind``; ``value`` as noted):
+
+=============================  ===============================================================
+kind                           what the card says (example)
+=============================  ===============================================================
+no-web-scraping                "No web scraping by Ailiance", "Web scraping: No"
+scraping-declared              data *was* scraped/crawled: "Web scraping: Yes — public GitHub"
+no-licensed-data               "no licensed data", "Licensed data: No"
+no-pii                         "no PII", "no personal data"
+all-permissive                 "All upstream components are Apache 2.0 / MIT"
+sharealike-propagates          "… is CC-BY-SA-4.0 and propagates to this adapter"
+copyright-policy               a copyright-policy section, link or statement (Art. 53(1)(c))
+art53-1c-claim                 any text citing Art. 53(1)(c), e.g. "training data licenses
+                               preserved" (which is *not* a copyright policy)
+art53-1d-claim                 any text citing Art. 53(1)(d), e.g. "see upstream dataset cards"
+training-summary               a public training-content summary: the AI Office template in the
+                               card (added by the pst pass) or a link/mention of one
+article-citation               an article cited; value = "52", "53(1)(c)"; text = its topic
+open-source-exemption          the Art. 53(2) open-source exemption is claimed
+contact                        a contact point; value = the e-mail address or URL
+copyright-contact              a copyright complaints / opt-out / removal contact
+robots-txt                     robots.txt or RFC 9309 honoured
+tdm-optout                     TDM reservations / opt-outs (DSM Art. 4(3), TDMRep, ai.txt)
+paywall                        paywalls / technological measures not circumvented
+piracy-exclusion               piracy or infringing sites excluded
+infringing-use-prohibited      infringing uses prohibited (AUP clause)
+eu-established                 "established within the European Union"
+authorised-representative      an EU authorised representative is named (not "Not applicable")
+built-with-llama               "Built with Llama"
+notice                         a NOTICE line (Llama / Gemma notice text, "NOTICE")
+=============================  ===============================================================
+
+A ``negatable`` pattern is dropped when a negation ("no", "not", "without"…) shortly precedes it
+("does not qualify for the open-source exemption"); ``reject`` drops a sentence outright
+("Authorised representative: Not applicable").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from auditor.card.text import Unit, section_title
+from auditor.card.values import REPO_ID, parse_base
+from auditor.models import Claim, LicenseMention, Location, Statement
+
+_I = re.I
+
+
+@dataclass(frozen=True)
+class StatementPattern:
+    """How one statement kind is recognised; ``keys`` must match the lower-cased text first."""
+
+    kind: str
+    keys: frozenset[str]
+    regex: re.Pattern[str]
+    value: Literal["none", "group", "match"] = "none"
+    negatable: bool = True
+    reject: re.Pattern[str] | None = None
+    headings: bool = False
+
+
+def _keys(keys: list[str] | tuple[str, ...]) -> re.Pattern[str]:
+    """A prefilter: any of the lower-case fragments (searched in lower-cased text)."""
+    return re.compile("|".join(re.escape(k) for k in keys))
+
+
+def _s(
+    kind: str,
+    keys: str,
+    pattern: str,
+    value: Literal["none", "group", "match"] = "none",
+    negatable: bool = True,
+    reject: str | None = None,
+    headings: bool = False,
+    flags: int = _I,
+) -> StatementPattern:
+    return StatementPattern(
+        kind,
+        frozenset(keys.split("|")),
+        re.compile(pattern, flags),
+        value,
+        negatable,
+        re.compile(reject, _I) if reject else None,
+        headings,
+    )
+
+
+_ART = r"(?:\b[Aa]rticles?\s*|\bArt\.?\s*)"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"
+_SA = r"(?:cc[- ]?by[- ]?sa(?:[- ]?\d\.\d)?|share[- ]?alike)"
+
+# fmt: off
+STATEMENTS: tuple[StatementPattern, ...] = (
+    _s("no-web-scraping", "scrap|crawl",
+       r"\bno (?:web[- ]?)?(?:scraping|crawling)\b|\bweb[- ]?scraping\s*[:：]\s*(?:no|none)\b"
+       r"|\bwithout (?:any )?(?:web[- ]?)?scraping\b|\bnot (?:web[- ]?)?scraped\b",
+       negatable=False),
+    _s("scraping-declared", "scrap|crawl",
+       r"\bweb[- ]?scraping\s*[:：]\s*yes\b|\b(?:was|were|been|is|are|data)\s+(?:web[- ]?)?"
+       r"(?:scraped|crawled)\b|\b(?:scraped|crawled) from\b|\bwe (?:scraped|crawled)\b"),
+    _s("no-licensed-data", "licensed data|licenced data",
+       r"\bno licen[sc]ed data\b|\blicen[sc]ed data\s*[:：]\s*(?:no|none)\b", negatable=False),
+    _s("no-pii", "pii|personal",
+       r"\bno (?:pii|personal data|personally identifiable)\b|\bpii\s*[:：]\s*(?:no|none)\b"
+       r"|\bcontains? no (?:pii|personal data)\b", negatable=False),
+    _s("all-permissive", "all ",
+       r"\ball (?:upstream |training |source |the )?(?:components|data(?:sets)?|sources|"
+       r"licen[sc]es|inputs)\b[^.;]{0,40}?\b(?:are|is)\s+(?:under\s+)?(?:apache|mit\b|permissive)"),
+    _s("sharealike-propagates", "sa|share",
+       rf"\b{_SA}\b[^.;]{{0,80}}?\b(?:propagat|inherit|carr(?:y|ies) over|applies to this"
+       r"|flows? down)"),
+    _s("copyright-policy", "copyright", r"\bcopyright[- ]polic(?:y|ies)\b", headings=True),
+    _s("art53-1c-claim", "53", rf"{_ART}53\s*\(\s*1\s*\)\s*\(\s*c\s*\)", negatable=False, flags=0),
+    _s("art53-1d-claim", "53", rf"{_ART}53\s*\(\s*1\s*\)\s*\(\s*d\s*\)", negatable=False, flags=0),
+    _s("training-summary", "summary",
+       r"\bpublic summary of (?:the )?training (?:content|data)\b|\bsummary of (?:the )?training "
+       r"content\b|\btraining[- ]content summary\b|\bpublic[_ ]summary\b[^.]{0,80}(?:https?://"
+       r"|\.pdf\b)", reject=r"\bupstream\b|\bbase[- ]model\b", headings=True),
+    _s("article-citation", "art", rf"{_ART}(\d{{1,3}}(?!\d)(?:\s*\(\s*\w{{1,4}}\s*\))*)", "group",
+       negatable=False, flags=0),
+    _s("open-source-exemption", "exempt|53",
+       r"\bopen[- ]source exemption\b|\bart(?:icle|\.)?\s*53\s*\(\s*2\s*\)"
+       r"|\bexempt(?:ed|ion)?\b[^.]{0,60}\bopen[- ]source\b"),
+    _s("contact", "@", _EMAIL, "match", negatable=False),
+    _s("contact", "http",
+       r"\b(?:contact|questions|feedback|issues\s*:)[^\n]{0,80}?<?(https?://[^\s<>)\]|]+)",
+       "group", negatable=False),
+    _s("copyright-contact", "copyright|dmca|opt|removal",
+       r"\bcopyright@[\w.-]+|\bcopyright (?:complaints?|contact|notices?|takedown|infringement "
+       r"(?:claims?|reports?|notices?))\b|\bdmca\b|\bopt[- ]out (?:requests?|/ removal)"
+       r"|\bremoval requests?\b"),
+    _s("robots-txt", "robots|9309", r"\brobots\.txt\b|\brfc ?9309\b"),
+    _s("tdm-optout", "tdm|mining|opt|4(|reserv|ai.txt|noai",
+       r"\btdm\b|\btext and data mining\b|\btdmrep\b|\bopt[- ]outs?\b|\bart(?:icle|\.)?\s*4\s*"
+       r"\(\s*3\s*\)|\breservations? of rights?\b|\bai\.txt\b|\bnoai\b"),
+    _s("paywall", "paywall|technological|circumvent",
+       r"\bpaywalls?\b|\btechnological (?:protection )?measures\b|\bcircumvent", negatable=False),
+    _s("piracy-exclusion", "pira|infring",
+       r"\bpira(?:cy|ted)\b|\binfringing (?:web)?sites\b|\b(?:persistently|repeatedly) infring",
+       negatable=False),
+    _s("infringing-use-prohibited", "infring",
+       r"\b(?:prohibit\w*|forbid\w*|must not|may not|shall not|not permitted)\b[^.]{0,80}?"
+       r"\binfring\w*|\binfring\w* (?:uses?|outputs?)\b[^.]{0,40}?\b(?:prohibited|forbidden"
+       r"|not (?:allowed|permitted))", negatable=False),
+    _s("eu-established", "established|based",
+       r"\bestablished (?:with)?in the (?:european union|eu)\b|\b(?:eu|europe)[- ]based "
+       r"(?:provider|company|organi[sz]ation)\b|\bbased in the (?:eu|european union)\b"),
+    _s("authorised-representative", "authori", r"\bauthori[sz]ed representative\b",
+       reject=r"\bnot applicable\b|\bn/a\b|\bnone\b|\bnot required\b"),
+    _s("built-with-llama", "built with", r"\bbuilt with (?:meta )?llama\b"),
+    _s("notice", "notice|licensed under the llama|gemma terms",
+       r"(?-i:\bNOTICE\b)|\bis licensed under the llama [\d.]+ (?:community )?license, copyright\b"
+       r"|\bprovided under and subject to the gemma terms of use\b", negatable=False),
+)
+# fmt: on
+"""Statement patterns, tried on every sentence, table row and field line."""
+
+_STATEMENT_KEYS = _keys(sorted({k for p in STATEMENTS for k in p.keys}, key=lambda k: (-len(k), k)))
+
+_TARGET = rf"({REPO_ID}|[A-Z][\w.+-]{{1,80}}[\w+])"
+_REPO = rf"({REPO_ID})"
+
+BASE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, _I)
+    for p in (
+        rf"\bfine[- ]?tuned (?:version )?(?:from|of)\s+(?:the\s+)?(?:model\s*)?[:：]?\s*{_TARGET}",
+        rf"\bfine[- ]?tuned on(?: top of)?\s+(?:the\s+)?{_REPO}",
+        rf"\bfine[- ]?tunes\s+(?:the\s+)?{_REPO}",
+        rf"\bfine[- ]?tune\b[^.]{{0,80}}?\bof\s+(?:the\s+)?(?:[\w-]+\s+){{0,5}}?{_REPO}",
+        rf"\badapters?\s+(?:for|of|on top of|on)\s+(?:the\s+)?{_REPO}",
+        rf"\bbased on (?:the\s+)?{_TARGET}\s+(?:base\s+)?model\b",
+        rf"\btrained (?:from|on top of)\s+(?:the\s+)?{_REPO}",
+    )
+)
+"""Phrases naming the base model in running text; group 1 is the repo id or name."""
+_BASE_KEYS = _keys(("fine", "adapter", "based on", "trained"))
+
+# A negation governs a statement only within its clause: "Not applicable — provider is
+# established within the EU" is not negated, "does not qualify for the exemption" is.
+_NEGATION = re.compile(
+    r"\b(?:no|not|without|lacks?|missing|never|neither|nor)\b[^.;:,—–]{0,25}$", _I
+)
+_SUBJECT_STRONG = re.compile(
+    r"\bthis (?:adapter|repo|repository|model|lora|checkpoint)\b|\b(?:lora|adapter) weights\b|"
+    r"\bpropagates? to\b|\bwe (?:release|license|distribute)\b",
+    _I,
+)
+_SUBJECT_LABEL = re.compile(r"^(?:licen[cs]e|licensing|licence)\b[^:]{0,20}:", _I)
+_SUBJECT_WEAK = re.compile(
+    r"\b(?:released|licen[cs]ed|distributed|available|provided) under\b|"
+    r"\bsubject to\b",
+    _I,
+)
+_NOT_SUBJECT = re.compile(
+    r"\bbase\b|\bupstream\b|\bdata(?:sets?)?\b|\boriginal\b|\bparent\b|"
+    r"\bcontent\b|\bcomponents?\b",
+    _I,
+)
+_PARENS = re.compile(r"\([^)]*\)")
+_LICENSE_SECTION = re.compile(r"^licen[cs](?:e|es|ing)(?: information| terms| details)?$", _I)
+
+
+def active_statements(texts: list[str]) -> tuple[StatementPattern, ...]:
+    """The statement patterns whose prefilter keys occur somewhere in the card at all."""
+    present = set(_STATEMENT_KEYS.findall("\n".join(texts).lower()))
+    return tuple(p for p in STATEMENTS if not p.keys.isdisjoint(present))
+
+
+def statements(
+    unit: Unit,
+    file: str,
+    heading: bool = False,
+    patterns: tuple[StatementPattern, ...] = STATEMENTS,
+) -> list[Statement]:
+    """Statements recognised in one unit (for a heading, only the patterns meant for headings)."""
+    out: list[Statement] = []
+    text = unit.text[:20_000]
+    lower = text.lower()
+    for pattern in patterns:
+        if heading and not pattern.headings:
+            continue
+        if not any(k in lower for k in pattern.keys):
+            continue
+        if pattern.reject is not None and pattern.reject.search(text):
+            continue
+        for m in pattern.regex.finditer(text):
+            if pattern.negatable and _NEGATION.search(text[max(0, m.start() - 40) : m.start()]):
+                continue
+            value = None
+            if pattern.value == "match":
+                value = m.group(0)
+            elif pattern.value == "group":
+                value = re.sub(r"\s+", "", m.group(1)).rstrip(".,;:")
+            location = Location(file=file, line=unit.line_at(m.start()))
+            out.append(
+                Statement(kind=pattern.kind, text=text[:400], value=value, location=location)
+            )
+    return out
+
+
+def base_models(unit: Unit, file: str) -> list[Claim]:
+    """Base models named by phrases such as "fine-tuned from X" or "LoRA adapter for org/name"."""
+    out: list[Claim] = []
+    text = unit.text[:20_000]
+    lower = text.lower()
+    if not _BASE_KEYS.search(lower):
+        return out
+    for pattern in BASE_PHRASES:
+        for m in pattern.finditer(text):
+            value = parse_base(m.group(1).rstrip(".,;:"))
+            if value:
+                out.append(
+                    Claim(
+                        name="base_model",
+                        value=value,
+                        raw=m.group(0),
+                        source=unit.source,
+                        location=Location(file=file, line=unit.line_at(m.start())),
+                    )
+                )
+    return out
+
+
+def about_subject(text: str, in_license_section: bool) -> bool:
+    """Does this sentence declare the subject's own license (not a base's or a dataset's)?"""
+    if _SUBJECT_STRONG.search(text):
+        return True
+    outside = _PARENS.sub(" ", text)
+    if _NOT_SUBJECT.search(outside):
+        return False
+    return bool(_SUBJECT_LABEL.search(text) or _SUBJECT_WEAK.search(text) or in_license_section)
+
+
+def license_mentions(
+    unit: Unit, file: str, found: list[tuple[int, int, str]]
+) -> list[LicenseMention]:
+    """License names ``found`` in a unit (see ``lic.mentions``), and whether each sentence is
+    about the subject's own license."""
+    if not found:
+        return []
+    text = unit.text[:20_000]
+    in_section = bool(_LICENSE_SECTION.search(section_title(unit.path)))
+    subject = about_subject(text, in_section)
+    context: Literal["prose", "license-section"] = "license-section" if in_section else "prose"
+    return [
+        LicenseMention(
+            license=spdx,
+            text=text[:400],
+            context=context,
+            about_subject=subject,
+            location=Location(file=file, line=unit.line_at(start)),
+        )
+        for start, _, spdx in found
+    ]

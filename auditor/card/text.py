@@ -1,0 +1,131 @@
+"""Text units: cleaned sentences and labelled fields, each able to map an offset back to a line.
+
+Extractors never see raw Markdown. :func:`clean` drops emphasis, code spans and HTML, and turns
+``[text](url)`` into ``text <url>`` so that link targets stay visible (contacts, summary links)
+while repo ids in link text are found as plain words. A :class:`Unit` is what one extractor pass
+looks at: a sentence of a paragraph (which may span lines: the roadmap sentence "(rank 16, …,
+AdamW\\nLR 1e-5, …)" does), one table row, or one "Label: value" line.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+from auditor.card.document import Block, Heading, SrcLine
+
+Source = Literal["table", "prose", "list", "pst", "rendered"]
+
+_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_HTML = re.compile(r"<br\s*/?>|</?[A-Za-z][^>]{0,200}>", re.I)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_ITALIC = re.compile(r"(?<![\w*])[*_](?=\S)([^*_]{1,200}?)(?<=\S)[*_](?![\w*])")
+_MARKUP = re.compile(r"[*_`~<\[]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[<])")
+_FIELD = re.compile(r"^([A-Za-z][^:：.!?]{0,60}?)\s*[:：]\s*(\S.*)$")
+
+
+def clean(text: str) -> str:
+    """Markdown → plain words: no emphasis, code marks or tags; links become ``text <url>``."""
+    if not _MARKUP.search(text):  # most cells and lines: nothing to strip
+        return " ".join(text.split())
+    if "<" in text:
+        text = _HTML.sub(" ", _AUTOLINK.sub(r"\1", text))
+    if "](" in text:
+        text = _LINK.sub(_link, _IMAGE.sub(r"\1", text))
+    text = text.replace("**", "").replace("__", "").replace("`", "").replace("~~", "")
+    if "*" in text or "_" in text:
+        text = _ITALIC.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def _link(m: re.Match[str]) -> str:
+    return f"{m.group(1)} <{m.group(2)}>" if m.group(2) else m.group(1)
+
+
+def section_title(path: tuple[Heading, ...]) -> str:
+    """The innermost heading's cleaned title, lower case ("" at top level)."""
+    return clean(path[-1].title).lower() if path else ""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of text an extractor looks at, with its line mapping and provenance."""
+
+    text: str
+    marks: tuple[tuple[int, int], ...]
+    source: Source
+    path: tuple[Heading, ...]
+    label: str | None = None
+    value: str | None = None
+    raw: str = ""
+
+    @property
+    def line(self) -> int:
+        """Line of the unit's first character."""
+        return self.marks[0][1]
+
+    def line_at(self, offset: int) -> int:
+        """Line of the character at ``offset`` in :attr:`text`."""
+        i = bisect_right([o for o, _ in self.marks], offset) - 1
+        return self.marks[max(i, 0)][1]
+
+
+def field_unit(
+    label: str, value: str, line: int, source: Source, path: tuple[Heading, ...], raw: str
+) -> Unit:
+    """A labelled field (table row, "**Label:** value" bullet, rendered "Label value" line)."""
+    text = f"{label}: {value}"
+    return Unit(text, ((0, line),), source, path, label=label, value=value, raw=raw)
+
+
+def split_field(text: str) -> tuple[str, str] | None:
+    """Split a cleaned "Label: value" line; ``None`` if it is not shaped like one."""
+    m = _FIELD.match(text)
+    if not m or "<http" in m.group(1):
+        return None
+    return m.group(1).strip(), m.group(2).strip()
+
+
+def joined(lines: tuple[SrcLine, ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Clean and join lines with spaces; return the text and (offset, line) marks."""
+    parts: list[str] = []
+    marks: list[tuple[int, int]] = []
+    offset = 0
+    for line, raw in lines:
+        cleaned = clean(raw)
+        if not cleaned:
+            continue
+        marks.append((offset, line))
+        parts.append(cleaned)
+        offset += len(cleaned) + 1
+    return " ".join(parts), tuple(marks)
+
+
+def sentences(
+    text: str, marks: tuple[tuple[int, int], ...], source: Source, path: tuple[Heading, ...]
+) -> list[Unit]:
+    """Split a joined paragraph into sentence units, re-basing the line marks."""
+    if not text or not marks:
+        return []
+    units: list[Unit] = []
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+    ends = [*starts[1:], len(text)]
+    whole = Unit(text, marks, source, path)
+    for start, end in zip(starts, ends, strict=True):
+        chunk = text[start:end].rstrip()
+        if not chunk:
+            continue
+        inner = tuple((o - start, ln) for o, ln in marks if start < o < end)
+        unit_marks = ((0, whole.line_at(start)), *inner)
+        units.append(Unit(chunk, unit_marks, source, path, raw=chunk))
+    return units
+
+
+def block_units(block: Block, source: Source) -> list[Unit]:
+    """Sentence units of a paragraph, bullet or quote block."""
+    text, marks = joined(block.lines)
+    return sentences(text, marks, source, block.path)

@@ -1,0 +1,1 @@
+"""Tests of the card stage (auditor.card)."""
