@@ -134,11 +134,20 @@ def main_entry() -> None:
     sys.exit(main())
 
 
-def _write_crash_log() -> str:
+def _write_crash_log(text: str | None = None) -> str:
     fd, path = tempfile.mkstemp(prefix="ailiance-audit-", suffix=".log")
     with os.fdopen(fd, "w") as fh:
-        fh.write(traceback.format_exc())
+        fh.write(traceback.format_exc() if text is None else text)
     return path
+
+
+def _target_crashed(target: Target, text: str) -> None:
+    """A target failed internally: traceback to a log, one line to stderr, the run goes on."""
+    log = _write_crash_log(text)
+    print(
+        f"ailiance-audit: internal error auditing {target.spec!r}; details in {log}",
+        file=sys.stderr,
+    )
 
 
 def options_from(args: argparse.Namespace) -> AuditOptions:
@@ -161,6 +170,7 @@ def options_from(args: argparse.Namespace) -> AuditOptions:
         revision=args.revision,
         policy=args.policy or ["default"],
         hub_factory=hub_factory(offline=offline, args=args),
+        on_crash=_target_crashed,
     )
 
 
@@ -200,7 +210,7 @@ def _run(
     done: list[TargetReport] = []
     try:
         for rep in run_iter(targets, options, policy):
-            done.append(rep)
+            done.append(rep)  # noqa: PERF402 (a loop keeps what is done on Ctrl-C)
     except KeyboardInterrupt:
         # Nothing lost: what is done is rendered, the rest is marked interrupted.
         rest = [

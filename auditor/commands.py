@@ -1,4 +1,4 @@
-"""Subcommands: ``facts TARGET`` (the document policies see) and ``policy test DIR``."""
+"""Subcommands: ``facts TARGET`` (the document policies see), ``policy test DIR``, ``hook …``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def run(name: str, argv: Sequence[str], common: Common) -> int:
     """Dispatch a subcommand."""
     if name == "facts":
         return _facts(argv, common)
+    if name == "hook":
+        from auditor.hooks.command import run as run_hook
+
+        return run_hook(argv, common)
     return _policy(argv)
 
 

@@ -12,7 +12,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNRESOLVED, UsageError
+from auditor.baseline import gating
+from auditor.baseline import render_text as render_baseline
+from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_UNRESOLVED, UsageError
 from auditor.formats import base as formats
 from auditor.models import AuditReport, Severity, Target
 from auditor.policy import PolicySet
@@ -27,17 +29,22 @@ def targets_from(specs: Sequence[str], revision: str | None) -> list[Target]:
 
 
 def exit_code(report: AuditReport, fail_on: str) -> int:
-    """3 if any target was not audited, else 1 if a live finding reaches ``fail_on``, else 0.
+    """4 if a target failed internally, else 3 if any target was not audited, else 1 if a live
+    finding reaches ``fail_on``, else 0.
 
-    An unresolved target outranks findings: the audit is incomplete, and the findings of the
-    other targets are still in the report.
+    With a baseline, only new findings are live (``auditor.baseline.gating``).
+
+    A failed or unresolved target outranks findings: the audit is incomplete, and the results of
+    the other targets are still in the report (issue 7, nothing lost).
     """
+    if any(t.status == "failed" for t in report.targets):
+        return EXIT_INTERNAL
     if any(t.status != "audited" for t in report.targets):
         return EXIT_UNRESOLVED
     threshold = _FAIL_ON[fail_on]
     for target in report.targets:
-        for finding in target.findings:
-            if finding.suppressed_by is None and Severity(finding.severity).rank >= threshold:
+        for finding in gating(report, target):  # with --baseline: new findings only
+            if Severity(finding.severity).rank >= threshold:
                 return EXIT_FINDINGS
     return EXIT_OK
 
@@ -50,6 +57,8 @@ def emit(report: AuditReport, names: Sequence[str], outputs: Sequence[str]) -> N
         except KeyError as exc:
             raise UsageError(f"unknown format {name!r}") from exc
         text = formatter.render(report)
+        if name == "text" and report.baseline is not None:
+            text += render_baseline(report)
         if i < len(outputs) and outputs[i] != "-":
             write_atomic(Path(outputs[i]), text)
         else:

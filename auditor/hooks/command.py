@@ -1,0 +1,107 @@
+"""``ailiance-audit hook install|uninstall|run|changed``: argument parsing only."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from auditor.errors import EXIT_OK, UsageError
+
+Common = Callable[[argparse.ArgumentParser], None]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser(common: Common) -> argparse.ArgumentParser:
+    """The ``hook`` parser and its four actions."""
+    p = _Parser(
+        prog="ailiance-audit hook",
+        description="Pre-push hook for model repos, and the changed-directory finder CI uses.",
+    )
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (
+        (
+            "install",
+            "install the plain-git pre-push hook (an existing one is chained); options of "
+            "`hook run` given after it are recorded in the hook",
+        ),
+        ("uninstall", "remove it and restore a chained hook"),
+    ):
+        a = sub.add_parser(name, help=text, description=text)
+        a.add_argument("--repo", default=".", type=Path, help="the repository (default: here)")
+    run = sub.add_parser(
+        "run",
+        help="audit what a push changes (reads git's pre-push input)",
+        description=(
+            "Audit the model repo directories whose cards, adapter files, waivers or policies "
+            "change in the pushed commits; exit 1 (block the push) on findings at or above "
+            "--fail-on. Bypass once with: git push --no-verify"
+        ),
+    )
+    run.add_argument("remote", nargs="?", help="remote name (git passes it)")
+    run.add_argument("url", nargs="?", help="remote URL (git passes it)")
+    run.add_argument("--repo", default=".", type=Path, help="the repository (default: here)")
+    common(run)
+    # Header verification checks ranks, modules and layers from the safetensors headers (a few
+    # KB) without importing mlx-lm/transformers (about a second) or building the base skeleton:
+    # fast enough for every push. CI runs the full `load` check.
+    run.set_defaults(verify="header")
+    for action in run._actions:
+        if action.dest == "verify":
+            action.help = "adapter verification level (default here: header, no mlx import)"
+    run.add_argument("--fail-on", choices=("error", "warning", "note", "never"), default="error")
+    run.add_argument("--path", action="append", default=[], metavar="GLOB", help="only these dirs")
+    run.add_argument(
+        "--new-only",
+        action="store_true",
+        help="block only on findings the pushed commits introduce (baseline: the remote's state)",
+    )
+    run.add_argument("--all", action="store_true", help="audit every model repo dir, no range")
+    changed = sub.add_parser(
+        "changed",
+        help="print the model repo dirs changed between two commits (for CI)",
+        description="Print, one per line, the model repo dirs changed in BASE...HEAD.",
+    )
+    changed.add_argument("--repo", default=".", type=Path)
+    changed.add_argument("--base", help="base commit (default: none, list every model repo dir)")
+    changed.add_argument("--head", default="HEAD")
+    changed.add_argument("--path", action="append", default=[], metavar="GLOB")
+    changed.add_argument("-z", action="store_true", help="NUL-terminated output")
+    return p
+
+
+def run(argv: Sequence[str], common: Common) -> int:
+    """Dispatch a ``hook`` action; returns the exit code."""
+    parser = build_parser(common)
+    args, extra = parser.parse_known_args(list(argv))
+    if extra and args.action != "install":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.action in ("install", "uninstall"):
+        from auditor.hooks import install
+
+        if extra:  # options for `hook run`, recorded in the script: check them now, not on push
+            parser.parse_args(["run", *extra])
+        done = (
+            install.install(args.repo, run_args=extra)
+            if args.action == "install"
+            else install.uninstall(args.repo)
+        )
+        for line in done:
+            print(f"ailiance-audit: {line}")
+        return EXIT_OK
+    if args.action == "changed":
+        from auditor.hooks import changes
+        from auditor.hooks import git as g
+
+        repo = g.toplevel(args.repo)
+        units = changes.plan_range(repo, args.base, args.head, args.path)
+        end = "\0" if args.z else "\n"
+        print(end.join(u.subdir or "." for u in units), end=end if units else "")
+        return EXIT_OK
+    from auditor.hooks.run import run_hook
+
+    return run_hook(args)

@@ -1,0 +1,198 @@
+"""``ailiance-audit hook run``: audit what a push changes and block it on findings.
+
+Where the pushed range comes from, in order: ``--all`` (every model repo dir of the work tree);
+pre-commit's ``PRE_COMMIT_FROM_REF``/``PRE_COMMIT_TO_REF``; under pre-commit without them (a
+push of a whole new history, or ``--hook-stage manual``) the work tree; otherwise git's pre-push
+standard input (githooks(5)). Each changed model repo dir is audited as a local target at the
+pushed commit: in place when the work tree equals that commit, else from an export of the
+commit's tree (so an uncommitted fix cannot make a bad push pass).
+
+Network: the audit is offline when ``--offline`` or ``HF_HUB_OFFLINE`` is set, and also when
+the Hub does not answer a TCP connect within :data:`PROBE_TIMEOUT` seconds; upstream repos then
+come from ``--mirror``/``AILIANCE_AUDIT_MIRROR`` and the local Hugging Face cache only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from auditor.errors import EXIT_OK
+from auditor.hooks import changes
+from auditor.hooks import git as g
+from auditor.models import AuditReport, Finding, Target, TargetReport
+
+PROBE_TIMEOUT = 1.5
+BYPASS = "To push anyway, once: git push --no-verify"
+_RANK = {"error": 3, "warning": 2, "note": 1, "never": 99}
+_TRUE = ("1", "true", "True", "yes", "on")
+
+
+def run_hook(args: argparse.Namespace) -> int:
+    """Plan, audit, report; the exit code blocks the push when non-zero."""
+    try:
+        return _run(args)
+    except BaseException as exc:
+        if not isinstance(exc, SystemExit):  # the error itself is printed by the CLI
+            print(f"ailiance-audit: the check did not complete. {BYPASS}", file=sys.stderr)
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
+    repo = g.toplevel(args.repo)
+    units = plan(repo, args)
+    if not units:
+        print(
+            "ailiance-audit: no card, adapter, waiver or policy file changed: nothing to audit",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    note = decide_offline(args)
+    if note:
+        print(f"ailiance-audit: {note}", file=sys.stderr)
+    report = audit_units(repo, units, args)
+    from auditor.output import exit_code
+
+    code = exit_code(report, args.fail_on)
+    print(summarize(repo, units, report, code, args.fail_on), file=sys.stderr)
+    return code
+
+
+def plan(repo: Path, args: argparse.Namespace) -> list[changes.Unit]:
+    """The directories to audit and the commit of each (see the module docstring)."""
+    env = os.environ
+    if args.all:
+        return changes.plan_worktree(repo, args.path)
+    if env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
+        return changes.plan_range(
+            repo, env["PRE_COMMIT_FROM_REF"], env["PRE_COMMIT_TO_REF"], args.path, merge_base=False
+        )
+    if env.get("PRE_COMMIT") == "1" or sys.stdin is None or sys.stdin.isatty():
+        return changes.plan_worktree(repo, args.path)
+    updates = changes.parse_updates(sys.stdin.read())
+    if not updates:
+        return changes.plan_worktree(repo, args.path)
+    return changes.plan_push(repo, updates, args.remote, args.path)
+
+
+def hub_reachable(timeout: float = PROBE_TIMEOUT) -> bool:
+    """True when a TCP connection to the Hub endpoint (``HF_ENDPOINT``) opens in time."""
+    parts = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname or "", port), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def decide_offline(args: argparse.Namespace) -> str | None:
+    """Switch ``args`` to offline when the Hub is unreachable; return a note saying so."""
+    if args.offline or os.environ.get("HF_HUB_OFFLINE", "") in _TRUE:
+        args.offline = True
+        return None
+    if hub_reachable():
+        return None
+    args.offline = True
+    return "the Hub is unreachable: auditing offline (mirrors and the local Hugging Face cache)"
+
+
+def audit_units(repo: Path, units: Sequence[changes.Unit], args: argparse.Namespace) -> AuditReport:
+    """Audit every unit (``--new-only``: against the same dir at its base commit)."""
+    from auditor.baseline import audit_tree, with_baseline
+    from auditor.cli import options_from
+    from auditor.pipeline import make_report, run_iter
+    from auditor.policy import load_policies
+
+    options = options_from(args)
+    policy = load_policies(args.policy or ["default"])
+    with tempfile.TemporaryDirectory(prefix="ailiance-audit-hook-") as tmp:
+        targets = [_target(materialise(repo, u, Path(tmp) / str(i))) for i, u in enumerate(units)]
+        report = make_report(list(run_iter(targets, options, policy)), policy)
+        if args.new_only:
+            previous = [
+                audit_tree(repo, u.base, u.subdir, dir_name(repo, u), options, policy)
+                if u.base
+                else ()
+                for u in units
+            ]
+            report = with_baseline(report, "the commits already on the remote", previous)
+    return report
+
+
+def dir_name(repo: Path, unit: changes.Unit) -> str:
+    """The directory's name, which is the local target's subject id (the repo's for the root)."""
+    return Path(unit.subdir).name if unit.subdir else repo.name
+
+
+def materialise(repo: Path, unit: changes.Unit, scratch: Path) -> Path:
+    """Where the unit's files are: the work tree if it matches the pushed commit, else an export."""
+    here = repo / unit.subdir
+    if unit.sha is None:
+        return here
+    head = g.rev_parse(repo, "HEAD")
+    if unit.sha == head and g.is_clean(repo, unit.subdir):
+        return here
+    dest = scratch / dir_name(repo, unit)
+    g.export_tree(repo, unit.sha, unit.subdir, dest)
+    return dest
+
+
+def _target(path: Path) -> Target:
+    return Target(spec=str(path), path=str(path.resolve()))
+
+
+def summarize(
+    repo: Path, units: Sequence[changes.Unit], report: AuditReport, code: int, fail_on: str
+) -> str:
+    """A short, readable verdict: blocking findings with rule ids, then how to bypass."""
+    from auditor.baseline import gating
+    from auditor.formats.text import clean
+
+    lines = []
+    threshold = _RANK[fail_on]
+    for unit, target in zip(units, report.targets, strict=True):
+        where = f"{unit.subdir or repo.name} ({_at(unit)})"
+        if target.status != "audited":
+            lines.append(f"ailiance-audit: could not audit {where}: {clean(target.error or '')}")
+            continue
+        blocking = [f for f in gating(report, target) if _RANK[f.severity.value] >= threshold]
+        lines.append(_head(where, target, blocking, fail_on, report.baseline is not None))
+        lines += [_finding_line(f) for f in blocking]
+    if code == EXIT_OK:
+        return "\n".join(lines)
+    lines.append(
+        "ailiance-audit: push blocked. Fix the card (full report: ailiance-audit DIR), or waive a "
+        "finding in .ailiance-audit.yaml (rule, reason, owner, expires)."
+    )
+    lines.append(f"ailiance-audit: {BYPASS}")
+    return "\n".join(lines)
+
+
+def _at(unit: changes.Unit) -> str:
+    return f"commit {unit.sha[:12]}" if unit.sha else "work tree"
+
+
+def _head(
+    where: str, target: TargetReport, blocking: list[Finding], fail_on: str, baseline: bool
+) -> str:
+    other = len([f for f in target.findings if f.suppressed_by is None]) - len(blocking)
+    new = "new " if baseline else ""
+    count = f"{len(blocking)} {new}finding(s)" if blocking else f"no {new}finding"
+    return f"ailiance-audit: {where}: {count} at or above {fail_on} ({other} not blocking)"
+
+
+def _finding_line(f: Finding) -> str:
+    from auditor.formats.text import clean
+
+    where = str(f.location) if f.location else f.node
+    return f"  {f.severity.value:7} {f.rule_id}  {clean(where)}: {clean(f.message)}"
+
+
+__all__ = ["BYPASS", "decide_offline", "hub_reachable", "materialise", "plan", "run_hook"]
