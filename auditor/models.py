@@ -78,6 +78,7 @@ class RepoSnapshot(Frozen):
     revision: str | None = None
     files: tuple[str, ...] = ()
     gated: bool = False
+    ref: str | None = None  # the revision asked for (branch, tag, refs/pr/N); revision is its sha
 
 
 # --------------------------------------------------------------------------- card
@@ -219,6 +220,11 @@ class License(Frozen):
     duties: tuple[str, ...] = ()
     notice_text: str | None = None
     terms_url: str | None = None
+    attribution_text: str | None = None
+    name_prefix: str | None = None
+    matched_by: Literal[
+        "hub-id", "spdx", "spdx-expression", "license-name", "alias", "none"
+    ] = "none"
 
 
 class Node(Frozen):
@@ -307,6 +313,17 @@ class AdapterEvidence(Frozen):
     module_norms: dict[str, float] = Field(default_factory=dict)
     config_lines: dict[str, int] = Field(default_factory=dict)
     problems: tuple[EvidenceProblem, ...] = ()
+    # Derived data for the adapter-integrity rules (issue 4; meanings in auditor/verify/__init__.py).
+    config_ranks: tuple[int, ...] = ()
+    scale_divisor: float | None = None
+    target_module_names: tuple[str, ...] = ()
+    config_modules: tuple[str, ...] = ()
+    config_layers: tuple[int, ...] = ()
+    tensor_module_names: tuple[str, ...] = ()
+    module_ranks: dict[str, int] = Field(default_factory=dict)
+    tensor_count: int | None = None
+    local_path_keys: tuple[str, ...] = ()
+    base_modules: tuple[str, ...] = ()
 
 
 class ComputeEstimate(Frozen):
@@ -366,6 +383,7 @@ class Finding(Frozen):
     location: Location | None = None
     tags: tuple[str, ...] = ()
     basis: str | None = None
+    fix: str | None = None
     help_uri: str | None = None
     evidence: dict[str, str] = Field(default_factory=dict)
     suppressed_by: Waiver | None = None
@@ -384,6 +402,11 @@ class TargetReport(Frozen):
     evidence: AdapterEvidence | None = None
     compute: ComputeEstimate | None = None
     findings: tuple[Finding, ...] = ()
+    # Baseline comparison (--baseline; auditor/baseline.py): fingerprints of the findings that are
+    # new and of those already present, and the baseline's findings that are gone.
+    baseline_new: tuple[str, ...] = ()
+    baseline_unchanged: tuple[str, ...] = ()
+    baseline_fixed: tuple[Finding, ...] = ()
 
 
 class Summary(Frozen):
@@ -412,3 +435,5 @@ class AuditReport(Frozen):
     policy: tuple[str, ...] = ()
     targets: tuple[TargetReport, ...] = ()
     summary: Summary = Summary()
+    # What --baseline compared against ("git ref main (sha)", "report FILE"); None: no baseline.
+    baseline: str | None = None

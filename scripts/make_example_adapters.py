@@ -51,9 +51,7 @@ def adapter_tensors(config: dict[str, int], rank: int, seed: int) -> dict[str, n
             tensors[f"{name}.lora_a"] = rng.uniform(-bound, bound, (hidden, rank)).astype(
                 np.float16
             )
-            tensors[f"{name}.lora_b"] = (rng.standard_normal((rank, out)) * 1e-3).astype(
-                np.float16
-            )
+            tensors[f"{name}.lora_b"] = (rng.standard_normal((rank, out)) * 1e-3).astype(np.float16)
     return dict(sorted(tensors.items()))
 
 

@@ -132,10 +132,13 @@ def write_base(repo: str, config: dict[str, object]) -> None:
     mx.random.seed(0)
     model_class, args_class = _get_classes(config)
     model = model_class(args_class.from_dict(config))
-    weights = {k: np.array(v.astype(mx.float32)).astype(np.float16)
-               for k, v in tree_flatten(model.parameters())}
-    save_file(dict(sorted(weights.items())), str(folder / "model.safetensors"),
-              metadata={"format": "mlx"})
+    weights = {
+        k: np.array(v.astype(mx.float32)).astype(np.float16)
+        for k, v in tree_flatten(model.parameters())
+    }
+    save_file(
+        dict(sorted(weights.items())), str(folder / "model.safetensors"), metadata={"format": "mlx"}
+    )
     write_tokenizer(folder)
 
 
@@ -147,10 +150,29 @@ def train(repo: str, base: str, lora_config: dict[str, object], iters: int = 20)
     config_file.parent.mkdir(parents=True, exist_ok=True)
     config_file.write_text(json.dumps(lora_config, indent=2) + "\n")
     command = [
-        sys.executable, "-m", "mlx_lm", "lora", "--model", base, "--train",
-        "--data", "../data", "--iters", str(iters), "--batch-size", "4",
-        "--adapter-path", repo, "--max-seq-length", "64", "--steps-per-report", "10",
-        "--save-every", "1000", "-c", f"../train/{config_file.name}",
+        sys.executable,
+        "-m",
+        "mlx_lm",
+        "lora",
+        "--model",
+        base,
+        "--train",
+        "--data",
+        "../data",
+        "--iters",
+        str(iters),
+        "--batch-size",
+        "4",
+        "--adapter-path",
+        repo,
+        "--max-seq-length",
+        "64",
+        "--steps-per-report",
+        "10",
+        "--save-every",
+        "1000",
+        "-c",
+        f"../train/{config_file.name}",
     ]
     subprocess.run(command, cwd=HUB, check=True)
     for extra in target.glob("0*_adapters.safetensors"):
@@ -188,7 +210,9 @@ def drifted() -> None:
     nan[key][0, 0] = np.nan
     derive(src, "fixtures/nan", nan)
     extra = dict(good)
-    extra["model.layers.3.self_attn.qkv_proj.lora_a"] = good["model.layers.3.self_attn.q_proj.lora_a"]
+    extra["model.layers.3.self_attn.qkv_proj.lora_a"] = good[
+        "model.layers.3.self_attn.q_proj.lora_a"
+    ]
     derive(src, "fixtures/wrong-module", extra)
     folder = HUB / "fixtures" / "alpha-scale"
     folder.mkdir(parents=True, exist_ok=True)
@@ -205,21 +229,42 @@ def main() -> None:
     write_data()
     for repo, config in BASES.items():
         write_base(repo, config)
-    train("fixtures/mlx-apertus-lora", "tiny-random/apertus-4l",
-          {"num_layers": 2, "lora_parameters": {"rank": 8, "scale": 20.0, "dropout": 0.0}})
-    train("fixtures/mlx-llama-lora", "tiny-random/llama-4l",
-          {"num_layers": -1, "lora_parameters": {
-              "rank": 4, "scale": 10.0, "alpha": 40, "dropout": 0.05,
-              "keys": ["self_attn.q_proj", "self_attn.v_proj"]}})
-    train("fixtures/mlx-llama-dora", "tiny-random/llama-4l",
-          {"num_layers": 2, "fine_tune_type": "dora",
-           "lora_parameters": {"rank": 4, "scale": 2.0, "dropout": 0.0}}, iters=10)
+    train(
+        "fixtures/mlx-apertus-lora",
+        "tiny-random/apertus-4l",
+        {"num_layers": 2, "lora_parameters": {"rank": 8, "scale": 20.0, "dropout": 0.0}},
+    )
+    train(
+        "fixtures/mlx-llama-lora",
+        "tiny-random/llama-4l",
+        {
+            "num_layers": -1,
+            "lora_parameters": {
+                "rank": 4,
+                "scale": 10.0,
+                "alpha": 40,
+                "dropout": 0.05,
+                "keys": ["self_attn.q_proj", "self_attn.v_proj"],
+            },
+        },
+    )
+    train(
+        "fixtures/mlx-llama-dora",
+        "tiny-random/llama-4l",
+        {
+            "num_layers": 2,
+            "fine_tune_type": "dora",
+            "lora_parameters": {"rank": 4, "scale": 2.0, "dropout": 0.0},
+        },
+        iters=10,
+    )
     drifted()
     if args.peft_python:
         # offline: PEFT otherwise tries to fetch the base's config.json from the Hub
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-        subprocess.run([args.peft_python, str(ROOT / "scripts" / "make_peft_fixtures.py")],
-                       check=True, env=env)
+        subprocess.run(
+            [args.peft_python, str(ROOT / "scripts" / "make_peft_fixtures.py")], check=True, env=env
+        )
 
 
 if __name__ == "__main__":

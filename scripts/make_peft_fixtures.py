@@ -19,17 +19,28 @@ HUB = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "adapters" / 
 BASE = "tiny-random/llama-4l"
 VARIANTS = {
     "fixtures/peft-llama-lora": {
-        "r": 8, "lora_alpha": 16, "target_modules": ["q_proj", "v_proj"], "lora_dropout": 0.05,
+        "r": 8,
+        "lora_alpha": 16,
+        "target_modules": ["q_proj", "v_proj"],
+        "lora_dropout": 0.05,
     },
     "fixtures/peft-llama-rslora": {
-        "r": 8, "lora_alpha": 16, "use_rslora": True, "target_modules": "all-linear",
+        "r": 8,
+        "lora_alpha": 16,
+        "use_rslora": True,
+        "target_modules": "all-linear",
     },
     "fixtures/peft-llama-layers": {
-        "r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "o_proj"],
+        "r": 4,
+        "lora_alpha": 8,
+        "target_modules": ["q_proj", "o_proj"],
         "layers_to_transform": [2, 3],
     },
     "fixtures/peft-llama-dora": {
-        "r": 4, "lora_alpha": 8, "use_dora": True, "target_modules": ["q_proj", "k_proj"],
+        "r": 4,
+        "lora_alpha": 8,
+        "use_dora": True,
+        "target_modules": ["q_proj", "k_proj"],
     },
 }
 
@@ -40,7 +51,8 @@ def make(repo: str, options: dict[str, object]) -> None:
     config = LlamaConfig(**json.loads((HUB / BASE / "config.json").read_text()))
     model = LlamaForCausalLM(config)
     peft_model = get_peft_model(
-        model, LoraConfig(task_type="CAUSAL_LM", **options)  # type: ignore[arg-type]
+        model,
+        LoraConfig(task_type="CAUSAL_LM", **options),  # type: ignore[arg-type]
     )
     with torch.no_grad():
         for name, param in peft_model.named_parameters():

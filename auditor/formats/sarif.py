@@ -124,8 +124,8 @@ def _rule(f: Finding, tags: list[str]) -> dict[str, Any]:
     lines = [f.title + ("" if f.title.endswith(".") else ".")]
     if f.basis:
         lines.append(f"Basis: {f.basis}")
-    if f.evidence.get("fix"):
-        lines.append(f"Fix: {f.evidence['fix']}")
+    if f.fix:
+        lines.append(f"Fix: {f.fix}")
     if uri:
         lines.append(f"Documentation: {uri}")
     rule: dict[str, Any] = {

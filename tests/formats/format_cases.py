@@ -324,6 +324,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             loc("README.md", 40),
             tags=("adapter", "weights"),
             basis="weights",
+            fix="Regenerate the card's Training table from adapter_config.json.",
             evidence={"claimed": "16", "tensors": "8"},
             fingerprint="a1" * 16,
         ),

@@ -1,0 +1,85 @@
+"""Facts about a base model's ``config.json`` that need no mlx: layer count, refusals.
+
+Kept apart from ``mlx.py`` so header-level verification can use them without importing mlx.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .config import AdapterConfig
+
+REMOTE_CODE_KEYS = ("auto_map", "model_file", "trust_remote_code")
+MAX_BASE_LAYERS = 1024
+"""Cap on the blocks a base config may ask for (the largest real models have about 128)."""
+
+MAX_DIMENSION = 2**31 - 1
+"""mlx shapes are 32-bit: a larger size in a config is hostile or broken."""
+
+_MODEL_TYPE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_LAYER_COUNT_KEYS = ("num_hidden_layers", "n_layer", "num_layers", "n_layers")
+_ADAPTER_LEAVES = ("lora_a", "lora_b", "m")
+
+
+def base_layer_count(base: Mapping[str, Any]) -> int | None:
+    """The number of transformer blocks a base ``config.json`` declares, without mlx."""
+    for scope in (base, base.get("text_config")):
+        if isinstance(scope, Mapping):
+            for key in _LAYER_COUNT_KEYS:
+                value = scope.get(key)
+                if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                    return value
+    return None
+
+
+def config_layers(cfg: AdapterConfig, total: int) -> tuple[int, ...]:
+    """The block indices the adapter config adapts on a base with ``total`` blocks.
+
+    mlx-lm converts ``model.layers[-max(num_layers, 0):]`` (so -1 and 0 mean all blocks);
+    PEFT adapts ``layers_to_transform`` or every block.
+    """
+    indices = list(range(total))
+    if cfg.format == "peft":
+        chosen = cfg.layers_to_transform
+        return tuple(i for i in indices if chosen is None or i in chosen)
+    if cfg.fine_tune_type == "full" or cfg.num_layers is None:
+        return ()
+    return tuple(indices[-max(cfg.num_layers, 0) :])
+
+
+def refusal(base: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Why a base config must not be built, as ``(problem kind, message)``, or None."""
+    asked = [k for k in REMOTE_CODE_KEYS if base.get(k) not in (None, False, {}, "")]
+    if asked:
+        return (
+            "remote-code-refused",
+            f"base config asks for custom code ({', '.join(asked)}); ailiance-audit never runs "
+            "code from an audited repository",
+        )
+    model_type = base.get("model_type")
+    if not isinstance(model_type, str) or not _MODEL_TYPE.match(model_type):
+        return (
+            "unsupported-model-type",
+            f"base config has no usable model_type ({model_type!r:.40})",
+        )
+    layers = base_layer_count(base)
+    if layers is not None and layers > MAX_BASE_LAYERS:
+        return (
+            "base-config-invalid",
+            f"base config declares {layers} layers (cap {MAX_BASE_LAYERS})",
+        )
+    if _too_large(base):
+        return "base-config-invalid", f"base config holds a size above {MAX_DIMENSION}"
+    return None
+
+
+def _too_large(value: Any) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) > MAX_DIMENSION
+    if isinstance(value, Mapping):
+        return any(_too_large(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_too_large(v) for v in value[:4096])
+    return False
