@@ -55,7 +55,7 @@ def parse_target(spec: str, revision: str | None = None) -> Target:
     repo_id = spec
     for prefix, k in (("datasets/", RepoKind.DATASET), ("models/", RepoKind.MODEL)):
         if spec.startswith(prefix):
-            repo_id, kind = spec[len(prefix):], k
+            repo_id, kind = spec[len(prefix) :], k
     if not is_repo_id(repo_id):
         raise UsageError(f"target {spec!r} is neither a directory nor a Hub id like org/name")
     return Target(spec=spec, repo_id=repo_id, kind=kind, revision=revision)

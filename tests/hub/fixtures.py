@@ -19,6 +19,7 @@ that constant, so patching it alone sends downloads to the import-time endpoint 
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -58,34 +59,69 @@ def adapter_weights(rank: int = 8, layers: int = 2, width: int = 64) -> bytes:
 def build_acme(data: HubData) -> None:
     """The code-built fixture repos used by the Hub tests."""
     weights = save({"w": np.zeros((256, 256), dtype=np.float32)})  # never to be downloaded
-    data.add_repo("model", "acme/base-7b", {
-        "README.md": _card({"license": "apache-2.0", "tags": ["base"]}, "# Base 7B"),
-        "config.json": json.dumps({"model_type": "llama", "num_hidden_layers": 2}).encode(),
-        "model.safetensors": weights,
-    })
-    data.add_repo("model", "acme/lora-a", {
-        "README.md": _card({"license": "apache-2.0", "base_model": "acme/base-7b",
-                            "datasets": ["acme/data-1"], "tags": ["lora", "math"]}, "# LoRA A"),
-        "adapter_config.json": json.dumps({"fine_tune_type": "lora",
-                                           "lora_parameters": {"rank": 8, "scale": 2.0}}).encode(),
-        "adapters.safetensors": adapter_weights(),
-    })
-    data.add_repo("model", "acme/lora-b", {
-        "README.md": _card({"license": "mit", "base_model": "acme/base-7b",
-                            "tags": ["lora", "code"]}, "# LoRA B"),
-        "adapter_config.json": b"{}",
-        "adapters.safetensors": b"\xff\xff\xff\xff\xff\xff\xff\x7f{broken",
-    })
-    data.add_repo("dataset", "acme/data-1", {
-        "README.md": _card({"license": "cc-by-sa-4.0"}, "# Data 1"),
-        "data/train.parquet": b"PAR1" + b"\0" * 64,
-    })
-    data.add_repo("model", "acme/gated-base", {
-        "README.md": _card({"license": "other", "extra_gated_prompt": GATE_PROMPT,
-                            "extra_gated_fields": {"Name": "text", "I agree": "checkbox"}},
-                           "# Gated base"),
-        "config.json": b'{"model_type": "llama"}',
-    })
+    data.add_repo(
+        "model",
+        "acme/base-7b",
+        {
+            "README.md": _card({"license": "apache-2.0", "tags": ["base"]}, "# Base 7B"),
+            "config.json": json.dumps({"model_type": "llama", "num_hidden_layers": 2}).encode(),
+            "model.safetensors": weights,
+        },
+    )
+    data.add_repo(
+        "model",
+        "acme/lora-a",
+        {
+            "README.md": _card(
+                {
+                    "license": "apache-2.0",
+                    "base_model": "acme/base-7b",
+                    "datasets": ["acme/data-1"],
+                    "tags": ["lora", "math"],
+                },
+                "# LoRA A",
+            ),
+            "adapter_config.json": json.dumps(
+                {"fine_tune_type": "lora", "lora_parameters": {"rank": 8, "scale": 2.0}}
+            ).encode(),
+            "adapters.safetensors": adapter_weights(),
+        },
+    )
+    data.add_repo(
+        "model",
+        "acme/lora-b",
+        {
+            "README.md": _card(
+                {"license": "mit", "base_model": "acme/base-7b", "tags": ["lora", "code"]},
+                "# LoRA B",
+            ),
+            "adapter_config.json": b"{}",
+            "adapters.safetensors": b"\xff\xff\xff\xff\xff\xff\xff\x7f{broken",
+        },
+    )
+    data.add_repo(
+        "dataset",
+        "acme/data-1",
+        {
+            "README.md": _card({"license": "cc-by-sa-4.0"}, "# Data 1"),
+            "data/train.parquet": b"PAR1" + b"\0" * 64,
+        },
+    )
+    data.add_repo(
+        "model",
+        "acme/gated-base",
+        {
+            "README.md": _card(
+                {
+                    "license": "other",
+                    "extra_gated_prompt": GATE_PROMPT,
+                    "extra_gated_fields": {"Name": "text", "I agree": "checkbox"},
+                },
+                "# Gated base",
+            ),
+            "config.json": b'{"model_type": "llama"}',
+        },
+    )
     data.add_repo("model", "acme/private-model", {"README.md": b"# secret\n"}, private=True)
 
 
@@ -110,6 +146,11 @@ def hub(hub_data: HubData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(home / "token"))
+    # huggingface_hub 2.4 builds its user agent with an "agent harness" registry fetched from
+    # the import-time endpoint (huggingface.co) once a day; telemetry off skips that request.
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
+    leaks = _guard_network(monkeypatch)
     from huggingface_hub import hf_hub_url
 
     # Guard: every URL huggingface_hub builds for our endpoint must stay on loopback.
@@ -118,6 +159,22 @@ def hub(hub_data: HubData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         yield server
     finally:
         server.stop()
+    assert not leaks, f"a test tried to reach the network: {sorted(set(leaks))}"
+
+
+def _guard_network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Refuse name lookups of anything but loopback (tests never reach the internet)."""
+    leaks: list[str] = []
+    real = socket.getaddrinfo
+
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("127.0.0.1", "localhost", "::1", None):
+            leaks.append(str(host))
+            raise OSError(f"network access to {host!r} refused in tests")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)
+    return leaks
 
 
 @pytest.fixture
@@ -126,8 +183,11 @@ def make_source(hub: HubServer, tmp_path: Path) -> Callable[..., HubSource]:
 
     def make(**kwargs: Any) -> HubSource:
         options: dict[str, Any] = {
-            "endpoint": hub.url, "token": False, "cache_dir": tmp_path / "meta",
-            "hf_cache_dir": tmp_path / "hf-home" / "hub", "timeout": 5.0,
+            "endpoint": hub.url,
+            "token": False,
+            "cache_dir": tmp_path / "meta",
+            "hf_cache_dir": tmp_path / "hf-home" / "hub",
+            "timeout": 5.0,
             "retry": RetryPolicy(retries=2, backoff=0.01, max_wait=5.0),
         }
         options.update(kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -26,6 +27,9 @@ class HubHandler(BaseHTTPRequestHandler):
     """Serves one connection (HTTP/1.1 keep-alive, as httpx expects)."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle + delayed ACK add
+    # ~40 ms to every keep-alive response and would distort latency measurements.
+    disable_nagle_algorithm = True
     server_version = "FixtureHub/1.0"
 
     @property
@@ -45,16 +49,13 @@ class HubHandler(BaseHTTPRequestHandler):
         self._dispatch("POST")
 
     def handle(self) -> None:
-        try:
+        # The connection may have been reset on purpose (fault) or by the client.
+        with contextlib.suppress(OSError, ValueError):
             super().handle()
-        except (OSError, ValueError):  # the connection was reset on purpose or by the client
-            pass
 
     def finish(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):
             super().finish()
-        except (OSError, ValueError):
-            pass
 
     # ------------------------------------------------------------------ dispatch
 
@@ -67,8 +68,9 @@ class HubHandler(BaseHTTPRequestHandler):
             self._admin(method, path)
             return
         auth = self.headers.get("Authorization")
-        self.hub.record(RequestRecord(method, path, split.query, self.headers.get("Range"),
-                                      auth is not None))
+        self.hub.record(
+            RequestRecord(method, path, split.query, self.headers.get("Range"), auth is not None)
+        )
         fault = self.hub.take_fault(method, path)
         self._active = fault
         delay = self.hub.latency + (fault.delay if fault else 0.0)
@@ -88,10 +90,13 @@ class HubHandler(BaseHTTPRequestHandler):
                 self._list(kind, query)
                 return
             if path.startswith(prefix + "/"):
-                self._info(kind, path[len(prefix) + 1:], query)
+                self._info(kind, path[len(prefix) + 1 :], query)
                 return
-        kind, rest = ("dataset", path[len("/datasets/"):]) if path.startswith("/datasets/") \
+        kind, rest = (
+            ("dataset", path[len("/datasets/") :])
+            if path.startswith("/datasets/")
             else ("model", path[1:])
+        )
         if "/resolve/" in rest:
             repo_id, _, tail = rest.partition("/resolve/")
             rev, _, filename = tail.partition("/")
@@ -108,25 +113,36 @@ class HubHandler(BaseHTTPRequestHandler):
     def _check_access(self, repo: Repo, method: str, for_file: bool) -> bool:
         """Send the Hub's answer for a refused request; True when the request may go on."""
         token = self._token()
-        if token is not None and self.hub.valid_tokens is not None and \
-                token not in self.hub.valid_tokens:
-            self._error(401, "Invalid credentials in Authorization header", None, method,
-                        message="Invalid credentials in Authorization header")
+        if (
+            token is not None
+            and self.hub.valid_tokens is not None
+            and token not in self.hub.valid_tokens
+        ):
+            self._error(
+                401,
+                "Invalid credentials in Authorization header",
+                None,
+                method,
+                message="Invalid credentials in Authorization header",
+            )
             return False
         granted = token is not None and (token, repo.kind, repo.repo_id.lower()) in self.hub.grants
         if repo.private and not granted:
-            self._error(401 if token is None else 404, "Repository not found", "RepoNotFound",
-                        method)
+            self._error(
+                401 if token is None else 404, "Repository not found", "RepoNotFound", method
+            )
             return False
         main = repo.commit("main")
         gated = main is not None and repo.gated_value(main)
         if for_file and gated and self.hub.enforce_gates and not granted:
             label = "models" if repo.kind == "model" else "datasets"
-            text = (f"Access to {repo.kind} {repo.repo_id} is restricted. You must have access to "
-                    f"it and be authenticated to access it. Please log in."
-                    if token is None else
-                    f"Access to {repo.kind} {repo.repo_id} is restricted and you are not in the "
-                    f"authorized list. Visit {self.hub.url}/{label}/{repo.repo_id} to ask for access.")
+            text = (
+                f"Access to {repo.kind} {repo.repo_id} is restricted. You must have access to "
+                f"it and be authenticated to access it. Please log in."
+                if token is None
+                else f"Access to {repo.kind} {repo.repo_id} is restricted and you are not in the "
+                f"authorized list. Visit {self.hub.url}/{label}/{repo.repo_id} to ask for access."
+            )
             self._error(401 if token is None else 403, text, "GatedRepo", method, message=text)
             return False
         return True
@@ -157,37 +173,65 @@ class HubHandler(BaseHTTPRequestHandler):
                 data = commit.files[name]
                 entry.update(size=len(data), blobId=git_blob_id(data))
                 if is_lfs(name):
-                    entry["lfs"] = {"size": len(data), "sha256": etag_of(name, data),
-                                    "pointerSize": 134}
+                    entry["lfs"] = {
+                        "size": len(data),
+                        "sha256": etag_of(name, data),
+                        "pointerSize": 134,
+                    }
             siblings.append(entry)
         tags = card.get("tags") if isinstance(card.get("tags"), list) else []
         return {
-            "_id": commit.sha[:24], "id": repo.repo_id, "author": repo.repo_id.split("/")[0],
-            "sha": commit.sha, "lastModified": FIXED_DATE, "createdAt": FIXED_DATE,
-            "private": repo.private, "gated": repo.gated_value(commit), "disabled": False,
-            "downloads": 0, "likes": 0, "tags": [str(t) for t in tags],
-            "cardData": card or None, "siblings": siblings,
+            "_id": commit.sha[:24],
+            "id": repo.repo_id,
+            "author": repo.repo_id.split("/")[0],
+            "sha": commit.sha,
+            "lastModified": FIXED_DATE,
+            "createdAt": FIXED_DATE,
+            "private": repo.private,
+            "gated": repo.gated_value(commit),
+            "disabled": False,
+            "downloads": 0,
+            "likes": 0,
+            "tags": [str(t) for t in tags],
+            "cardData": card or None,
+            "siblings": siblings,
         }
 
     def _list(self, kind: str, query: dict[str, list[str]]) -> None:
         author = query.get("author", [""])[0]
         cursor = int(query.get("cursor", ["0"])[0] or 0)
-        repos = self.hub.data.by_author(kind, author) if author else []
-        page = repos[cursor:cursor + self.hub.page_size]
+        token = self._token()
+        repos = [
+            r
+            for r in (self.hub.data.by_author(kind, author) if author else [])
+            if not r.private or (token, kind, r.repo_id.lower()) in self.hub.grants
+        ]
+        page = repos[cursor : cursor + self.hub.page_size]
         body = []
         for repo in page:
             commit = repo.commit("main")
             assert commit is not None
             card = repo.card(commit)
             tags = card.get("tags") if isinstance(card.get("tags"), list) else []
-            body.append({"_id": commit.sha[:24], "id": repo.repo_id, "private": repo.private,
-                         "gated": repo.gated_value(commit), "tags": [str(t) for t in tags],
-                         "downloads": 0, "likes": 0, "createdAt": FIXED_DATE})
+            body.append(
+                {
+                    "_id": commit.sha[:24],
+                    "id": repo.repo_id,
+                    "private": repo.private,
+                    "gated": repo.gated_value(commit),
+                    "tags": [str(t) for t in tags],
+                    "downloads": 0,
+                    "likes": 0,
+                    "createdAt": FIXED_DATE,
+                }
+            )
         headers = {}
         if cursor + self.hub.page_size < len(repos):
             prefix = "/api/models" if kind == "model" else "/api/datasets"
-            nxt = (f"{self.hub.url}{prefix}?author={quote(author)}"
-                   f"&cursor={cursor + self.hub.page_size}")
+            nxt = (
+                f"{self.hub.url}{prefix}?author={quote(author)}"
+                f"&cursor={cursor + self.hub.page_size}"
+            )
             headers["Link"] = f'<{nxt}>; rel="next"'
         self._json(200, body, "GET", headers)
 
@@ -207,18 +251,27 @@ class HubHandler(BaseHTTPRequestHandler):
         if data is None:
             self._error(404, "Entry not found", "EntryNotFound", method, headers=common)
             return
-        headers = {**common, "ETag": f'"{etag_of(filename, data)}"', "Accept-Ranges": "bytes",
-                   "Content-Type": "application/octet-stream"}
+        headers = {
+            **common,
+            "ETag": f'"{etag_of(filename, data)}"',
+            "Accept-Ranges": "bytes",
+            "Content-Type": "application/octet-stream",
+        }
         status, body = 200, data
         rng = self.headers.get("Range")
         if rng:
             span = _parse_range(rng, len(data))
             if span is None:
-                self._error(416, "Range Not Satisfiable", None, method,
-                            headers={"Content-Range": f"bytes */{len(data)}"})
+                self._error(
+                    416,
+                    "Range Not Satisfiable",
+                    None,
+                    method,
+                    headers={"Content-Range": f"bytes */{len(data)}"},
+                )
                 return
             start, end = span
-            status, body = 206, data[start:end + 1]
+            status, body = 206, data[start : end + 1]
             headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
         self._send(status, body, method, headers)
 
@@ -245,11 +298,23 @@ class HubHandler(BaseHTTPRequestHandler):
         if fault.message:
             headers["X-Error-Message"] = fault.message
         assert fault.status is not None
-        self._send(fault.status, json.dumps({"error": text}).encode(), method,
-                   {"Content-Type": "application/json", **headers})
+        self._send(
+            fault.status,
+            json.dumps({"error": text}).encode(),
+            method,
+            {"Content-Type": "application/json", **headers},
+        )
 
-    def _error(self, status: int, text: str, code: str | None, method: str, *,
-               message: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def _error(
+        self,
+        status: int,
+        text: str,
+        code: str | None,
+        method: str,
+        *,
+        message: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         extra = dict(headers or {})
         if code:
             extra["X-Error-Code"] = code
@@ -257,8 +322,9 @@ class HubHandler(BaseHTTPRequestHandler):
             extra["X-Error-Message"] = message
         self._json(status, {"error": text}, method, extra)
 
-    def _json(self, status: int, body: Any, method: str,
-              headers: dict[str, str] | None = None) -> None:
+    def _json(
+        self, status: int, body: Any, method: str, headers: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(body, sort_keys=True).encode()
         self._send(status, data, method, {"Content-Type": "application/json", **(headers or {})})
 
@@ -272,9 +338,13 @@ class HubHandler(BaseHTTPRequestHandler):
             return
         fault = getattr(self, "_active", None)
         if fault is not None and fault.action == "truncate":
-            self.wfile.write(body[:fault.keep])
+            # A clean close before Content-Length is reached: the client sees a short body.
+            self.wfile.write(body[: fault.keep])
             self.wfile.flush()
-            raise Reset
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.wfile.write(body)
 
     def _reset(self) -> None:

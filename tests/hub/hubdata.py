@@ -46,7 +46,7 @@ def commit_sha(files: dict[str, bytes]) -> str:
 
 
 def front_matter(readme: bytes | None) -> dict[str, Any]:
-    """The YAML front matter of a README, ``{}`` when absent or invalid (like the Hub's cardData)."""
+    """The YAML front matter of a README; ``{}`` when absent or invalid (like Hub cardData)."""
     if not readme:
         return {}
     text = readme.decode("utf-8", errors="replace")
@@ -134,8 +134,13 @@ class HubData:
         return data
 
     def add_repo(
-        self, kind: str, repo_id: str, files: dict[str, bytes], *,
-        private: bool = False, gated: str | bool | None = None,
+        self,
+        kind: str,
+        repo_id: str,
+        files: dict[str, bytes],
+        *,
+        private: bool = False,
+        gated: str | bool | None = None,
     ) -> Repo:
         """Add (or replace) a repo whose ``main`` branch holds ``files``."""
         sha = commit_sha(files)
@@ -145,7 +150,11 @@ class HubData:
         return repo
 
     def add_revision(
-        self, kind: str, repo_id: str, ref: str, changes: dict[str, bytes | None],
+        self,
+        kind: str,
+        repo_id: str,
+        ref: str,
+        changes: dict[str, bytes | None],
         base: str = "main",
     ) -> str:
         """Create ``ref`` from ``base`` with files changed (``None`` deletes); return its sha."""

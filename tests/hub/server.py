@@ -73,8 +73,13 @@ class HubServer:
     """The loopback Hub. Use as a context manager; ``url`` is the ``HF_ENDPOINT`` to use."""
 
     def __init__(
-        self, data: HubData, *, latency: float = 0.0, page_size: int = 50,
-        enforce_gates: bool = False, valid_tokens: set[str] | None = None,
+        self,
+        data: HubData,
+        *,
+        latency: float = 0.0,
+        page_size: int = 50,
+        enforce_gates: bool = False,
+        valid_tokens: set[str] | None = None,
     ) -> None:
         self.data = data
         self.latency = latency
@@ -98,8 +103,9 @@ class HubServer:
         httpd.hub = self  # type: ignore[attr-defined]
         httpd.request_queue_size = 128
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,),
-                                        name="hub-server", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="hub-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -203,4 +209,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

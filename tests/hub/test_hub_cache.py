@@ -14,8 +14,11 @@ from auditor.sources.hub import HubSource
 from tests.hub.server import HubServer
 
 Make = Callable[..., HubSource]
-AUDIT = (("acme/lora-a", RepoKind.MODEL), ("acme/base-7b", RepoKind.MODEL),
-         ("acme/data-1", RepoKind.DATASET))
+AUDIT = (
+    ("acme/lora-a", RepoKind.MODEL),
+    ("acme/base-7b", RepoKind.MODEL),
+    ("acme/data-1", RepoKind.DATASET),
+)
 
 
 def walk(source: HubSource) -> list[tuple[RepoSnapshot, dict[str, bytes]]]:
@@ -75,8 +78,9 @@ def test_offline_after_one_online_run_makes_zero_requests(
     offline = walk(make_source(offline=True))
     assert hub.total == 0
     assert [f for _, f in offline] == [f for _, f in first]
-    assert [(s.revision, s.files, s.origin) for s, _ in offline] == \
-        [(s.revision, s.files, "cache") for s, _ in first]
+    assert [(s.revision, s.files, s.origin) for s, _ in offline] == [
+        (s.revision, s.files, "cache") for s, _ in first
+    ]
 
 
 def test_hf_hub_offline_env_turns_offline_on(

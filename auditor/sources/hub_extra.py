@@ -1,0 +1,146 @@
+"""Sources stage: Hub helpers beyond the Source protocol: safetensors headers by range request
+(``--verify header``) and the listing of an owner's repos (``--author``)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import struct
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from huggingface_hub import try_to_load_from_cache
+from huggingface_hub.errors import RemoteEntryNotFoundError, SafetensorsParsingError
+
+from auditor.errors import TargetError
+from auditor.models import RepoKind, RepoSnapshot
+
+if TYPE_CHECKING:
+    from auditor.sources.hub import HubSource
+
+# huggingface_hub refuses headers above 25 MB (constants.SAFETENSORS_MAX_HEADER_LENGTH); so do we.
+MAX_HEADER = 25_000_000
+
+
+class HeaderError(ValueError):
+    """A safetensors header that cannot be parsed: evidence for the verify stage, not a crash."""
+
+
+def parse_local_header(path: Path) -> dict[str, Any]:
+    """The JSON header of a local safetensors file (8-byte little-endian length, then JSON)."""
+    with path.open("rb") as fh:
+        prefix = fh.read(8)
+        if len(prefix) < 8:
+            raise HeaderError(f"{path.name}: shorter than the 8-byte header length")
+        (size,) = struct.unpack("<Q", prefix)
+        if size > MAX_HEADER:
+            raise HeaderError(f"{path.name}: header length {size} exceeds {MAX_HEADER} bytes")
+        raw = fh.read(size)
+    if len(raw) < size:
+        raise HeaderError(f"{path.name}: header truncated ({len(raw)} of {size} bytes)")
+    try:
+        header = json.loads(raw)
+    except ValueError as exc:
+        raise HeaderError(f"{path.name}: header is not JSON ({exc})") from None
+    if not isinstance(header, dict):
+        raise HeaderError(f"{path.name}: header is not a JSON object")
+    return header
+
+
+class HeaderReader:
+    """Reads headers from our cache, the HF cache, or the Hub (range requests), in that order."""
+
+    def __init__(self, source: HubSource) -> None:
+        self.source = source
+
+    def read(self, snapshot: RepoSnapshot, filename: str) -> dict[str, Any] | None:
+        """The header, cached by (kind, repo, sha, file) once read."""
+        src, sha = self.source, str(snapshot.revision)
+        key = (snapshot.kind, snapshot.repo_id, sha, filename)
+        cached = src.meta.get_header(*key)
+        if cached is not None:
+            return cached
+        local = try_to_load_from_cache(
+            snapshot.repo_id,
+            filename,
+            cache_dir=src.hf_cache_dir,
+            revision=sha,
+            repo_type=snapshot.kind.value,
+        )
+        if isinstance(local, str):
+            header = parse_local_header(Path(local))
+        else:
+            remote = self._remote(snapshot, filename)
+            if remote is None:
+                return None
+            header = remote
+        src.meta.put_header(*key, header)
+        return header
+
+    def _remote(self, snapshot: RepoSnapshot, filename: str) -> dict[str, Any] | None:
+        src, sha = self.source, str(snapshot.revision)
+        subject = src.subject(snapshot.repo_id, snapshot.kind, sha[:12], filename)
+        if src.offline:
+            raise TargetError(
+                f"{subject.what}: safetensors header not cached and offline mode "
+                "is on (HF_HUB_OFFLINE=1 or --offline)",
+                reason="offline",
+            )
+        try:
+            meta = src.retry.call(
+                lambda: src.api.parse_safetensors_file_metadata(
+                    snapshot.repo_id,
+                    filename,
+                    repo_type=snapshot.kind.value,
+                    revision=sha,
+                    token=src.token_arg,
+                    timeout=src.timeout,
+                )
+            )
+        except SafetensorsParsingError as exc:
+            problem: Exception = HeaderError(f"{filename}: {exc}")
+        except RemoteEntryNotFoundError:
+            return None
+        except Exception as exc:
+            problem = src.failure(exc, subject)
+        else:
+            return _as_header(meta)
+        raise problem
+
+
+def _as_header(meta: Any) -> dict[str, Any]:
+    """huggingface_hub's parsed metadata back in the file's own JSON shape."""
+    header: dict[str, Any] = {"__metadata__": dict(meta.metadata)} if meta.metadata else {}
+    for name, info in sorted(meta.tensors.items()):
+        header[name] = {
+            "dtype": info.dtype,
+            "shape": list(info.shape),
+            "data_offsets": list(info.data_offsets),
+        }
+    return header
+
+
+def list_author(source: HubSource, author: str, kind: RepoKind, pattern: str | None) -> list[str]:
+    """Ids of ``author``'s repos (offline: the last listing we recorded), optionally filtered."""
+    repos = source.meta.get_listing(kind, author) if source.offline else None
+    if source.offline and repos is None:
+        raise TargetError(
+            f"{kind.value}s of {author!r}: no cached listing and offline mode is "
+            "on (HF_HUB_OFFLINE=1 or --offline)",
+            reason="offline",
+        )
+    if repos is None:
+        lister = source.api.list_models if kind == RepoKind.MODEL else source.api.list_datasets
+        subject = source.make_subject(f"{kind.value}s of {author!r}", f"{source.endpoint}/{author}")
+        items: list[Any] = source.call(
+            lambda: list(lister(author=author, token=source.token_arg)), subject
+        )
+        repos = [{"id": item.id, "tags": sorted(str(t) for t in item.tags or [])} for item in items]
+        source.meta.put_listing(kind, author, repos)
+    ids = []
+    for repo in repos:
+        repo_id = str(repo.get("id", ""))
+        names = [repo_id, repo_id.split("/")[-1], *(str(t) for t in repo.get("tags", []))]
+        if pattern is None or any(fnmatch.fnmatchcase(n, pattern) for n in names):
+            ids.append(repo_id)
+    return sorted(ids)
