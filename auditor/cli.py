@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REF|FILE",
         help="fail only on findings new since a git ref of the audited repo or a JSON report",
     )
+    p.add_argument("--author", metavar="ORG", help="also audit every model repo of ORG on the Hub")
+    p.add_argument("--filter", metavar="GLOB", help="with --author: keep ids, names or tags matching")
+    p.add_argument("--from-file", metavar="FILE", help="read more targets from FILE, one per line")
+    p.add_argument("--lock", metavar="FILE", help="write every resolved repo id, kind and sha")
+    p.add_argument("--locked", metavar="FILE", help="audit exactly the revisions in a lock file")
     p.add_argument("--policy-list", action="store_true", help="print the effective rules and exit")
     p.add_argument("--version", action="version", version=f"ailiance-audit {__version__}")
     return p
@@ -170,19 +175,22 @@ def options_from(args: argparse.Namespace) -> AuditOptions:
         revision=args.revision,
         policy=args.policy or ["default"],
         hub_factory=hub_factory(offline=offline, args=args),
+        lock=Path(args.lock) if getattr(args, "lock", None) else None,
+        locked=Path(args.locked) if getattr(args, "locked", None) else None,
         on_crash=_target_crashed,
     )
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from auditor.output import emit, exit_code, print_policy_list, targets_from
+    from auditor.output import emit, exit_code, expand_targets, print_policy_list
     from auditor.policy import load_policies
 
     policy = load_policies(args.policy or ["default"])
     if args.policy_list:
         print_policy_list(policy)
         return EXIT_OK
-    if not args.targets:
+    targets = expand_targets(args)
+    if not targets:
         raise UsageError(
             "no TARGET given (try: ailiance-audit --mirror examples/hub "
             "Ailiance-fr/apertus-math-lora)"
@@ -190,7 +198,7 @@ def _audit(args: argparse.Namespace) -> int:
     if len(args.output) > max(len(args.format), 1):
         raise UsageError("more --output files than --format options")
     options = options_from(args)
-    report, interrupted = _run(targets_from(args.targets, args.revision), options, policy)
+    report, interrupted = _run(targets, options, policy)
     if args.baseline and not interrupted:
         from auditor.baseline import apply_baseline
 

@@ -6,6 +6,7 @@ atomically so CI never sees half a SARIF file) and folds per-target outcomes int
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -26,6 +27,26 @@ _FAIL_ON = {"error": 3, "warning": 2, "note": 1, "never": 99}
 def targets_from(specs: Sequence[str], revision: str | None) -> list[Target]:
     """Parse every command-line target (a usage error names the bad one)."""
     return [parse_target(spec, revision) for spec in specs]
+
+
+def expand_targets(args: argparse.Namespace) -> list[Target]:
+    """Command-line targets, then ``--from-file`` lines, then ``--author`` repos; no duplicates."""
+    specs = list(args.targets)
+    if args.from_file:
+        try:
+            lines = Path(args.from_file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--from-file {args.from_file}: {exc}") from exc
+        specs += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if args.filter and not args.author:
+        raise UsageError("--filter needs --author")
+    if args.author:
+        from auditor.models import RepoKind
+        from auditor.sources.hub import HubSource
+
+        offline = args.offline or os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "True")
+        specs += HubSource(offline=offline).list_author(args.author, RepoKind.MODEL, args.filter)
+    return targets_from(list(dict.fromkeys(specs)), args.revision)
 
 
 def exit_code(report: AuditReport, fail_on: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,11 @@ from auditor.policy.cel import sort_key
 from auditor.policy.waivers import apply_waivers, load_waivers
 from auditor.sources.base import Resolver, Source
 from auditor.sources.local import LocalSource, MirrorSource
+from auditor.sources.lock import LockSource, read_lock, write_lock
 
 VerifyLevel = Literal["none", "header", "load"]
 MAX_CONFIG_BYTES = 1 << 20
+MAX_ERROR_CHARS = 300  # an exception message may quote untrusted input: keep it short
 
 
 @dataclass
@@ -56,17 +59,29 @@ class AuditOptions:
     today: dt.date = field(default_factory=dt.date.today)
     extra_sources: Sequence[Source] = ()
     hub_factory: Callable[[], Source | None] | None = None
+    lock: Path | None = None  # --lock FILE: write every resolved repo id, kind and sha
+    locked: Path | None = None  # --locked FILE: audit exactly those revisions
+    # Called with (target, traceback text) when a target fails internally; the CLI writes the
+    # traceback to a log file (exit code 4) while the other targets go on (issue 7, nothing lost).
+    on_crash: Callable[[Target, str], None] | None = None
 
 
 def make_resolver(options: AuditOptions) -> Resolver:
-    """Mirrors first, then any injected sources, then the Hub (unless offline)."""
+    """Mirrors first, then any injected sources, then the Hub (unless offline).
+
+    With ``--lock``/``--locked`` the chain is wrapped in a :class:`LockSource` that records every
+    resolved repo and, with a lock file, pins each one to its locked sha (issue 5).
+    """
     sources: list[Source] = [MirrorSource(Path(m)) for m in options.mirrors]
     sources.extend(options.extra_sources)
     if options.hub_factory is not None:
         hub = options.hub_factory()
         if hub is not None:
             sources.append(hub)
-    return Resolver(sources)
+    if options.lock is None and options.locked is None:
+        return Resolver(sources)
+    lock = read_lock(options.locked) if options.locked is not None else None
+    return Resolver([LockSource(sources, lock=lock, lock_name=str(options.locked))])
 
 
 class _Repos:
@@ -76,14 +91,15 @@ class _Repos:
         self.resolver = resolver
         self.texts: dict[tuple[str, RepoKind], str | None] = {}
         self.snapshots: dict[tuple[str, RepoKind], RepoSnapshot] = {}
+        self.configs: dict[str, dict[str, Any] | None] = {}
         self._lock = threading.Lock()
 
     def lookup(self, repo_id: str, kind: RepoKind) -> Upstream:
         try:
             snap = self.resolver.resolve(repo_id, kind)
-        except TargetError as exc:
+            text = self.resolver.read_text(snap, "README.md")
+        except TargetError as exc:  # gated, offline, network: an upstream-unknown node
             return Upstream(snapshot=None, claims=None, reason=str(exc))
-        text = self.resolver.read_text(snap, "README.md")
         with self._lock:
             self.texts[(repo_id, kind)] = text
             self.snapshots[(repo_id, kind)] = snap
@@ -91,16 +107,19 @@ class _Repos:
         return Upstream(snapshot=snap, claims=claims, reason=None)
 
     def config(self, repo_id: str) -> dict[str, Any] | None:
-        snap = self.snapshots.get((repo_id, RepoKind.MODEL))
-        if snap is None:
-            try:
-                snap = self.resolver.resolve(repo_id, RepoKind.MODEL)
-            except TargetError:
-                return None
-        text = self.resolver.read_text(snap, "config.json", limit=MAX_CONFIG_BYTES)
+        """The base's ``config.json`` (read once per run: verify and compute both need it)."""
+        if repo_id not in self.configs:
+            self.configs[repo_id] = self._read_config(repo_id)
+        return self.configs[repo_id]
+
+    def _read_config(self, repo_id: str) -> dict[str, Any] | None:
         try:
+            snap = self.snapshots.get((repo_id, RepoKind.MODEL))
+            if snap is None:
+                snap = self.resolver.resolve(repo_id, RepoKind.MODEL)
+            text = self.resolver.read_text(snap, "config.json", limit=MAX_CONFIG_BYTES)
             data = json.loads(text) if text else None
-        except ValueError:
+        except (TargetError, ValueError):
             return None
         return data if isinstance(data, dict) else None
 
@@ -134,6 +153,7 @@ def collect(
         lambda name: resolver.path(snapshot, name),
         level=options.verify,
         base_config=repos.config,
+        read_header=lambda name: resolver.header(snapshot, name),
     )
     base_id = next(
         (e.target for e in graph.edges if e.source == graph.subject and e.relation != "trained_on"),
@@ -195,8 +215,33 @@ def run_iter(
     """Audit targets one by one, yielding each report as soon as it is done."""
     policy = policy or load_policies(options.policy)
     resolver = make_resolver(options)
-    for target in targets:
-        yield audit_target(target, resolver, policy, options)
+    try:
+        for target in targets:
+            yield audit_isolated(target, resolver, policy, options)
+    finally:
+        chain = resolver.sources[0] if resolver.sources else None
+        if options.lock is not None and isinstance(chain, LockSource):
+            write_lock(options.lock, chain.resolved)
+
+
+def audit_isolated(
+    target: Target, resolver: Resolver, policy: PolicySet, options: AuditOptions
+) -> TargetReport:
+    """:func:`audit_target`, with an internal error confined to its target (issue 7).
+
+    An unexpected exception (a bug in a stage) makes a ``failed`` report entry and the run goes
+    on with the next target, so one bad repo never loses the others' results. Run-level errors
+    (``AuditError``: usage, policy) and ``KeyboardInterrupt`` still end the run.
+    """
+    try:
+        return audit_target(target, resolver, policy, options)
+    except AuditError:
+        raise
+    except Exception as exc:
+        if options.on_crash is not None:
+            options.on_crash(target, traceback.format_exc())
+        detail = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+        return TargetReport(target=target, status="failed", error=f"internal error ({detail})")
 
 
 def facts_for(target: Target, options: AuditOptions) -> Facts:
@@ -224,4 +269,12 @@ def make_report(reports: Sequence[TargetReport], policy: PolicySet) -> AuditRepo
     )
 
 
-__all__ = ["AuditError", "AuditOptions", "audit_target", "facts_for", "make_report", "run_iter"]
+__all__ = [
+    "AuditError",
+    "AuditOptions",
+    "audit_isolated",
+    "audit_target",
+    "facts_for",
+    "make_report",
+    "run_iter",
+]

@@ -1,7 +1,10 @@
 """YAML front matter → :class:`CardMetadata`, with the line of every top-level key.
 
-The block is located with ``huggingface_hub.repocard.REGEX_YAML_BLOCK`` ("exact same regex as in
-the Hub server"), so a card has front matter here exactly when it has metadata on the Hub.
+The block is located with the regex of ``huggingface_hub.repocard.REGEX_YAML_BLOCK`` ("exact same
+regex as in the Hub server"), so a card has front matter here exactly when it has metadata on the
+Hub. The pattern is copied, not imported: importing ``huggingface_hub.repocard`` pulls in
+``hf_api`` (about 200 ms), which a git hook's start-up budget cannot afford; a test checks the copy
+is identical to the library's.
 ``RepoCard``/``ModelCard`` themselves are not used to read it: they call ``yaml.safe_load`` on the
 block (no line numbers, aliases expanded without limit) and raise ``ValueError``/``TypeError``/
 ``yaml.YAMLError`` on bad input. Instead the block is *composed* with PyYAML's safe loader (a node
@@ -22,9 +25,13 @@ import re
 from dataclasses import dataclass
 
 import yaml
-from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from auditor.models import CardMetadata, CardProblem, Location
+
+# Copy of huggingface_hub.repocard.REGEX_YAML_BLOCK (tests/card/test_frontmatter.py compares them).
+REGEX_YAML_BLOCK = re.compile(
+    r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))"
+)
 
 MAX_FRONT_MATTER = 256 * 1024
 """Largest YAML block read (characters). Real cards with a big ``model-index`` stay far below."""

@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import cel
-from cel.stdlib import add_stdlib_to_context
+from auditor.policy.celimport import add_stdlib_to_context, cel
 
 from auditor.errors import PolicyError
 from auditor.models import Facts, Finding, Location, Severity

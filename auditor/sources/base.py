@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from auditor.errors import TargetError, UsageError
 from auditor.models import RepoKind, RepoSnapshot, Target
@@ -88,6 +88,18 @@ class Resolver:
             return None
         source = self._owner.get((snapshot.repo_id, snapshot.kind))
         return source.path(snapshot, filename) if source else None
+
+    def header(self, snapshot: RepoSnapshot, filename: str) -> dict[str, Any] | None:
+        """A safetensors header read remotely (HTTP range requests) when the source can do it.
+
+        ``None`` means "read the file instead": local and mirror sources have no cheaper path.
+        """
+        source = self._owner.get((snapshot.repo_id, snapshot.kind))
+        reader = getattr(source, "read_safetensors_header", None)
+        if reader is None or filename not in snapshot.files:
+            return None
+        result = reader(snapshot, filename)
+        return result if isinstance(result, dict) else None
 
     def read_text(self, snapshot: RepoSnapshot, filename: str, limit: int = 8 << 20) -> str | None:
         """Text of a file (decoded leniently, capped at ``limit`` bytes), or ``None``."""

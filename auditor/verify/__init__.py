@@ -38,10 +38,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import AuditError
 from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot
 from .base import base_layer_count, config_layers
 from .config import MAX_CONFIG_BYTES, AdapterConfig, parse_config
-from .safetensors import HeaderError, read_header
+from .safetensors import HeaderError, header_from_dict, read_header
 from .tensors import TensorSummary, summarise
 
 __all__ = ["CONFIG_NAMES", "PROBLEM_KINDS", "WEIGHT_NAMES", "collect_evidence"]
@@ -84,12 +85,15 @@ def collect_evidence(
     *,
     level: Literal["none", "header", "load"],
     base_config: BaseConfig,
+    read_header: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> AdapterEvidence:
     """Collect adapter evidence for ``snapshot`` at verification ``level``; never raises.
 
     ``open_file(name)`` gives a local path for a file of the snapshot (None if absent);
     ``base_config(repo_id)`` the parsed ``config.json`` of a base model (or None). Weights are
-    opened only at ``header`` and ``load``; mlx is imported only at ``load``.
+    opened only at ``header`` and ``load``; mlx is imported only at ``load``. At ``header``,
+    ``read_header(name)`` (when given, e.g. HTTP range reads on the Hub) replaces downloading
+    the weights: only the few KB of the header travel.
     """
     problems: list[EvidenceProblem] = []
     names = set(snapshot.files)
@@ -111,7 +115,8 @@ def collect_evidence(
     if base is not None:
         fields["base_resolved"] = True
         fields["base_num_layers"] = base_layer_count(base)
-    summary = _header(weights_name, open_file, problems) if weights_name else None
+    remote = read_header if level == "header" else None
+    summary = _header(weights_name, open_file, problems, remote) if weights_name else None
     if summary is not None:
         fields.update(_tensor_fields(summary))
     if cfg is not None and base is not None and fields.get("base_num_layers") is not None:
@@ -214,7 +219,10 @@ def _base(
 
 
 def _header(
-    name: str, open_file: OpenFile, problems: list[EvidenceProblem]
+    name: str,
+    open_file: OpenFile,
+    problems: list[EvidenceProblem],
+    remote: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> TensorSummary | None:
     if name in UNSAFE_WEIGHTS:
         problems.append(
@@ -222,15 +230,21 @@ def _header(
         )
         return None
     try:
-        path = open_file(name)
-        if path is None:
-            problems.append(_problem("weights-unreadable", f"{name} could not be fetched", name))
-            return None
-        header = read_header(path)
+        doc = remote(name) if remote is not None else None
+        if doc is not None:
+            header = header_from_dict(doc)
+        else:
+            path = open_file(name)
+            if path is None:
+                problems.append(
+                    _problem("weights-unreadable", f"{name} could not be fetched", name)
+                )
+                return None
+            header = read_header(path)
     except HeaderError as exc:
         problems.append(_problem(exc.kind, exc.message, name))
         return None
-    except OSError as exc:
+    except (OSError, ValueError, AuditError) as exc:  # I/O, a remote header error, Hub failure
         problems.append(_problem("weights-unreadable", f"{name}: {exc}", name))
         return None
     summary = summarise(header.tensors)

@@ -143,3 +143,12 @@ def test_python_tags_are_never_constructed() -> None:
     # Composed only: the tag is not resolved into an object; the value is not a plain string.
     assert card.metadata.license == ()
     assert problem_kinds(card) == ["field-type"]
+
+
+def test_front_matter_regex_is_the_hubs() -> None:
+    """The copied pattern must stay identical to huggingface_hub's (the Hub server's) regex."""
+    from huggingface_hub.repocard import REGEX_YAML_BLOCK as hub
+
+    from auditor.card.frontmatter import REGEX_YAML_BLOCK as ours
+
+    assert (ours.pattern, ours.flags) == (hub.pattern, hub.flags)
