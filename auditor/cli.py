@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail only on findings new since a git ref of the audited repo or a JSON report",
     )
     p.add_argument("--author", metavar="ORG", help="also audit every model repo of ORG on the Hub")
-    p.add_argument("--filter", metavar="GLOB", help="with --author: keep ids, names or tags matching")
+    p.add_argument(
+        "--filter", metavar="GLOB", help="with --author: keep ids, names or tags matching"
+    )
     p.add_argument("--from-file", metavar="FILE", help="read more targets from FILE, one per line")
     p.add_argument("--lock", metavar="FILE", help="write every resolved repo id, kind and sha")
     p.add_argument("--locked", metavar="FILE", help="audit exactly the revisions in a lock file")

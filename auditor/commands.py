@@ -1,4 +1,5 @@
-"""Subcommands: ``facts TARGET`` (the document policies see), ``policy test DIR``, ``hook …``."""
+"""Subcommands: ``facts TARGET`` (the document policies see), ``policy test DIR``, ``hook …``,
+``card sync TARGET``."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def run(name: str, argv: Sequence[str], common: Common) -> int:
         from auditor.hooks.command import run as run_hook
 
         return run_hook(argv, common)
+    if name == "card":
+        from auditor.sync.command import run as run_card
+
+        return run_card(argv, common)
     return _policy(argv)
 
 

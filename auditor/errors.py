@@ -26,8 +26,13 @@ class PolicyError(UsageError):
     """A rule file that cannot be loaded or compiled; names file, rule and position."""
 
     def __init__(
-        self, message: str, *, file: str, rule: str | None = None,
-        line: int | None = None, column: int | None = None,
+        self,
+        message: str,
+        *,
+        file: str,
+        rule: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
     ) -> None:
         where = file
         if rule:

@@ -135,8 +135,13 @@ class CardProblem(Frozen):
     """Something wrong with the card as a document (becomes a ``card.*`` finding)."""
 
     kind: Literal[
-        "missing", "front-matter-missing", "front-matter-invalid", "field-type", "truncated",
-        "flattened", "unreadable",
+        "missing",
+        "front-matter-missing",
+        "front-matter-invalid",
+        "field-type",
+        "truncated",
+        "flattened",
+        "unreadable",
     ]
     message: str
     location: Location
@@ -222,9 +227,9 @@ class License(Frozen):
     terms_url: str | None = None
     attribution_text: str | None = None
     name_prefix: str | None = None
-    matched_by: Literal[
-        "hub-id", "spdx", "spdx-expression", "license-name", "alias", "none"
-    ] = "none"
+    matched_by: Literal["hub-id", "spdx", "spdx-expression", "license-name", "alias", "none"] = (
+        "none"
+    )
 
 
 class Node(Frozen):
@@ -313,7 +318,7 @@ class AdapterEvidence(Frozen):
     module_norms: dict[str, float] = Field(default_factory=dict)
     config_lines: dict[str, int] = Field(default_factory=dict)
     problems: tuple[EvidenceProblem, ...] = ()
-    # Derived data for the adapter-integrity rules (issue 4; meanings in auditor/verify/__init__.py).
+    # Derived data for the adapter-integrity rules (issue 4; see auditor/verify/__init__.py).
     config_ranks: tuple[int, ...] = ()
     scale_divisor: float | None = None
     target_module_names: tuple[str, ...] = ()
@@ -344,7 +349,7 @@ class ComputeEstimate(Frozen):
     assumptions: tuple[str, ...] = ()
 
 
-# --------------------------------------------------------------------------- facts, findings, report
+# ------------------------------------------------------------------ facts, findings, report
 
 
 class Facts(Frozen):

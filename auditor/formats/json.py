@@ -1,4 +1,4 @@
-"""Formats stage: the JSON report, ``AuditReport`` as published by ``auditor/schema/report.schema.json``."""
+"""Formats stage: the JSON report, ``AuditReport`` as in ``auditor/schema/report.schema.json``."""
 
 from __future__ import annotations
 

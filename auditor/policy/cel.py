@@ -9,10 +9,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from auditor.policy.celimport import add_stdlib_to_context, cel
-
 from auditor.errors import PolicyError
 from auditor.models import Facts, Finding, Location, Severity
+from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule
 
 RULE_DOCS = "docs/rules/{id}.md"

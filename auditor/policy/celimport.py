@@ -13,7 +13,7 @@ import types
 if "cel" not in sys.modules:
     sys.modules.setdefault("cel.cli", types.ModuleType("cel.cli"))
 
-import cel  # noqa: E402
-from cel.stdlib import add_stdlib_to_context  # noqa: E402
+import cel
+from cel.stdlib import add_stdlib_to_context
 
 __all__ = ["add_stdlib_to_context", "cel"]

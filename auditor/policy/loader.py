@@ -17,11 +17,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from auditor.policy.celimport import cel
 import yaml
 
 from auditor.errors import PolicyError
 from auditor.models import Severity
+from auditor.policy.celimport import cel
 
 EXPRESSIONS = (
     "when",
@@ -127,7 +127,7 @@ def load_file(path: Path) -> list[Rule]:
     try:
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader)
+        data = yaml.load(text, Loader=_LOADER)
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read: {exc}", file=name) from exc
     except yaml.YAMLError as exc:
@@ -237,7 +237,8 @@ def _value_line(node: yaml.MappingNode | None, key: str) -> int | None:
     for k, v in node.value:
         if k.value == key:
             block = isinstance(v, yaml.ScalarNode) and v.style in ("|", ">")
-            return v.start_mark.line + 1 + (1 if block else 0)
+            line: int = v.start_mark.line + 1 + (1 if block else 0)
+            return line
     return None
 
 

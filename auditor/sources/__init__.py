@@ -1,0 +1,1 @@
+"""Sources stage: where repositories are read from (local, mirror, Hub) behind one interface."""

@@ -44,7 +44,7 @@ def is_repo_id(text: str) -> bool:
 
 
 def parse_target(spec: str, revision: str | None = None) -> Target:
-    """Classify a command-line target: an existing directory, ``datasets/org/name`` or ``org/name``."""
+    """Classify a target: an existing directory, ``datasets/org/name`` or ``org/name``."""
     path = Path(spec)
     if spec.startswith((".", "/", "~")) or path.is_dir():
         resolved = path.expanduser()

@@ -56,7 +56,7 @@ def hub_factory(*, offline: bool, args: argparse.Namespace) -> Callable[[], Sour
         from auditor.sources.hub import HubSource
 
         # Our own messages say what failed; the library's retry warnings would only repeat it.
-        hf_logging.set_verbosity_error()
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         return HubSource(offline=offline)
 
     return lambda: LazyHubSource(make)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Literal
 
 from auditor.models import RepoKind, RepoSnapshot
 
@@ -52,13 +53,15 @@ def git_revision(root: Path) -> str | None:
     return sha if done.returncode == 0 and len(sha) == 40 else None
 
 
-def snapshot_dir(root: Path, repo_id: str, kind: RepoKind, origin: str) -> RepoSnapshot:
+def snapshot_dir(
+    root: Path, repo_id: str, kind: RepoKind, origin: Literal["local", "mirror"]
+) -> RepoSnapshot:
     """Snapshot of a directory as a repo."""
     revision = git_revision(root)
     return RepoSnapshot(
         repo_id=repo_id,
         kind=kind,
-        origin="git" if revision and origin == "local" else origin,  # type: ignore[arg-type]
+        origin="git" if revision and origin == "local" else origin,
         location=str(root),
         revision=revision,
         files=list_files(root),
