@@ -2,27 +2,66 @@
 
 Everything a rule may want is here, already computed as data (never as a decision): the subject
 node, its upstream nodes with license traits, the card's claims, the adapter evidence and the
-compute estimate, plus a few ``derived`` conveniences that would be awkward in CEL.
+compute estimate, plus ``derived`` conveniences that would be awkward in CEL: file lists, the
+normalised form of every license id the card or a LICENSE file names, numbers formatted for
+messages, the training-summary size as a number. Which of these makes a finding is decided only
+by the policy packs. ``derive`` works on a :class:`Facts` alone so that pack tests
+(``policy/testing.py``) get the same ``derived`` as a real run.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from auditor.licenses import normalise, scan_text, table
 from auditor.models import (
     AdapterEvidence,
     CardClaims,
     ComputeEstimate,
     Facts,
+    License,
     LicenseGraph,
     RepoSnapshot,
 )
+
+ReadText = Callable[[str], str | None]
 
 _LICENSE_FILE = re.compile(r"^(LICEN[CS]E|COPYING)([._-].*)?$", re.IGNORECASE)
 _NOTICE_FILE = re.compile(r"^NOTICE([._-].*)?$", re.IGNORECASE)
 _SUMMARY_FILE = re.compile(r"(public[_-]?summary|training[_-]?(content|data)[_-]?summary)", re.I)
 _POLICY_FILE = re.compile(r"(copyright[_-]?policy|code[_-]?of[_-]?practice)", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>)\]|\"']+")
+_SPDX_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
+_OPERATORS = {"and", "or", "with"}
+# Training-summary size (TPL 1.3): "≈ 0.05 M tokens", "15T tokens", "1.2 billion tokens".
+_TOKENS = re.compile(
+    r"(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|m|million|b|bn|billion|t|trillion)?"
+    r"\s*tokens?\b",
+    re.I,
+)
+_MULTIPLIER = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+}
+# The template's text buckets (legal.md §3.2), matched on the ticked option of the size field.
+_BUCKETS = (
+    ("lt-1b", re.compile(r"less than 1 billion|<\s*1\s*b", re.I)),
+    ("gt-10t", re.compile(r"more than 10 trillion|>\s*10\s*t", re.I)),
+    ("1b-10t", re.compile(r"1 billion\s*(?:-|–|to)\s*10 trillion|between 1 billion", re.I)),
+)
+_TICKED = re.compile(r"[☒✅✔✓■]|\[[xX]\]")
+MAX_FILE_CHARS = 64 << 10
+"""How much of a LICENSE or NOTICE file is read: their license and notice lines come first."""
 
 
 def build_facts(
@@ -31,41 +70,204 @@ def build_facts(
     graph: LicenseGraph,
     evidence: AdapterEvidence,
     compute: ComputeEstimate,
+    read_text: ReadText | None = None,
 ) -> Facts:
-    """The facts document of one audited repo."""
-    subject = graph.nodes[0]
-    upstream = graph.nodes[1:]
-    return Facts(
-        subject=subject,
-        upstream=upstream,
+    """The facts document of one audited repo.
+
+    ``read_text(name)`` returns a file of the audited repo (or None); when given, the LICENSE and
+    NOTICE files are read so the packs can compare them with the card.
+    """
+    facts = Facts(
+        subject=graph.nodes[0],
+        upstream=graph.nodes[1:],
         edges=graph.edges,
         card=claims,
         adapter=evidence,
         compute=compute,
         files=snapshot.files,
-        derived=_derived(snapshot, claims, graph),
     )
-
-
-def _derived(snapshot: RepoSnapshot, claims: CardClaims, graph: LicenseGraph) -> dict[str, Any]:
     top = [f for f in snapshot.files if "/" not in f]
-    values: dict[str, list[Any]] = {}
-    for claim in claims.hyperparameters:
-        seen = values.setdefault(claim.name, [])
-        if claim.value not in seen:
-            seen.append(claim.value)
+    texts = {}
+    if read_text is not None:
+        for name in [f for f in top if _LICENSE_FILE.match(f) or _NOTICE_FILE.match(f)][:8]:
+            text = read_text(name)
+            if text is not None:
+                texts[name] = text[:MAX_FILE_CHARS]
+    derived = derive(facts, walk_problems=graph.problems, texts=texts)
+    return facts.model_copy(update={"derived": derived})
+
+
+def derive(
+    facts: Facts, *, walk_problems: Sequence[str] = (), texts: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``derived`` section of a facts document (data only; see the module docstring)."""
+    texts = texts or {}
+    card, subject = facts.card, facts.subject
+    top = [f for f in facts.files if "/" not in f]
+    license_files = [f for f in top if _LICENSE_FILE.match(f)]
+    notice_files = [f for f in top if _NOTICE_FILE.match(f)]
+    file_licenses = _file_licenses({f: texts[f] for f in license_files if f in texts})
+    mentioned = [m.license for m in card.license_mentions]
+    mentioned += [r.license for r in card.chain_rows if r.license]
+    mentioned += [f["license"] for f in file_licenses]
     return {
-        "license_files": [f for f in top if _LICENSE_FILE.match(f)],
-        "notice_files": [f for f in top if _NOTICE_FILE.match(f)],
-        "summary_files": [f for f in snapshot.files if _SUMMARY_FILE.search(f)],
-        "policy_files": [f for f in snapshot.files if _POLICY_FILE.search(f)],
-        "claim_values": values,
-        "statement_kinds": sorted({s.kind for s in claims.statements}),
+        "license_files": license_files,
+        "notice_files": notice_files,
+        "summary_files": [f for f in facts.files if _SUMMARY_FILE.search(f)],
+        "policy_files": [f for f in facts.files if _POLICY_FILE.search(f)],
+        "claim_values": _claim_values(card),
+        "statement_kinds": sorted({s.kind for s in card.statements}),
         "bases": [
-            e.target
-            for e in graph.edges
-            if e.source == graph.subject and e.relation != "trained_on"
+            e.target for e in facts.edges if e.source == subject.id and e.relation != "trained_on"
         ],
-        "datasets": [e.target for e in graph.edges if e.relation == "trained_on"],
-        "walk_problems": list(graph.problems),
+        "datasets": [e.target for e in facts.edges if e.relation == "trained_on"],
+        "walk_problems": list(walk_problems),
+        "subject_name": subject.id.rstrip("/").rsplit("/", 1)[-1],
+        "subject_org": subject.id.split("/", 1)[0] if "/" in subject.id else "",
+        "declared_licenses": _declared(card),
+        "subject_license_ids": _license_ids(subject.license, card.metadata.license),
+        "license_traits": {k: normalise(k).model_dump(mode="json") for k in sorted(set(mentioned))},
+        "license_file_licenses": file_licenses,
+        "notice_text": " ".join(
+            " ".join(texts[f].split()).lower() for f in notice_files if f in texts
+        ),
+        "compute_text": _compute_text(facts.compute),
+        "pst_size": _pst_size(card),
+        "pst_field_links": _pst_links(card),
     }
+
+
+def _claim_values(card: CardClaims) -> dict[str, list[Any]]:
+    """Distinct values stated for each hyperparameter; lists compared as sets (order is noise)."""
+    values: dict[str, list[Any]] = {}
+    for claim in card.hyperparameters:
+        value = sorted(claim.value) if isinstance(claim.value, list) else claim.value
+        seen = values.setdefault(claim.name, [])
+        if value not in seen:
+            seen.append(value)
+    return values
+
+
+def _hub_id_for(lic: License) -> str | None:
+    """The Hub id a prose spelling stands for ("Apache 2.0" -> ``apache-2.0``), if any."""
+    ids = [k for k, v in table().by_id.items() if v.hub_id and v.spdx == lic.spdx and v.known]
+    return min(ids, key=len) if ids else None
+
+
+def _declared(card: CardClaims) -> list[dict[str, Any]]:
+    """Each ``license:`` value as the license table reads it."""
+    meta = card.metadata
+    out = []
+    for value in meta.license:
+        lic = normalise(value, license_name=meta.license_name, license_link=meta.license_link)
+        out.append(
+            {
+                "value": value,
+                "spdx": lic.spdx,
+                "name": lic.name,
+                "known": lic.known,
+                "hub_id": lic.hub_id,
+                "matched_by": lic.matched_by,
+                "suggestion": _hub_id_for(lic) if lic.known else None,
+            }
+        )
+    return out
+
+
+def _license_ids(lic: License, declared: Iterable[str]) -> list[str]:
+    """Lower-cased ids that name the subject's license: declared values and SPDX components."""
+    words = {w.lower() for w in _SPDX_WORD.findall(lic.spdx)} - _OPERATORS
+    words |= {d.strip().lower() for d in declared if d.strip()}
+    words |= {normalise(d).spdx.lower() for d in declared if d.strip()}
+    words.discard("noassertion")
+    return sorted(words)
+
+
+def _file_licenses(texts: dict[str, str]) -> list[dict[str, Any]]:
+    """The first license a LICENSE file names (its title), with the line it is on."""
+    out = []
+    for name in sorted(texts):
+        text = texts[name][:4000]
+        hits = scan_text(text)
+        if hits:
+            start, _, key = hits[0]
+            out.append({"file": name, "license": key, "line": text.count("\n", 0, start) + 1})
+    return out
+
+
+def sci(value: float | None) -> str:
+    """A number for a message: ``7.06×10^10``, ``0.5``; ``unknown`` when absent."""
+    if value is None or not math.isfinite(value):
+        return "unknown"
+    if value == 0:
+        return "0"
+    exp = math.floor(math.log10(abs(value)))
+    if -2 <= exp < 4:
+        digits = max(0, 2 - exp)
+        return (
+            f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".")
+            if digits
+            else (str(round(value)))
+        )
+    mantissa = round(value / 10**exp, 2)
+    if abs(mantissa) >= 10:  # 9.996 rounds up to 10.0
+        mantissa, exp = mantissa / 10, exp + 1
+    return f"{mantissa:g}×10^{exp}"
+
+
+def _compute_text(compute: ComputeEstimate) -> dict[str, str]:
+    """Every number of the compute estimate, formatted for the aiact.scope message."""
+    fields = "base_parameters base_tokens base_flop ft_tokens ft_flop one_third_threshold ratio"
+    out = {name: sci(getattr(compute, name)) for name in fields.split()}
+    out["assumptions"] = "; ".join(compute.assumptions) if compute.assumptions else "none"
+    return out
+
+
+def _pst_size(card: CardClaims) -> dict[str, Any]:
+    """The size bucket ticked in the summary and the size stated in tokens (TPL 1.3)."""
+    fields = card.pst.fields if card.pst else ()
+    bucket, tokens, line = None, None, None
+    for field in fields:
+        if field.key == "size-bucket" and bucket is None:
+            bucket = _ticked_bucket(field.value)
+            line = field.location.line
+            if bucket is None:  # a size written where the bucket belongs
+                tokens = tokens or _tokens(field.value)
+        if field.key == "size-alternative" and tokens is None:
+            tokens = _tokens(field.value)
+    return {"bucket": bucket, "tokens": tokens, "tokens_text": sci(tokens), "line": line}
+
+
+def _ticked_bucket(value: str) -> str | None:
+    """The bucket of the ticked box ("☒ Less than 1 billion tokens ☐ …"), or of the text."""
+    parts = _TICKED.split(value)
+    candidates = parts[1:] if len(parts) > 1 else [value]
+    for text in candidates:
+        text = re.split(r"[☐□]|\[ \]", text)[0]
+        for name, pattern in _BUCKETS:
+            if pattern.search(text):
+                return name
+    return None
+
+
+def _tokens(value: str) -> float | None:
+    match = _TOKENS.search(value)
+    if not match:
+        return None
+    raw = match.group(1)
+    number = float(
+        raw.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else raw.replace(",", ".")
+    )
+    unit = (match.group(2) or "").lower()
+    return number * _MULTIPLIER.get(unit, 1.0)
+
+
+def _pst_links(card: CardClaims) -> dict[str, list[str]]:
+    """URLs written in each training-summary field (model dependencies must link a summary)."""
+    out: dict[str, list[str]] = {}
+    for field in card.pst.fields if card.pst else ():
+        for url in (u.rstrip(".,;:") for u in _URL.findall(field.value)):
+            seen = out.setdefault(field.key, [])
+            if url not in seen:
+                seen.append(url)
+    return out

@@ -8,8 +8,12 @@ A test file (``DIR/tests/*.yaml``) holds examples for one or more rules::
         expect: fail              # fail: the rule fires; pass: it does not
         facts:                    # merged over a minimal valid facts document
           upstream: [...]
+        texts:                    # optional: contents of the repo's LICENSE / NOTICE files
+          LICENSE: "MIT License ..."
 
-The merged document is validated against the facts schema, so examples stay realistic.
+The merged document is validated against the facts schema, so examples stay realistic, and its
+``derived`` section is computed from it exactly as in a real run (``auditor.facts.derive``); a
+case may still override single ``derived`` keys.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import yaml
 from pydantic import ValidationError
 
 from auditor.errors import PolicyError
+from auditor.facts import derive
 from auditor.models import AdapterEvidence, CardClaims, ComputeEstimate, Facts, License, Node
 from auditor.policy.cel import evaluate
 from auditor.policy.loader import PolicySet, load_policies
@@ -52,7 +57,8 @@ def base_facts() -> dict[str, Any]:
             name="Apache License 2.0",
             known=True,
             hub_id=True,
-            family="permissive",
+            family="apache",
+            matched_by="hub-id",
             attribution=True,
             notice_required=True,
             foss_under_ai_act="yes",
@@ -61,7 +67,21 @@ def base_facts() -> dict[str, Any]:
     facts = Facts(
         subject=subject, card=CardClaims(), adapter=AdapterEvidence(), compute=ComputeEstimate()
     )
-    return facts.model_dump(mode="json")
+    return facts.model_copy(update={"derived": derive(facts)}).model_dump(mode="json")
+
+
+def case_facts(over: dict[str, Any] | None, texts: dict[str, str] | None = None) -> Facts:
+    """An example's facts: ``over`` merged over :func:`base_facts`, ``derived`` recomputed.
+
+    ``texts`` are the contents of repo files (LICENSE, NOTICE) that ``derive`` reads; keys of
+    ``over["derived"]`` still win, for examples about a single derived value. Raises pydantic's
+    ``ValidationError`` when the merged document does not fit the schema.
+    """
+    over = over or {}
+    files = sorted({*over.get("files", ()), *(texts or {})})
+    facts = Facts.model_validate(merge(base_facts(), {**over, "files": files}))
+    derived = merge(derive(facts, texts=texts), over.get("derived") or {})
+    return facts.model_copy(update={"derived": derived})
 
 
 def merge(base: Any, over: Any) -> Any:
@@ -107,7 +127,7 @@ def _run_file(path: Path, policy: PolicySet, rules: dict[str, Any]) -> list[Case
                 f"case {name!r}: expect must be pass or fail", file=str(path), rule=rule_id
             )
         try:
-            facts = Facts.model_validate(merge(base_facts(), case.get("facts") or {}))
+            facts = case_facts(case.get("facts"), _texts(case.get("texts")))
         except ValidationError as exc:
             raise PolicyError(
                 f"case {name!r}: facts do not fit the schema: {exc}", file=str(path), rule=rule_id
@@ -117,3 +137,9 @@ def _run_file(path: Path, policy: PolicySet, rules: dict[str, Any]) -> list[Case
         detail = fired[0].message if fired else "no finding"
         out.append(CaseResult(rule=rule_id, name=name, expect=expect, ok=ok, detail=detail))
     return out
+
+
+def _texts(raw: Any) -> dict[str, str] | None:
+    if not isinstance(raw, dict):
+        return None
+    return {str(k): str(v) for k, v in raw.items()}
