@@ -35,7 +35,7 @@ from auditor.models import (
 )
 from auditor.policy import PolicySet, evaluate, load_policies
 from auditor.policy.cel import sort_key
-from auditor.policy.waivers import apply_waivers, load_waivers
+from auditor.policy.waivers import apply_waivers, load_repo_waivers
 from auditor.sources.base import Resolver, Source
 from auditor.sources.local import LocalSource, MirrorSource
 from auditor.sources.lock import LockSource, read_lock, write_lock
@@ -168,7 +168,8 @@ def collect(
         adapter=evidence,
         card=claims,
     )
-    return snapshot, build_facts(snapshot, claims, graph, evidence, compute)
+    read = lambda name: resolver.read_text(snapshot, name)  # noqa: E731
+    return snapshot, build_facts(snapshot, claims, graph, evidence, compute, read_text=read)
 
 
 def audit_target(
@@ -180,8 +181,10 @@ def audit_target(
     except TargetError as exc:
         return TargetReport(target=target, status="unresolved", error=str(exc))
     findings = evaluate(facts, policy)
-    waivers_text = resolver.read_text(snapshot, ".ailiance-audit.yaml")
-    waivers = load_waivers(waivers_text, ".ailiance-audit.yaml")
+    waivers = load_repo_waivers(
+        resolver.read_text(snapshot, ".ailiance-audit.yaml"),
+        resolver.read_text(snapshot, "pyproject.toml"),
+    )
     findings = sorted(
         apply_waivers(findings, waivers, today=options.today, subject=facts.subject.id),
         key=sort_key,

@@ -10,6 +10,7 @@ import hashlib
 from typing import Any
 
 from auditor.errors import PolicyError
+from auditor.facts import derive
 from auditor.models import Facts, Finding, Location, Severity
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule
@@ -19,7 +20,13 @@ MAX_FINDINGS_PER_RULE = 200
 
 
 def evaluate(facts: Facts, policy: PolicySet) -> list[Finding]:
-    """Run every rule over ``facts``; findings come back sorted (deterministic output)."""
+    """Run every rule over ``facts``; findings come back sorted (deterministic output).
+
+    Facts assembled by hand (tests, benchmarks, other tools) get their ``derived`` data computed
+    here, so rules can always rely on it.
+    """
+    if not facts.derived:
+        facts = facts.model_copy(update={"derived": derive(facts)})
     context = make_context(facts.model_dump(mode="json"))
     findings: list[Finding] = []
     for rule in policy.rules:

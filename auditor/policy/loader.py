@@ -206,24 +206,58 @@ def combine(src: dict[str, str]) -> str:
     """One CEL program per rule returning the list of its findings' fields.
 
     Evaluating a single program per rule lets the facts document be converted to CEL values once
-    per target instead of once per candidate item, which keeps 10,000-node graphs fast.
+    per target instead of once per candidate item. With ``each``, the candidates are walked by
+    index and every ``item`` in the other expressions becomes ``<list>[_i_]``: cel-rust's
+    ``filter``/``map`` copy their accumulator on every step, so accumulating whole nodes is
+    quadratic in practice (10,000 upstream nodes, 100 matches: 2.3 s for one rule), while
+    accumulating integers is not (0.06 s). ``item`` is therefore a reserved name in rules.
     """
-    node = src.get("node") or (
-        "type(item) == map && 'id' in item ? string(item.id) : subject.id"
-        if "each" in src
-        else "subject.id"
-    )
-    fields = (
+    each = src.get("each")
+    if each is None:
+        fields = _fields(src, "subject.id")
+        body = f"({src['violation']}) ? [{fields}] : []"
+        return f"({src['when']}) ? ({body}) : []" if "when" in src else body
+    # A plain path (``upstream``) is indexed directly; an expression is evaluated once and bound
+    # through a one-element comprehension (CEL has no let).
+    direct = bool(_PATH.match(each.strip()))
+    coll = f"({each.strip()})" if direct else "_each_"
+    pick = f"{coll}[_i_]"
+    default_node = f"type({pick}) == map && 'id' in {pick} ? string({pick}.id) : subject.id"
+    bound = {k: substitute_item(v, pick) for k, v in src.items() if k not in ("each", "when")}
+    fields = _fields(bound, bound.get("node") or default_node)
+    body = (f"lists.range({coll}.size()).filter(_i_, ({bound['violation']}))"
+            f".map(_i_, {fields})")
+    if not direct:
+        body = f"[({each})].map(_each_, {body})[0]"
+    return f"({src['when']}) ? ({body}) : []" if "when" in src else body
+
+
+def _fields(src: dict[str, str], node: str) -> str:
+    return (
         f"{{'message': ({src['message']}), 'node': ({node}), "
         f"'location': ({src.get('location', 'null')}), "
         f"'severity': ({src.get('severity_expr') or 'null'}), "
         f"'evidence': ({src.get('evidence', '{}')})}}"
     )
-    if "each" in src:
-        body = f"({src['each']}).filter(item, ({src['violation']})).map(item, {fields})"
-    else:
-        body = f"({src['violation']}) ? [{fields}] : []"
-    return f"({src['when']}) ? ({body}) : []" if "when" in src else body
+
+
+_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+# CEL tokens that matter for renaming: string literals (kept whole) and identifiers.
+_TOKEN = re.compile(
+    r"""(?P<str>[rRbB]{0,2}('\'\'\'[\s\S]*?\'\'\'|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))"""
+    r"|(?P<ident>[A-Za-z_]\w*)"
+)
+
+
+def substitute_item(expr: str, replacement: str) -> str:
+    """Replace the identifier ``item`` (not a field ``.item``, not inside strings)."""
+    out, pos = [], 0
+    for m in _TOKEN.finditer(expr):
+        if m.group("ident") == "item" and not expr[: m.start()].rstrip().endswith("."):
+            out.append(expr[pos : m.start()] + f"({replacement})")
+            pos = m.end()
+    out.append(expr[pos:])
+    return "".join(out)
 
 
 def _opt(value: Any) -> str | None:

@@ -21,7 +21,6 @@ base_model: swiss-ai/Apertus-70B-Instruct-2509
 # An adapter
 """
 
-WIRING = "auditor/pipeline.py does not pass %s yet (see the issue-3 report)"
 
 
 def _repo(tmp_path: Path, **files: str) -> Path:
@@ -34,7 +33,6 @@ def _repo(tmp_path: Path, **files: str) -> Path:
     return mirror
 
 
-@pytest.mark.xfail(strict=True, reason=WIRING % "read_text to build_facts")
 def test_license_file_conflicting_with_the_card(tmp_path: Path) -> None:
     mirror = _repo(tmp_path, LICENSE="MIT License\n\nCopyright (c) 2026 Example\n")
     _, report = audit_json(mirror, "example/adapter", tmp_path / "r.json")
@@ -42,7 +40,6 @@ def test_license_file_conflicting_with_the_card(tmp_path: Path) -> None:
     assert conflict["location"] == {"file": "LICENSE", "line": 1, "column": None}
 
 
-@pytest.mark.xfail(strict=True, reason=WIRING % "pyproject.toml to load_repo_waivers")
 def test_pyproject_waiver_suppresses_a_finding(tmp_path: Path) -> None:
     pyproject = (
         '[project]\nname = "adapter"\n\n[[tool.ailiance-audit.waivers]]\n'
