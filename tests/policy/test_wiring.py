@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from .helpers import audit_json, of_rule
 
 CARD = """---
