@@ -182,15 +182,21 @@ def _as_positive(value: object) -> float | None:
     return float(number)
 
 
+def _as_count(value: object) -> float | None:
+    """Iterations, batch size, sequence length: counts, so anything below 1 is not a statement."""
+    number = _as_positive(value)
+    return number if number is not None and number >= 1 else None
+
+
 def _factor(
     factor: _Factor, adapter: AdapterEvidence, card: CardClaims
 ) -> tuple[float | None, str]:
     for key in factor.config_keys:
-        value = _as_positive(adapter.hyperparameters.get(key))
+        value = _as_count(adapter.hyperparameters.get(key))
         if value is not None:
             return value, f"{factor.name}={value:g} from {adapter.config_file or 'adapter config'}"
     for claim in card.hyperparameters:
-        value = _as_positive(claim.value) if claim.name == factor.name else None
+        value = _as_count(claim.value) if claim.name == factor.name else None
         if value is not None:
             return value, f"{factor.name}={value:g} from the card ({claim.location})"
     return factor.default, f"{factor.name} not stated: {factor.why}"
