@@ -28,6 +28,7 @@ piracy-exclusion               piracy or infringing sites excluded
 infringing-use-prohibited      infringing uses prohibited (AUP clause)
 eu-established                 "established within the European Union"
 authorised-representative      an EU authorised representative is named (not "Not applicable")
+gated-terms                    the base's gated terms / acceptable use policy are passed on
 built-with-llama               "Built with Llama"
 notice                         a NOTICE line (Llama / Gemma notice text, "NOTICE")
 =============================  ===============================================================
@@ -97,7 +98,8 @@ _SA = r"(?:cc[- ]?by[- ]?sa(?:[- ]?\d\.\d)?|share[- ]?alike)"
 STATEMENTS: tuple[StatementPattern, ...] = (
     _s("no-web-scraping", "scrap|crawl",
        r"\bno (?:web[- ]?)?(?:scraping|crawling)\b|\bweb[- ]?scraping\s*[:：]\s*(?:no|none)\b"
-       r"|\bwithout (?:any )?(?:web[- ]?)?scraping\b|\bnot (?:web[- ]?)?scraped\b",
+       r"|\bwithout (?:any )?(?:web[- ]?)?scraping\b|\bnot (?:web[- ]?)?scraped\b"
+       r"|\b(?:do|does|did) not (?:crawl|scrape)(?: or (?:crawl|scrape))?\b",
        negatable=False),
     _s("scraping-declared", "scrap|crawl",
        r"\bweb[- ]?scraping\s*[:：]\s*yes\b|\b(?:was|were|been|is|are|data)\s+(?:web[- ]?)?"
@@ -111,7 +113,7 @@ STATEMENTS: tuple[StatementPattern, ...] = (
        r"\ball (?:upstream |training |source |the )?(?:components|data(?:sets)?|sources|"
        r"licen[sc]es|inputs)\b[^.;]{0,40}?\b(?:are|is)\s+(?:under\s+)?(?:apache|mit\b|permissive)"),
     _s("sharealike-propagates", "sa|share",
-       rf"\b{_SA}\b[^.;]{{0,80}}?\b(?:propagat|inherit|carr(?:y|ies) over|applies to this"
+       rf"\b{_SA}\b(?:[^.;]|\.(?=\d)){{0,80}}?\b(?:propagat|inherit|carr(?:y|ies) over|applies to this"
        r"|flows? down)"),
     _s("copyright-policy", "copyright", r"\bcopyright[- ]polic(?:y|ies)\b", headings=True),
     _s("art53-1c-claim", "53", rf"{_ART}53\s*\(\s*1\s*\)\s*\(\s*c\s*\)", negatable=False, flags=0),
@@ -151,6 +153,9 @@ STATEMENTS: tuple[StatementPattern, ...] = (
        r"(?:provider|company|organi[sz]ation)\b|\bbased in the (?:eu|european union)\b"),
     _s("authorised-representative", "authori", r"\bauthori[sz]ed representative\b",
        reject=r"\bnot applicable\b|\bn/a\b|\bnone\b|\bnot required\b"),
+    _s("gated-terms", "use polic|gated|terms of use",
+       r"\b(?:acceptable[- ])?use polic(?:y|ies)\b|\bgated (?:by|with|behind)\b"
+       r"|\bterms of use\b[^.]{0,60}\bapply\b"),
     _s("built-with-llama", "built with", r"\bbuilt with (?:meta )?llama\b"),
     _s("notice", "notice|licensed under the llama|gemma terms",
        r"(?-i:\bNOTICE\b)|\bis licensed under the llama [\d.]+ (?:community )?license, copyright\b"

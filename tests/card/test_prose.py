@@ -97,6 +97,7 @@ STATEMENT_EXAMPLES = {
     "infringing-use-prohibited": "Users must not use the model to produce infringing content.",
     "eu-established": "The provider is established within the European Union (France).",
     "authorised-representative": "Authorised representative: Example GmbH, Berlin.",
+    "gated-terms": "Users of this adapter must accept the base model's acceptable use policy.",
     "built-with-llama": "Built with Llama.",
     "notice": "NOTICE: Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright …",
 }  # fmt: skip
@@ -207,3 +208,21 @@ def test_short_name_of_a_declared_base_is_not_another_base() -> None:
     assert card.base_models_in_prose == ()
     other = parse_card("---\nbase_model: org/x\n---\nThis model was fine-tuned from Mistral-7B.\n")
     assert [c.value for c in other.base_models_in_prose] == ["Mistral-7B"]
+
+
+def test_follow_up_statements() -> None:
+    """Statement patterns added after the rules landed (issue 3 report)."""
+    from auditor.card import parse_card
+
+    text = (
+        "---\nlicense: apache-2.0\n---\n# X\n\n"
+        "- Upstream Stack Exchange content is CC-BY-SA-4.0 and propagates to this adapter.\n"
+        "- We do not crawl or scrape the web ourselves.\n"
+        "- The base model is gated by the Apertus acceptable use policy; its terms apply.\n"
+        "- We have no acceptable use policy.\n"
+    )
+    kinds = {(s.kind, s.location.line) for s in parse_card(text).statements}
+    assert ("sharealike-propagates", 6) in kinds
+    assert ("no-web-scraping", 7) in kinds
+    assert ("gated-terms", 8) in kinds
+    assert ("gated-terms", 9) not in kinds
