@@ -113,8 +113,8 @@ STATEMENTS: tuple[StatementPattern, ...] = (
        r"\ball (?:upstream |training |source |the )?(?:components|data(?:sets)?|sources|"
        r"licen[sc]es|inputs)\b[^.;]{0,40}?\b(?:are|is)\s+(?:under\s+)?(?:apache|mit\b|permissive)"),
     _s("sharealike-propagates", "sa|share",
-       rf"\b{_SA}\b(?:[^.;]|\.(?=\d)){{0,80}}?\b(?:propagat|inherit|carr(?:y|ies) over|applies to this"
-       r"|flows? down)"),
+       rf"\b{_SA}\b(?:[^.;]|\.(?=\d)){{0,80}}?\b(?:propagat|inherit|carr(?:y|ies) over"
+       r"|applies to this|flows? down)"),
     _s("copyright-policy", "copyright", r"\bcopyright[- ]polic(?:y|ies)\b", headings=True),
     _s("art53-1c-claim", "53", rf"{_ART}53\s*\(\s*1\s*\)\s*\(\s*c\s*\)", negatable=False, flags=0),
     _s("art53-1d-claim", "53", rf"{_ART}53\s*\(\s*1\s*\)\s*\(\s*d\s*\)", negatable=False, flags=0),
