@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from auditor.pipeline import AuditOptions
     from auditor.policy import PolicySet
 
-SUBCOMMANDS = ("facts", "policy", "hook")
+SUBCOMMANDS = ("facts", "policy", "hook", "card")
 FORMATS = ("text", "json", "sarif", "markdown", "spdx", "spdx3", "cyclonedx", "html")
 
 
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Audit Hugging Face model/dataset repos: license chain, EU AI Act documentation, "
             "and card claims vs adapter weights. Subcommands: facts TARGET, policy test DIR, "
-            "hook install|uninstall|run|changed."
+            "hook install|uninstall|run|changed, card sync DIR."
         ),
     )
     p.add_argument(

@@ -165,11 +165,26 @@ def test_local_directory_target(capsys: pytest.CaptureFixture[str], example_hub:
                                                   "--verify", "none", "--format", "json"]])
 def test_fast_paths_do_not_import_mlx_or_transformers(argv: list[str]) -> None:
     root = Path(__file__).resolve().parents[2]
+    heavy = "('mlx', 'mlx_lm', 'transformers', 'torch')"
     code = (
-        "import sys; from auditor import cli; rc = cli.main(%r); "
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('mlx', 'mlx_lm', 'transformers', 'torch')); "
-        "print('HEAVY', heavy, file=sys.stderr); sys.exit(0 if not heavy else 99)" % argv
+        f"import sys; from auditor import cli; rc = cli.main({argv!r}); "
+        f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {heavy}); "
+        "print('HEAVY', heavy, file=sys.stderr); sys.exit(0 if not heavy else 99)"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_output_files_are_ordinary_files(capsys: pytest.CaptureFixture[str], example_hub: Path,
+                                         tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "r.json"
+        run(capsys, "--mirror", str(example_hub), CLEAN, "--verify", "none", "--format", "json",
+            "--output", str(out))
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644

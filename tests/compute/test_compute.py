@@ -224,7 +224,8 @@ def test_tokens_from_text_never_raises(text: str) -> None:
 
 def test_mlx_lm_accumulation_does_not_multiply_tokens_but_peft_does() -> None:
     hp = {"iters": 500, "batch_size": 1, "grad_accumulation_steps": 8, "max_seq_length": 4096}
-    mlx, notes = fine_tune_tokens(AdapterEvidence(format="mlx-lm", hyperparameters=hp), CardClaims())
+    mlx_adapter = AdapterEvidence(format="mlx-lm", hyperparameters=hp)
+    mlx, notes = fine_tune_tokens(mlx_adapter, CardClaims())
     peft, _ = fine_tune_tokens(AdapterEvidence(format="peft", hyperparameters=hp), CardClaims())
     assert mlx == 500 * 4096
     assert peft == 500 * 8 * 4096

@@ -1,0 +1,74 @@
+"""``ailiance-audit card sync TARGET``: parse arguments, run :func:`auditor.sync.sync_card`, report.
+
+Prints the unified diff of the card on stdout (empty when the card is in sync) and what still
+needs a person on stderr. ``--write`` applies the change atomically; ``--check`` exits 1 when the
+card is not in sync (for CI), without writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.sources.base import is_repo_id
+
+Common = Callable[[argparse.ArgumentParser], None]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _dataset_id(spec: str) -> str:
+    rid = spec.strip().removeprefix("datasets/")
+    if "/" not in rid or not is_repo_id(rid):
+        raise UsageError(f"--dataset {spec!r}: expected a Hub dataset id like org/name")
+    return rid
+
+
+def parser(common: Common) -> argparse.ArgumentParser:
+    """The ``card`` subcommand's parser."""
+    p = _Parser(
+        prog="ailiance-audit card",
+        description="Regenerate the fact-bearing sections of a model card from its repository.",
+    )
+    p.add_argument("action", choices=["sync"])
+    p.add_argument("target", metavar="TARGET", help="a local directory or clone of the repo")
+    p.add_argument("--write", action="store_true", help="apply the change (default: print a diff)")
+    p.add_argument("--check", action="store_true", help="exit 1 when the card is not in sync")
+    p.add_argument(
+        "--dataset",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a training dataset (org/name) to declare in datasets: (repeatable)",
+    )
+    common(p)
+    return p
+
+
+def run(argv: Sequence[str], common: Common) -> int:
+    """Run ``card sync``; returns the exit code."""
+    from auditor.cli import options_from
+    from auditor.sync import sync_card, write_card
+
+    args = parser(common).parse_args(list(argv))
+    root = Path(args.target).expanduser()
+    if not root.is_dir():
+        raise UsageError(
+            f"card sync: {args.target!r} is not a directory (give a local clone of the repository)"
+        )
+    datasets = [_dataset_id(d) for d in args.dataset]
+    result = sync_card(root.resolve(), options_from(args), datasets)
+    sys.stdout.write(result.diff())
+    sys.stdout.flush()
+    for note in result.notes:
+        print(f"needs a person: {note}", file=sys.stderr)
+    if args.write and result.changed:
+        write_card(result)
+        print(f"wrote {result.card}", file=sys.stderr)
+    return EXIT_FINDINGS if args.check and result.changed and not args.write else EXIT_OK
