@@ -395,6 +395,12 @@ class Finding(Frozen):
     fingerprint: str = ""
 
 
+def finding_order(f: Finding) -> tuple[int, str, str, str, int, str]:
+    """The report order of findings: most severe first, then rule id, node, file, line, message."""
+    loc = f.location or Location(file="")
+    return (-f.severity.rank, f.rule_id, f.node, loc.file, loc.line or 0, f.message)
+
+
 class TargetReport(Frozen):
     """Everything the audit established for one target."""
 

@@ -32,9 +32,9 @@ from auditor.models import (
     Target,
     TargetReport,
     ToolInfo,
+    finding_order,
 )
 from auditor.policy import PolicySet, evaluate, load_policies
-from auditor.policy.cel import sort_key
 from auditor.policy.waivers import apply_waivers, load_repo_waivers
 from auditor.sources.base import Resolver, Source
 from auditor.sources.local import LocalSource, MirrorSource
@@ -187,7 +187,7 @@ def audit_target(
     )
     findings = sorted(
         apply_waivers(findings, waivers, today=options.today, subject=facts.subject.id),
-        key=sort_key,
+        key=finding_order,
     )
     return TargetReport(
         target=target,

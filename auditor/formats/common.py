@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from auditor.models import AuditReport, Edge, Finding, Location, Node, RepoKind, TargetReport
+from auditor.models import (
+    AuditReport,
+    Edge,
+    Finding,
+    LicenseGraph,
+    Node,
+    RepoKind,
+    TargetReport,
+    finding_order,
+)
 
 HUB = "https://huggingface.co"
 # Where SPDX documents of this tool live; SPDX 2.3 §6.5 only asks for a unique absolute URI.
@@ -115,15 +124,9 @@ def declared_expression(spdx: str) -> tuple[str | None, bool]:
     return str(parsed), False
 
 
-def sort_key(f: Finding) -> tuple[int, str, str, str, int, str]:
-    """Most severe first, then rule id, node, file, line, message (the policy stage's order)."""
-    loc = f.location or Location(file="")
-    return (-f.severity.rank, f.rule_id, f.node, loc.file, loc.line or 0, f.message)
-
-
 def sorted_findings(target: TargetReport) -> list[Finding]:
     """A target's findings in report order."""
-    return sorted(target.findings, key=sort_key)
+    return sorted(target.findings, key=finding_order)
 
 
 def baseline_states(report: AuditReport, target: TargetReport) -> list[str | None]:
@@ -153,6 +156,20 @@ def fingerprint(f: Finding) -> str:
     from auditor.policy.cel import fingerprint as compute
 
     return compute(f.rule_id, f.node, f.location, f.message)
+
+
+def reachable(graph: LicenseGraph, start: str) -> set[str]:
+    """Node ids reachable from ``start`` along lineage edges (``start`` included)."""
+    succ: dict[str, list[str]] = {}
+    for e in graph.edges:
+        succ.setdefault(e.source, []).append(e.target)
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in succ.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
 
 
 def nodes(report: AuditReport) -> list[Node]:

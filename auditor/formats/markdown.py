@@ -22,6 +22,7 @@ from auditor.models import (
     LicenseGraph,
     Severity,
     TargetReport,
+    finding_order,
 )
 
 MESSAGE_LIMIT = 400  # characters of a finding message in a table cell
@@ -100,7 +101,7 @@ def _target(target: TargetReport, report: AuditReport) -> list[str]:
     active = [(f, s) for f, s in rows if f.suppressed_by is None]
     waived = [(f, s) for f, s in rows if f.suppressed_by is not None]
     fixed: list[tuple[Finding, str | None]] = [
-        (f, "fixed") for f in sorted(target.baseline_fixed, key=common.sort_key)
+        (f, "fixed") for f in sorted(target.baseline_fixed, key=finding_order)
     ]
     if active:
         lines += _findings_table(active)
@@ -145,24 +146,12 @@ def _propagation(graph: LicenseGraph, findings: list[Finding]) -> dict[int, str]
     An edge ``u -> v`` carries a finding on node ``n`` when ``u`` is reachable from the subject
     and ``n`` is reachable from ``v``: it lies on a lineage path from the subject to ``n``.
     """
-    succ: dict[str, list[str]] = {}
-    for e in graph.edges:
-        succ.setdefault(e.source, []).append(e.target)
-
-    def reach(start: str) -> set[str]:
-        seen, stack = {start}, [start]
-        while stack:
-            for nxt in succ.get(stack.pop(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return seen
-
-    from_subject = reach(graph.subject)
+    from_subject = common.reachable(graph, graph.subject)
+    reach = {e.target: common.reachable(graph, e.target) for e in graph.edges}
     worst: dict[int, Severity] = {}
     for f in findings:
         for i, e in enumerate(graph.edges):
-            on_path = e.source in from_subject and f.node in reach(e.target)
+            on_path = e.source in from_subject and f.node in reach[e.target]
             if on_path and (i not in worst or f.severity.rank > worst[i].rank):
                 worst[i] = f.severity
     return {i: sev.value for i, sev in worst.items()}

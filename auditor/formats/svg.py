@@ -15,6 +15,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from auditor.formats.common import reachable
 from auditor.formats.escape import flatten
 from auditor.models import Finding, License, LicenseGraph, Node
 
@@ -92,22 +93,11 @@ def leaking(graph: LicenseGraph, findings: Sequence[Finding]) -> tuple[set[str],
         for f in findings
         if f.rule_id.startswith("license.") and f.node in ids and f.suppressed_by is None
     }
-    succ: dict[str, list[str]] = {}
-    for e in graph.edges:
-        succ.setdefault(e.source, []).append(e.target)
-
-    def reach(start: str) -> set[str]:
-        seen, stack = {start}, [start]
-        while stack:
-            for nxt in succ.get(stack.pop(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return seen
-
-    from_subject = reach(graph.subject)
+    from_subject = reachable(graph, graph.subject)
     edges = {
-        i for i, e in enumerate(graph.edges) if e.source in from_subject and reach(e.target) & named
+        i
+        for i, e in enumerate(graph.edges)
+        if e.source in from_subject and reachable(graph, e.target) & named
     }
     return named, edges
 

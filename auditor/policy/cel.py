@@ -11,7 +11,7 @@ from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.facts import derive
-from auditor.models import Facts, Finding, Location, Severity
+from auditor.models import Facts, Finding, Location, Severity, finding_order
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule
 
@@ -31,7 +31,7 @@ def evaluate(facts: Facts, policy: PolicySet) -> list[Finding]:
     findings: list[Finding] = []
     for rule in policy.rules:
         findings.extend(_run_rule(rule, context))
-    return sorted(findings, key=sort_key)
+    return sorted(findings, key=finding_order)
 
 
 def make_context(document: dict[str, Any]) -> cel.Context:
@@ -41,12 +41,6 @@ def make_context(document: dict[str, Any]) -> cel.Context:
     for key, value in document.items():
         context.add_variable(key, value)
     return context
-
-
-def sort_key(f: Finding) -> tuple[int, str, str, str, int, str]:
-    """Most severe first, then rule id, node, file, line, message."""
-    loc = f.location or Location(file="")
-    return (-f.severity.rank, f.rule_id, f.node, loc.file, loc.line or 0, f.message)
 
 
 def _run_rule(rule: Rule, context: cel.Context) -> list[Finding]:
