@@ -37,7 +37,8 @@ def test_lock_then_locked_pins_every_repo(hub: HubServer, capsys: pytest.Capture
     assert all(len(r["sha"]) == 40 for r in doc["repos"])
     code2, again = audit(capsys, "acme/lora-a", "--verify", "none", "--locked", str(lock))
     assert code2 == code
-    assert again["targets"][0]["snapshot"]["revision"] == first["targets"][0]["snapshot"]["revision"]
+    pinned = first["targets"][0]["snapshot"]["revision"]
+    assert again["targets"][0]["snapshot"]["revision"] == pinned
     # A repo missing from the lock cannot be had: exit 3, with the lock named.
     code3, report = audit(capsys, "acme/lora-b", "--verify", "none", "--locked", str(lock))
     assert code3 == EXIT_UNRESOLVED
@@ -53,12 +54,12 @@ def test_invalid_lock_file_is_a_usage_error(hub: HubServer, capsys: pytest.Captu
 
 def test_author_filter_and_from_file(hub: HubServer, capsys: pytest.CaptureFixture[str],
                                      tmp_path: Path) -> None:
-    code, report = audit(capsys, "--author", "acme", "--filter", "*lora*", "--verify", "none")
+    _, report = audit(capsys, "--author", "acme", "--filter", "*lora*", "--verify", "none")
     specs = [t["target"]["spec"] for t in report["targets"]]
     assert specs == ["acme/lora-a", "acme/lora-b"]
     targets = tmp_path / "targets.txt"
     targets.write_text("# adapters to audit\nacme/lora-b\n\nacme/lora-a\nacme/lora-b\n")
-    code, report = audit(capsys, "--from-file", str(targets), "--verify", "none")
+    _, report = audit(capsys, "--from-file", str(targets), "--verify", "none")
     assert [t["target"]["spec"] for t in report["targets"]] == ["acme/lora-b", "acme/lora-a"]
     assert main(["--filter", "x*", "acme/lora-a"]) == EXIT_USAGE
 
