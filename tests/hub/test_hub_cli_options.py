@@ -66,7 +66,7 @@ def test_author_filter_and_from_file(hub: HubServer, capsys: pytest.CaptureFixtu
 
 def test_header_verification_reads_ranges_not_the_weights(
         hub: HubServer, capsys: pytest.CaptureFixture[str]) -> None:
-    code, report = audit(capsys, "acme/lora-a", "--verify", "header")
+    _, report = audit(capsys, "acme/lora-a", "--verify", "header")
     evidence = report["targets"][0]["evidence"]
     assert evidence["verified_with"] == "header"
     assert evidence["tensor_ranks"] == [8]
