@@ -17,7 +17,15 @@ from rich.text import Text
 from rich.tree import Tree
 
 from auditor.formats.base import register
-from auditor.models import AdapterEvidence, AuditReport, Finding, LicenseGraph, Node, TargetReport
+from auditor.models import (
+    AdapterEvidence,
+    AuditReport,
+    CardClaims,
+    Finding,
+    LicenseGraph,
+    Node,
+    TargetReport,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
@@ -89,6 +97,10 @@ def _target(rep: TargetReport) -> Group:
         parts.append(_tree(rep.graph))
     if rep.evidence and rep.evidence.present:
         parts.append(_evidence(rep.evidence))
+        if rep.claims is not None:
+            table = _claims_vs_evidence(rep.claims, rep.evidence)
+            if table is not None:
+                parts.append(table)
     parts.append(_findings(rep.findings))
     return Group(*parts)
 
@@ -152,6 +164,58 @@ def _evidence(ev: AdapterEvidence) -> Text:
         parts.append("modules " + ",".join(ev.tensor_modules))
     verified = ev.verified_with if ev.load_ok is not False else f"{ev.verified_with} (load failed)"
     return Text(f"adapter: {clean(', '.join(parts))}; verified with {clean(verified)}")
+
+
+# What the card says next to what the config and the tensors establish (values only: the
+# adapter-integrity rules decide whether they agree).
+_COMPARED = (
+    ("rank", "rank", "tensor_ranks"),
+    ("scale", "scale", None),
+    ("alpha", "alpha", None),
+    ("learning_rate", None, None),
+    ("iterations", None, None),
+    ("max_seq_length", None, None),
+    ("optimizer", None, None),
+)
+
+
+def _claims_vs_evidence(claims: CardClaims, ev: AdapterEvidence) -> Table | None:
+    rows = []
+    for name, config_field, tensor_field in _COMPARED:
+        said = [c for c in claims.hyperparameters if c.name == name]
+        if not said:
+            continue
+        card = "; ".join(f"{_value(c.value)} (line {c.location.line})" for c in said)
+        # the verify stage names config hyperparameters like the card's claims
+        config = getattr(ev, config_field) if config_field else ev.hyperparameters.get(name)
+        tensors = (
+            ",".join(str(r) for r in sorted(set(getattr(ev, tensor_field)))) if tensor_field else ""
+        )
+        rows.append((name, clean(card), _value(config), tensors or "-"))
+    if not rows:
+        return None
+    table = Table(
+        title="card claims vs adapter",
+        title_justify="left",
+        show_header=True,
+        header_style="bold",
+        expand=False,
+    )
+    for col in ("claim", "card says", "adapter_config", "tensors"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return clean(value)
 
 
 def _findings(findings: tuple[Finding, ...]) -> Table | Text:
