@@ -119,7 +119,7 @@ class _Repos:
                 snap = self.resolver.resolve(repo_id, RepoKind.MODEL)
             text = self.resolver.read_text(snap, "config.json", limit=MAX_CONFIG_BYTES)
             data = json.loads(text) if text else None
-        except (TargetError, ValueError):
+        except (TargetError, ValueError, RecursionError):  # a hostile config is "no config"
             return None
         return data if isinstance(data, dict) else None
 

@@ -56,6 +56,9 @@ def parse_card(text: str | None, file: str = "README.md") -> CardClaims:
             location=Location(file=file),
         )
         return CardClaims(file=file, present=False, problems=(problem,))
+    # The Hub's front-matter regex runs in JavaScript, where \s matches a byte-order mark;
+    # Python's does not, so a BOM would hide the metadata (it sits on line 1: lines are unchanged).
+    text = text.removeprefix("\ufeff")
     try:
         return _parse(text, file)
     except Exception as exc:  # last resort: bad input is a finding, never a traceback

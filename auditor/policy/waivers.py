@@ -89,6 +89,8 @@ def load_waivers(text: str | None, file: str) -> Loaded:
         return [], [
             (f"invalid YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None)
         ]
+    except (ValueError, RecursionError) as exc:  # e.g. "expires: 2099-13-45", 5,000-deep nesting
+        return [], [(f"invalid YAML: {type(exc).__name__}: {str(exc)[:80]}", None)]
     entries = data.get("waivers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         return [], [("expected a mapping with a 'waivers' list", 1)]

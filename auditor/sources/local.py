@@ -25,7 +25,7 @@ def list_files(root: Path) -> tuple[str, ...]:
             continue
         try:
             real = path.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
             continue
         if not real.is_relative_to(base) or not real.is_file():
             continue

@@ -40,6 +40,8 @@ def config_layers(cfg: AdapterConfig, total: int) -> tuple[int, ...]:
     mlx-lm converts ``model.layers[-max(num_layers, 0):]`` (so -1 and 0 mean all blocks);
     PEFT adapts ``layers_to_transform`` or every block.
     """
+    if total > MAX_BASE_LAYERS:  # refused elsewhere; never materialise a hostile count
+        return ()
     indices = list(range(total))
     if cfg.format == "peft":
         chosen = cfg.layers_to_transform

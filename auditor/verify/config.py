@@ -168,7 +168,12 @@ def _local_paths(value: Any, key: str) -> list[tuple[str, str]]:
 def _int(cfg: AdapterConfig, value: Any, key: str, *, minimum: int | None = None) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not math.isfinite(value))  # json accepts Infinity, NaN
+        or value != int(value)
+    ):
         cfg.problem("config-invalid", f"{key} must be an integer, not {value!r:.40}", key)
         return None
     if minimum is not None and value < minimum:

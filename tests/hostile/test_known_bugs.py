@@ -1,0 +1,172 @@
+"""Hostile inputs that break the tool today: strict xfail regression tests, one per bug.
+
+Each test asserts the correct behaviour and is marked ``xfail(strict=True)`` with the owning area
+in its reason, so it fails loudly (XPASS) the day the bug is fixed: then remove the marker. Every
+audit runs in a measured, time-bounded subprocess with an address-space limit, so a memory bug
+fails here as a MemoryError rather than taking the CI machine down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .harness import (
+    EXAMPLE_HUB,
+    Result,
+    card_problem_kinds,
+    evidence_problem_kinds,
+    rule_ids,
+    run_cli,
+    target_report,
+)
+
+
+def audited(
+    args: list[str], *, timeout: float = 60.0, mirrors: tuple[Path, ...] | None = None
+) -> tuple[Result, dict[str, Any]]:
+    """Audit in JSON; assert the contract (documented exit, no traceback, status audited)."""
+    result = run_cli(["--format", "json", *args], timeout=timeout, mirrors=mirrors)
+    result.assert_clean()
+    entry = target_report(result.json())
+    assert entry["status"] == "audited", entry.get("error")
+    return result, entry
+
+
+def test_deeply_nested_waiver_file_is_a_finding() -> None:
+    _, entry = audited(["--verify", "none", "hostile/waivers-deep"])
+    assert "waiver.invalid" in rule_ids(entry)
+
+
+def test_impossible_waiver_date_is_a_finding() -> None:
+    _, entry = audited(["--verify", "none", "hostile/waivers-bad-date"])
+    assert "waiver.invalid" in rule_ids(entry)
+
+
+def test_deeply_nested_base_config_is_not_a_crash() -> None:
+    audited(["--verify", "none", "hostile/adapter-on-deep-base"])
+
+
+def test_bom_card_metadata_is_read() -> None:
+    _, entry = audited(["--verify", "none", "hostile/card-bom"])
+    assert "front-matter-missing" not in card_problem_kinds(entry)
+    assert entry["claims"]["metadata"]["license"] == ["apache-2.0"]
+
+
+def test_symlink_loop_is_skipped(built: dict[str, str], generated_hub: Path) -> None:
+    _, entry = audited(
+        ["--verify", "none", built["symlink_loop"]], mirrors=(generated_hub, EXAMPLE_HUB)
+    )
+    assert "README.md" in entry["snapshot"]["files"]
+
+
+def test_billion_layer_base_is_refused_in_bounded_memory(
+    built: dict[str, str], generated_hub: Path
+) -> None:
+    result, entry = audited(
+        ["--verify", "load", built["huge_layer_base"]], mirrors=(generated_hub, EXAMPLE_HUB)
+    )
+    assert "base-config-invalid" in evidence_problem_kinds(entry)
+    assert result.peak_mb < 600
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rule packs + card: CEL rules compare every claim with every "
+    "other (adapter.card-self-inconsistent, license.conflict-in-card, "
+    "card.base-model-undeclared, aiact.statement-contradicted) and the card keeps "
+    "every restated claim: 40 KB of restatements takes ~30 s, a 50 MB card hangs",
+)
+def test_card_restating_claims_is_audited_quickly(
+    built: dict[str, str], generated_hub: Path
+) -> None:
+    result, _ = audited(
+        ["--verify", "none", built["dense_claims"]],
+        timeout=10,
+        mirrors=(generated_hub, EXAMPLE_HUB),
+    )
+    assert result.seconds < 10
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rule packs: adapter.layers-mismatch's message calls "
+    "string(adapter.num_layers), null for a PEFT config (layers_to_transform unset) "
+    "whose weights cover fewer layers: a CEL runtime error, exit 2 for the whole run "
+    "(found by tests/fuzz)",
+)
+def test_peft_config_with_fewer_layers_in_the_weights_is_a_finding() -> None:
+    _, entry = audited(["--verify", "header", "hostile/peft-layers-mismatch"])
+    assert "adapter.layers-mismatch" in rule_ids(entry)
+
+
+def test_infinite_rank_in_config_is_a_problem_record() -> None:
+    _, entry = audited(["--verify", "header", "hostile/config-infinite-rank"])
+    assert "config-invalid" in evidence_problem_kinds(entry)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="policy engine: CEL has no cost limit here; 8 nested map() "
+    "over a 10-element list (250 bytes in an untrusted rule pack) means 10^8 "
+    "evaluations: the audit hangs and grows past 1.5 GB. Bound comprehension nesting "
+    "at load, or evaluate untrusted packs under a CPU/memory limit",
+)
+def test_comprehension_bomb_in_a_policy_pack_is_bounded() -> None:
+    pack = Path(__file__).parent / "corpus" / "policies" / "cel-comprehension-bomb.yaml"
+    result = run_cli(["--verify", "none", "--policy", str(pack), "hostile/card-crlf"], timeout=10)
+    result.assert_clean()
+    assert result.peak_mb < 600
+
+
+# A hostile input must end in "a finding, never a crash" (ARCHITECTURE.md, Exit codes): these
+# are recorded as problems in the report, but no shipped rule reports them.
+UNREPORTED = (
+    (
+        "hostile/cycle-a",
+        "cycle",
+        "graph walk problems (cycle A -> B -> A; depth and node limits) are in graph.problems and "
+        "derived.walk_problems, but no rule reports them (suggested: license.lineage-incomplete)",
+    ),
+    (
+        "hostile/safetensors-terabytes",
+        "header",
+        "adapter evidence problems (header-too-large, header-invalid, offsets-invalid, "
+        "config-invalid) are recorded, but no rule reports them "
+        "(suggested: adapter.weights-invalid)",
+    ),
+    (
+        "hostile/remote-code",
+        "code",
+        "evidence problem remote-code-refused is recorded, but no rule reports it",
+    ),
+    (
+        "hostile/card-binary",
+        "utf-8",
+        "card problem 'unreadable' (binary, not UTF-8) is recorded, but no rule reports it",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("target", "word"),
+    [
+        pytest.param(t, w, marks=pytest.mark.xfail(strict=True, reason=f"rule packs: {why}"), id=t)
+        for t, w, why in UNREPORTED
+    ],
+)
+def test_recorded_problems_become_findings(target: str, word: str) -> None:
+    _, entry = audited(["--verify", "load", target])
+    problems = (
+        card_problem_kinds(entry) | evidence_problem_kinds(entry) | set(entry["graph"]["problems"])
+    )
+    assert problems, "the input must at least be recorded as a problem"
+    # A finding whose rule id or message names the problem counts (no rule id is imposed);
+    # repo ids are removed first ("hostile/cycle-a" must not count as naming a cycle).
+    ids = {n["id"] for n in entry["graph"]["nodes"]}
+    text = " ".join(f"{f['rule_id']} {f['message']}" for f in entry["findings"])
+    for repo_id in sorted(ids, key=len, reverse=True):
+        text = text.replace(repo_id, "")
+    assert word in text.lower(), sorted(rule_ids(entry))
