@@ -138,7 +138,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def main_entry() -> None:
     """Console-script wrapper."""
-    sys.exit(main())
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        # What was done is written; do not let interpreter exit join a worker thread stuck in a
+        # network call (concurrent.futures joins its threads at exit).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _write_crash_log(text: str | None = None) -> str:

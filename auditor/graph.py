@@ -12,11 +12,12 @@ Dataset nodes are leaves: their cards have no lineage field the Edge relations c
 from __future__ import annotations
 
 import itertools
+import queue
 import re
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from auditor.licenses import normalise, normalise_many
 from auditor.models import (
@@ -53,6 +54,10 @@ _RELATIONS: dict[str, Relation] = {
     "quantized": "quantized_of",
 }
 _MAX_CYCLES_REPORTED = 20
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -248,7 +253,7 @@ class _Walk:
         return [(target, kind, ref) for (target, kind), ref in ordered]
 
     def fetch_level(
-        self, pool: ThreadPoolExecutor, refs: list[tuple[str, RepoKind, _Ref]], depth: int
+        self, workers: int, refs: list[tuple[str, RepoKind, _Ref]], depth: int
     ) -> list[tuple[Node, Upstream]]:
         """Look up one level concurrently; results kept in the level's sorted order."""
         room = self.max_nodes - len(self.nodes)
@@ -259,16 +264,52 @@ class _Walk:
                 f"{len(refs) - room} upstream repo(s) not followed ({dropped}, ...)"
             )
             refs = refs[:room]
-        futures = [pool.submit(_fetch, self.lookup, target, kind) for target, kind, _ in refs]
+        results = parallel_map(lambda ref: _fetch(self.lookup, ref[0], ref[1]), refs, workers)
         level = []
-        for (target, kind, ref), future in zip(refs, futures, strict=True):
-            found = future.result()
+        for (target, kind, ref), found in zip(refs, results, strict=True):
             role: Role = "dataset" if kind is RepoKind.DATASET else "base"
             node = _node(target, kind, role, depth, found, ref.location)
             self.seen[(target, kind)] = node
             self.nodes.append(node)
             level.append((node, found))
         return level
+
+
+def parallel_map(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> list[_R]:
+    """``[fn(x) for x in items]`` on up to ``workers`` daemon threads, results in order.
+
+    Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the run writes what it has and exits at
+    once, while the executor's threads would be joined at interpreter exit, so one stuck Hub
+    request would hold the report hostage (issue 7, nothing lost).
+    """
+    if len(items) <= 1 or workers <= 1:
+        return [fn(x) for x in items]
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(items)):
+        todo.put(i)
+    done: queue.SimpleQueue[tuple[int, bool, object]] = queue.SimpleQueue()
+
+    def work() -> None:
+        while True:
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put((i, True, fn(items[i])))
+            except BaseException as exc:  # handed to the caller, raised there
+                done.put((i, False, exc))
+
+    for _ in range(min(workers, len(items))):
+        threading.Thread(target=work, name="graph-lookup", daemon=True).start()
+    results: dict[int, object] = {}
+    while len(results) < len(items):
+        i, ok, value = done.get()
+        if not ok:
+            assert isinstance(value, BaseException)
+            raise value
+        results[i] = value
+    return [results[i] for i in range(len(items))]  # type: ignore[misc]
 
 
 def build_graph(
@@ -284,18 +325,17 @@ def build_graph(
     root = _node(subject.repo_id, subject.kind, "subject", 0, Upstream(subject, claims), None)
     walk = _Walk(lookup, max(1, max_nodes), [root], [], [], {(root.id, root.kind): root})
     frontier: list[tuple[Node, Upstream]] = [(root, Upstream(subject, claims))]
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="graph") as pool:
-        for depth in range(1, max_depth + 2):
-            refs = walk.expand(frontier)
-            if not refs:
-                break
-            if depth > max_depth:
-                walk.problems.append(
-                    f"depth limit {max_depth} reached: {len(refs)} upstream repo(s) beyond "
-                    f"depth {max_depth} not followed ({', '.join(t for t, _, _ in refs[:5])})"
-                )
-                break
-            frontier = walk.fetch_level(pool, refs, depth)
+    for depth in range(1, max_depth + 2):
+        refs = walk.expand(frontier)
+        if not refs:
+            break
+        if depth > max_depth:
+            walk.problems.append(
+                f"depth limit {max_depth} reached: {len(refs)} upstream repo(s) beyond "
+                f"depth {max_depth} not followed ({', '.join(t for t, _, _ in refs[:5])})"
+            )
+            break
+        frontier = walk.fetch_level(max(1, workers), refs, depth)
     order = {n.id: i for i, n in enumerate(walk.nodes)}
     # Drop edges to repos not followed (guards) and exact duplicates (a card listing a repo twice).
     edges = list(dict.fromkeys(e for e in walk.edges if e.target in order))
