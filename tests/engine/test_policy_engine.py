@@ -140,3 +140,18 @@ def test_evaluation_of_a_10000_node_graph_is_fast() -> None:
     found = [f for f in evaluate(facts, policy) if f.rule_id == "license.sharealike-leak"]
     assert len(found) == 100
     assert time.perf_counter() - start < 10
+
+
+def test_comprehension_nesting_is_bounded(tmp_path: Path) -> None:
+    from auditor.policy.loader import MAX_COMPREHENSION_DEPTH, comprehension_depth
+
+    assert comprehension_depth("xs.map(a, ys.filter(b, b > a))") == 2
+    assert comprehension_depth("'x.map(' + y") == 0
+    assert comprehension_depth("[1].filter(x, x > 0).map(x, x)") == 1
+    nested = "xs" + "".join(f".map(a{i}, xs" for i in range(MAX_COMPREHENSION_DEPTH + 1))
+    expr = nested + ")" * (MAX_COMPREHENSION_DEPTH + 1) + ".size() > 0"
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(f"pack: x\nrules:\n  - id: x.bomb\n    title: t\n    severity: error\n"
+                    f"    violation: \"{expr}\"\n    message: \"'m'\"\n")
+    with pytest.raises(PolicyError, match="nested"):
+        load_file(bomb)
