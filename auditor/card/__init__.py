@@ -15,7 +15,7 @@ import re
 from typing import TypeVar
 
 from auditor.card.document import Document, parse_blocks, unflatten
-from auditor.card.extract import Extracted, Units, build_units, extract
+from auditor.card.extract import Extracted, Units, build_units, cap_restatements, extract
 from auditor.card.frontmatter import FrontMatter, parse_front_matter
 from auditor.card.pst import find_sections, summarise
 from auditor.card.values import label_key
@@ -116,6 +116,13 @@ def _parse(text: str, file: str) -> CardClaims:
     pst_sections = find_sections(doc)
     units = build_units(doc, rendered, pst_sections, flat)
     found = extract(units, file)
+    dropped = cap_restatements(found)
+    if dropped:
+        message = (
+            f"the card restates the same claims over and over: {dropped} restatement(s) beyond "
+            "the first few per value were not read"
+        )
+        problems.append(_problem("truncated", message, file, None))
     pst = summarise(pst_sections, units.fields + units.prose, file) if pst_sections else None
     if pst is not None:
         found.statements.append(_pst_statement(pst, min(h.line for h in pst_sections), file))

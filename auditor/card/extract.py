@@ -10,7 +10,10 @@ License-chain tables give :class:`ChainRow` objects and are not searched again f
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from auditor.card.document import Block, Document, Heading, Table
 from auditor.card.lic import mentions_many
@@ -21,6 +24,8 @@ from auditor.card.tables import chain_rows, field_claims, is_chain_table, table_
 from auditor.card.text import Source, Unit, clean, field_unit, joined, sentences, split_field
 from auditor.card.values import LABELS, canonical, label_key
 from auditor.models import ChainRow, Claim, LicenseMention, Statement
+
+_Item = TypeVar("_Item", Claim, LicenseMention)
 
 _MAX_PREFIX_WORDS = 5
 _SLASH_LIST = re.compile(r"^([a-z][a-z_ -]{0,30}(?:/[a-z_ -]{1,30})+)(?:[:=]\s*|\s+)-?\.?\d", re.I)
@@ -155,3 +160,36 @@ def extract(units: Units, file: str) -> Extracted:
         out.chain.extend(chain_rows(table, file))
     out.mentions.extend(_chain_mentions(out.chain))
     return out
+
+
+MAX_PER_VALUE = 8
+"""Restatements of one (name, value) kept: rules compare claims pairwise (RULES.md,
+adapter.card-self-inconsistent, license.conflict-in-card), so thousands of copies cost quadratic
+time; the first few already carry the value and where the card states it."""
+MAX_PER_NAME = 64
+"""Claims kept per name (hyperparameter, base model, license) whatever their values."""
+
+
+def cap_restatements(found: Extracted) -> int:
+    """Keep the first ``MAX_PER_VALUE`` claims per value and ``MAX_PER_NAME`` per name, in place.
+
+    Returns how many claims were dropped (the caller records a ``truncated`` card problem).
+    """
+    before = len(found.hyperparameters) + len(found.base_models) + len(found.mentions)
+    found.hyperparameters = _capped(found.hyperparameters, lambda c: (c.name, repr(c.value)))
+    found.base_models = _capped(found.base_models, lambda c: (c.name, str(c.value).lower()))
+    found.mentions = _capped(found.mentions, lambda m: ("license", m.license))
+    return before - len(found.hyperparameters) - len(found.base_models) - len(found.mentions)
+
+
+def _capped(items: list[_Item], key: Callable[[_Item], tuple[str, str]]) -> list[_Item]:
+    per_value: Counter[tuple[str, str]] = Counter()
+    per_name: Counter[str] = Counter()
+    kept = []
+    for item in items:
+        name_value = key(item)
+        if per_value[name_value] < MAX_PER_VALUE and per_name[name_value[0]] < MAX_PER_NAME:
+            per_value[name_value] += 1
+            per_name[name_value[0]] += 1
+            kept.append(item)
+    return kept

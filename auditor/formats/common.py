@@ -53,7 +53,8 @@ def hub_repo_id(node_id: str, origin: str | None = None) -> str | None:
     look like ``org/name`` but is no Hub id.
     """
     rid = node_id.removeprefix(_DATASET_PREFIX)
-    if origin == "local" or ".." in rid or not _HUB_ID.match(rid):
+    # fullmatch: the pattern's "$" also matches before a final "\n" ("org/x\n" is no id).
+    if origin == "local" or ".." in rid or not _HUB_ID.fullmatch(rid):
         return None
     return rid
 

@@ -40,7 +40,9 @@ class CycloneDxFormatter:
 
     def render(self, report: AuditReport) -> str:
         """Render the report as one ML-BOM."""
-        return json.dumps(build_bom(report), indent=2, ensure_ascii=False) + "\n"
+        # ASCII-only (\uXXXX escapes): card text must never reach a terminal as raw C1 or bidi
+        # controls (`cat report` in xterm); JSON readers decode the escapes back.
+        return json.dumps(build_bom(report), indent=2) + "\n"
 
 
 def build_bom(report: AuditReport) -> dict[str, Any]:

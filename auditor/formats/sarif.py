@@ -43,7 +43,9 @@ class SarifFormatter:
     def render(self, report: AuditReport) -> str:
         """Render the report as a SARIF log with one run."""
         log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [build_run(report)]}
-        return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+        # ASCII-only (\uXXXX escapes): card text must never reach a terminal as raw C1 or bidi
+        # controls (`cat report` in xterm); JSON readers decode the escapes back.
+        return json.dumps(log, indent=2) + "\n"
 
 
 def build_run(report: AuditReport) -> dict[str, Any]:

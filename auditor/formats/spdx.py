@@ -73,7 +73,9 @@ class SpdxFormatter:
         """Render the report's license graphs as one SPDX 2.3 document."""
         converter = DocumentConverter()  # type: ignore[no-untyped-call]  # untyped __init__
         data = converter.convert(build_document(report))
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        # ASCII-only (\uXXXX escapes): card text must never reach a terminal as raw C1 or bidi
+        # controls (`cat report` in xterm); JSON readers decode the escapes back.
+        return json.dumps(data, indent=2) + "\n"
 
 
 def build_document(report: AuditReport) -> Document:

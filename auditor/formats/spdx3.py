@@ -56,7 +56,9 @@ class Spdx3Formatter:
     def render(self, report: AuditReport) -> str:
         """Render the report's license graphs as one SPDX 3.0.1 document."""
         out = io.BytesIO()
-        s.JSONLDSerializer(indent=2, ensure_ascii=False).write(_Builder(report).build(), out)
+        # ASCII-only (\uXXXX escapes): card text must never reach a terminal as raw C1 or bidi
+        # controls (`cat report` in xterm); JSON readers decode the escapes back.
+        s.JSONLDSerializer(indent=2, ensure_ascii=True).write(_Builder(report).build(), out)
         return out.getvalue().decode("utf-8") + "\n"
 
 

@@ -73,13 +73,6 @@ def test_billion_layer_base_is_refused_in_bounded_memory(
     assert result.peak_mb < 600
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rule packs + card: CEL rules compare every claim with every "
-    "other (adapter.card-self-inconsistent, license.conflict-in-card, "
-    "card.base-model-undeclared, aiact.statement-contradicted) and the card keeps "
-    "every restated claim: 40 KB of restatements takes ~30 s, a 50 MB card hangs",
-)
 def test_card_restating_claims_is_audited_quickly(
     built: dict[str, str], generated_hub: Path
 ) -> None:

@@ -79,8 +79,11 @@ def test_pack_has_every_adapter_rule_of_rules_md() -> None:
     expected = sorted(
         {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
     )
-    assert sorted(r.id for r in POLICY.rules) == expected
     assert len(expected) == 15
+    # Packs may add rules (RULES.md: "these must exist"); the contract ids must all be there.
+    ids = {r.id for r in POLICY.rules}
+    assert set(expected) <= ids
+    assert ids - set(expected) == {"adapter.files-invalid"}  # ours, documented in docs/rules/
 
 
 def test_clean_trained_adapter_with_a_matching_card() -> None:
