@@ -3,7 +3,7 @@
 Every case runs the real CLI in a fresh process (``harness.run_cli``) with ``--format json``;
 ``check`` receives the case's target entry of the JSON report. Bounds are generous for a shared
 2-core machine: they catch hangs and unbounded memory, not small regressions (``bench/`` does).
-Inputs that currently break the tool are in ``test_known_bugs.py`` (strict xfail).
+Bugs these inputs found have their regression tests in ``test_known_bugs.py``.
 """
 
 from __future__ import annotations
