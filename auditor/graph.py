@@ -29,11 +29,9 @@ from auditor.models import (
     Node,
     RepoKind,
     RepoSnapshot,
+    is_repo_id,
 )
 
-# Hub repo ids: "name" or "org/name" (HF naming rules). Kept here rather than imported from the
-# sources stage: stages talk only through models (ARCHITECTURE.md).
-_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
 _LOCAL_PATH = re.compile(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
 # Files that make a repo an adapter (mlx-lm and PEFT layouts).
 _ADAPTER_FILES = frozenset(
@@ -87,7 +85,7 @@ def _unusable(ref: str) -> str | None:
     """Why a reference cannot be looked up, or None when it is shaped like a Hub repo id."""
     if _LOCAL_PATH.match(ref) or "\\" in ref:
         return "local path"
-    if ".." in ref or not _REPO_ID.match(ref):
+    if not is_repo_id(ref):
         return "not a Hub repo id"
     return None
 

@@ -7,6 +7,7 @@ that policies see is ``Facts.model_dump(mode="json")``.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -22,6 +23,16 @@ class Frozen(BaseModel):
     """Base class: immutable, no unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Hub repo ids: "name" or "org/name" (HF naming rules). Here, in the data model, because the
+# sources stage and the graph stage both need it and stages share only this module.
+_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
+
+
+def is_repo_id(text: str) -> bool:
+    """True when ``text`` is shaped like a Hub repo id (``org/name``), with no ``..``."""
+    return bool(_REPO_ID.match(text)) and ".." not in text
 
 
 class RepoKind(StrEnum):

@@ -7,15 +7,11 @@ gives local paths to the files the later stages read. The resolver tries sources
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Protocol
 
 from auditor.errors import TargetError, UsageError
-from auditor.models import RepoKind, RepoSnapshot, Target
-
-# Hub repo ids: "name" or "org/name"; letters, digits, "-", "_", "." (HF naming rules).
-_REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}$")
+from auditor.models import RepoKind, RepoSnapshot, Target, is_repo_id
 
 # The files the audit reads. Weights are fetched only on demand by the verify stage.
 METADATA_FILES = ("README.md", "adapter_config.json", "config.json", ".ailiance-audit.yaml")
@@ -36,11 +32,6 @@ class Source(Protocol):
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """Local path of ``filename`` in the snapshot (fetching it if needed), or ``None``."""
         ...
-
-
-def is_repo_id(text: str) -> bool:
-    """True when ``text`` is shaped like a Hub repo id (``org/name``)."""
-    return bool(_REPO_ID.match(text)) and ".." not in text
 
 
 def parse_target(spec: str, revision: str | None = None) -> Target:

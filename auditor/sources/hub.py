@@ -31,8 +31,7 @@ from huggingface_hub.errors import (
 )
 
 from auditor.errors import TargetError
-from auditor.models import RepoKind, RepoSnapshot
-from auditor.sources.base import is_repo_id
+from auditor.models import RepoKind, RepoSnapshot, is_repo_id
 from auditor.sources.cache import MetaCache, SingleFlight, default_cache_dir
 from auditor.sources.hub_errors import RetryPolicy, Subject, classify, status_of
 from auditor.sources.hub_extra import HeaderReader, list_author

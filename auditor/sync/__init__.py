@@ -19,9 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.models import AdapterEvidence, Facts
+from auditor.models import AdapterEvidence, Facts, is_repo_id
 from auditor.pipeline import AuditOptions
-from auditor.sources.base import is_repo_id
 from auditor.sync import frontmatter, markers, sections
 from auditor.sync.evidence import CARD, facts_of
 from auditor.sync.restated import sync_restated

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from auditor.sources.base import is_repo_id
+from auditor.models import is_repo_id
 
 Common = Callable[[argparse.ArgumentParser], None]
 
