@@ -27,10 +27,12 @@ def evaluate(facts: Facts, policy: PolicySet) -> list[Finding]:
     """
     if not facts.derived:
         facts = facts.model_copy(update={"derived": derive(facts)})
-    context = make_context(facts.model_dump(mode="json"))
+    # Only the variables some rule reads are converted (no shipped rule reads ``edges``).
+    document = facts.model_dump(mode="json", include=set(policy.variables))
+    session = Session(document)
     findings: list[Finding] = []
     for rule in policy.rules:
-        findings.extend(_run_rule(rule, context))
+        findings.extend(_finding(rule, row) for row in session.rows(rule))
     return sorted(findings, key=finding_order)
 
 
@@ -43,16 +45,87 @@ def make_context(document: dict[str, Any]) -> cel.Context:
     return context
 
 
-def _run_rule(rule: Rule, context: cel.Context) -> list[Finding]:
-    try:
-        rows = rule.program.execute(context)
-    except Exception as exc:  # a CEL runtime error means the rule does not fit the facts
-        raise PolicyError(
-            f"CEL evaluation failed: {exc}", file=rule.file, rule=rule.id, line=rule.line
-        ) from exc
-    if not isinstance(rows, list):
-        raise PolicyError("'each' must give a list", file=rule.file, rule=rule.id, line=rule.line)
-    return [_finding(rule, row) for row in rows[:MAX_FINDINGS_PER_RULE]]
+# Candidates per ``select`` call and rows per ``rows`` call: cel-rust copies a comprehension's
+# accumulator on every step, so a call costs up to (chunk size x matches); small chunks keep that
+# bounded while the per-call overhead stays small next to the work.
+CHUNK = 256
+ROW_BATCH = 32
+# An ``each`` list longer than this is registered as a context variable (which rebuilds the
+# binding's environment once, a cost that grows with the facts) instead of being handed over
+# through the resolver (which converts it again at every reference).
+RESOLVED_MAX = 64
+
+
+class Session:
+    """One facts document converted to CEL once, and the rules run against it.
+
+    The engine's own variables (``_chunk_``, ``_picked_``, ``_each_``, a rule's ``let`` names)
+    are served by the context's variable resolver: adding a variable to a ``cel.Context``
+    discards its converted environment, and rebuilding that costs time proportional to the
+    whole facts document (190 ms at 10,000 upstream nodes), once per call.
+    """
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.context = make_context(document)
+        self.scope: dict[str, Any] = {}
+        self.context.set_variable_resolver(self.scope.get)
+
+    def rows(self, rule: Rule) -> list[dict[str, Any]]:
+        """The finding rows of ``rule`` (at most :data:`MAX_FINDINGS_PER_RULE`), in order."""
+        plan = rule.plan
+        assert plan is not None
+        self.scope.clear()
+        if plan.when is not None:
+            gate = self._run(rule, plan.when, "when")
+            if not isinstance(gate, bool):
+                raise _error(rule, f"'when' must give true or false, not {type(gate).__name__}")
+            if not gate:
+                return []
+        for name, program in plan.lets:
+            self.scope[name] = self._run(rule, program, f"let.{name}")
+        if plan.single is not None:
+            return _rows(rule, self._run(rule, plan.single, "violation"))
+        if plan.each is not None:
+            candidates = self._run(rule, plan.each, "each")
+            if not isinstance(candidates, list):
+                raise _error(rule, "'each' must give a list")
+            if len(candidates) > RESOLVED_MAX:
+                self.context.add_variable("_each_", candidates)
+            else:
+                self.scope["_each_"] = candidates
+            size = len(candidates)
+        else:
+            size = self._run(rule, plan.size, "each")
+            if not isinstance(size, int) or size < 0:
+                raise _error(rule, "'each' must give a list")
+        picked: list[int] = []
+        for low in range(0, size, CHUNK):
+            self.scope["_chunk_"] = list(range(low, min(size, low + CHUNK)))
+            picked += _rows(rule, self._run(rule, plan.select, "violation"))
+            if len(picked) >= MAX_FINDINGS_PER_RULE:
+                break
+        picked = picked[:MAX_FINDINGS_PER_RULE]
+        rows: list[dict[str, Any]] = []
+        for low in range(0, len(picked), ROW_BATCH):
+            self.scope["_picked_"] = picked[low : low + ROW_BATCH]
+            rows += _rows(rule, self._run(rule, plan.rows, "message"))
+        return rows
+
+    def _run(self, rule: Rule, program: Any, what: str) -> Any:
+        try:
+            return program.execute(self.context)
+        except Exception as exc:  # a CEL runtime error means the rule does not fit the facts
+            raise _error(rule, f"CEL evaluation failed ({what}): {exc}") from exc
+
+
+def _rows(rule: Rule, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise _error(rule, "'each' must give a list")
+    return value[:MAX_FINDINGS_PER_RULE]
+
+
+def _error(rule: Rule, message: str) -> PolicyError:
+    return PolicyError(message, file=rule.file, rule=rule.id, line=rule.line)
 
 
 def _finding(rule: Rule, row: dict[str, Any]) -> Finding:

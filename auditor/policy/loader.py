@@ -34,12 +34,45 @@ EXPRESSIONS = (
     "evidence",
 )
 REQUIRED = ("id", "title", "severity", "violation", "message")
-KNOWN_KEYS = {*REQUIRED, *EXPRESSIONS, "tags", "basis", "fix", "doc"}
+KNOWN_KEYS = {*REQUIRED, *EXPRESSIONS, "let", "tags", "basis", "fix", "doc"}
+# Names a rule's ``let`` may not take: the facts document's variables and the engine's own.
+RESERVED = frozenset(
+    {"item", "schema_version", "subject", "upstream", "edges", "card", "adapter", "compute",
+     "files", "derived", "lists", "math", "strings", "sets"}
+)
+_LET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PROFILES = ("default", "strict", "none")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
 # libyaml's safe loader when present: packs load on every run, a git hook's start-up budget.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The compiled programs of one rule (see :func:`plan`); ``policy.cel`` runs them.
+
+    A rule without ``each`` is one program giving zero or one finding row. A rule with ``each``
+    is walked by index in chunks: ``select`` gives the indices of the violating candidates in
+    ``_chunk_`` and ``rows`` the finding rows of the indices in ``_picked_``, so no CEL list
+    ever grows with the size of the lineage (cel-rust copies a comprehension's accumulator on
+    every step) and the walk stops once a rule has reported its maximum number of findings.
+    """
+
+    when: Any = None
+    lets: tuple[tuple[str, Any], ...] = ()
+    single: Any = None
+    size: Any = None
+    each: Any = None
+    select: Any = None
+    rows: Any = None
+
+    @property
+    def variables(self) -> frozenset[str]:
+        """The names the programs reference (comprehension variables included)."""
+        programs = [self.when, self.single, self.size, self.each, self.select, self.rows]
+        programs += [program for _name, program in self.lets]
+        return frozenset(v for p in programs if p is not None for v in p.variables())
 
 
 @dataclass(frozen=True)
@@ -55,7 +88,7 @@ class Rule:
     tags: tuple[str, ...] = ()
     basis: str | None = None
     fix: str | None = None
-    program: Any = None
+    plan: Plan | None = None
     override: Severity | None = None
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -67,6 +100,14 @@ class PolicySet:
     rules: tuple[Rule, ...]
     sources: tuple[str, ...]
     profile: str = "default"
+
+    @property
+    def variables(self) -> frozenset[str]:
+        """Every name the rules' programs reference: the facts variables worth converting."""
+        names: set[str] = set()
+        for rule in self.rules:
+            names.update(rule.plan.variables if rule.plan else ())
+        return frozenset(names)
 
 
 def builtin_dir() -> Path:
@@ -180,16 +221,9 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
     for key in EXPRESSIONS:
         if raw.get(key) is None:
             continue
-        expr = str(raw[key]).strip()
-        _compile(expr, file, rule_id, _value_line(node, key))  # positions for error messages
-        nesting = comprehension_depth(expr)
-        if nesting > MAX_COMPREHENSION_DEPTH:
-            raise PolicyError(
-                f"{key}: comprehensions nested {nesting} deep (at most {MAX_COMPREHENSION_DEPTH})",
-                file=file, rule=rule_id, line=_value_line(node, key),
-            )
-        sources[key] = expr
-    program = _compile(combine(sources), file, rule_id, line)
+        sources[key] = _checked(str(raw[key]).strip(), key, file, rule_id, _value_line(node, key))
+    lets = _lets(raw.get("let"), file, rule_id, node, line)
+    plan = _plan(sources, lets, file, rule_id, line)
     tags = raw.get("tags") or []
     if not isinstance(tags, list):
         raise PolicyError("tags must be a list", file=file, rule=rule_id, line=line)
@@ -203,7 +237,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         tags=tuple(str(t) for t in tags),
         basis=_opt(raw.get("basis")),
         fix=_opt(raw.get("fix")),
-        program=program,
+        plan=plan,
         sources=sources,
     )
 
@@ -236,34 +270,74 @@ def comprehension_depth(expr: str) -> int:
     return deepest
 
 
-def combine(src: dict[str, str]) -> str:
-    """One CEL program per rule returning the list of its findings' fields.
+def _checked(expr: str, key: str, file: str, rule_id: str, line: int | None) -> str:
+    """``expr`` if it compiles on its own (errors point at its own line) and nests few loops."""
+    _compile(expr, file, rule_id, line)
+    nesting = comprehension_depth(expr)
+    if nesting > MAX_COMPREHENSION_DEPTH:
+        raise PolicyError(
+            f"{key}: comprehensions nested {nesting} deep (at most {MAX_COMPREHENSION_DEPTH})",
+            file=file, rule=rule_id, line=line,
+        )
+    return expr
 
-    Evaluating a single program per rule lets the facts document be converted to CEL values once
-    per target instead of once per candidate item. With ``each``, the candidates are walked by
-    index and every ``item`` in the other expressions becomes ``<list>[_i_]``: cel-rust's
-    ``filter``/``map`` copy their accumulator on every step, so accumulating whole nodes is
-    quadratic in practice (10,000 upstream nodes, 100 matches: 2.3 s for one rule), while
-    accumulating integers is not (0.06 s). ``item`` is therefore a reserved name in rules.
+
+def _lets(raw: Any, file: str, rule_id: str, node: yaml.MappingNode | None,
+          line: int | None) -> dict[str, str]:
+    """A rule's ``let``: named expressions evaluated once per target, before ``each`` is walked.
+
+    They hoist what does not depend on ``item`` out of the per-candidate expressions (a card
+    section check repeated for 10,000 upstream nodes is 10,000 times the work).
     """
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise PolicyError("let must map names to expressions", file=file, rule=rule_id, line=line)
+    lets = {}
+    for name, expr in raw.items():
+        if not isinstance(name, str) or not _LET_NAME.match(name) or name in RESERVED:
+            raise PolicyError(
+                f"let: {name!r} is not a usable name (lower-case, not a facts variable or 'item')",
+                file=file, rule=rule_id, line=line,
+            )
+        lets[name] = _checked(str(expr).strip(), f"let.{name}", file, rule_id, line)
+    return lets
+
+
+def _plan(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
+          line: int | None) -> Plan:
+    """Compile a rule's expressions into the programs of its :class:`Plan`.
+
+    Every expression is first rewritten for cel-rust's cost model (same meaning, measured in
+    bench/RESULTS.md): field selection ``a.b`` becomes ``a['b']`` (selecting a large map by
+    name copies it; indexing does not) and ``upstream.exists(u, …)``/``all`` walk by index
+    (iterating a list of large maps copies each element). With ``each``, every ``item`` becomes
+    ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
+    """
+    def prog(expr: str) -> Any:
+        return _compile(fast(expr), file, rule_id, line)
+
+    compiled_lets = tuple((name, prog(expr)) for name, expr in lets.items())
+    when = src.get("when")
     each = src.get("each")
     if each is None:
-        fields = _fields(src, "subject.id")
-        body = f"({src['violation']}) ? [{fields}] : []"
-        return f"({src['when']}) ? ({body}) : []" if "when" in src else body
-    # A plain path (``upstream``) is indexed directly; an expression is evaluated once and bound
-    # through a one-element comprehension (CEL has no let).
+        body = f"({src['violation']}) ? [{_fields(src, 'subject.id')}] : []"
+        if when is not None and not lets:
+            return Plan(single=prog(f"({when}) ? ({body}) : []"))
+        return Plan(when=prog(when) if when else None, lets=compiled_lets, single=prog(body))
     direct = bool(_PATH.match(each.strip()))
-    coll = f"({each.strip()})" if direct else "_each_"
+    coll = each.strip() if direct else "_each_"
     pick = f"{coll}[_i_]"
     default_node = f"type({pick}) == map && 'id' in {pick} ? string({pick}.id) : subject.id"
     bound = {k: substitute_item(v, pick) for k, v in src.items() if k not in ("each", "when")}
-    fields = _fields(bound, bound.get("node") or default_node)
-    body = (f"lists.range({coll}.size()).filter(_i_, ({bound['violation']}))"
-            f".map(_i_, {fields})")
-    if not direct:
-        body = f"[({each})].map(_each_, {body})[0]"
-    return f"({src['when']}) ? ({body}) : []" if "when" in src else body
+    return Plan(
+        when=prog(when) if when else None,
+        lets=compiled_lets,
+        size=prog(f"type({coll}) == list ? {coll}.size() : -1") if direct else None,
+        each=None if direct else prog(each),
+        select=prog(f"_chunk_.filter(_i_, ({bound['violation']}))"),
+        rows=prog(f"_picked_.map(_i_, {_fields(bound, bound.get('node') or default_node)})"),
+    )
 
 
 def _fields(src: dict[str, str], node: str) -> str:
@@ -276,22 +350,110 @@ def _fields(src: dict[str, str], node: str) -> str:
 
 
 _PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-# CEL tokens that matter for renaming: string literals (kept whole) and identifiers.
+# CEL tokens that matter for rewriting: string literals (kept whole), numbers (``1.5`` is not a
+# field selection), identifiers, and the punctuation around selections and calls.
 _TOKEN = re.compile(
     r"""(?P<str>[rRbB]{0,2}('\'\'\'[\s\S]*?\'\'\'|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))"""
+    r"|(?P<num>\d[\w]*(?:\.\d[\w]*)?)"
     r"|(?P<ident>[A-Za-z_]\w*)"
+    r"|(?P<punct>\S)"
 )
+# Lists whose elements are whole repository nodes: the only ones big enough for the way a
+# comprehension iterates them to matter.
+LARGE_LISTS = ("upstream", "edges")
+
+
+def _tokens(expr: str) -> list[tuple[str, str, int, int]]:
+    """(kind, text, start, end) of every token of ``expr``; whitespace is skipped."""
+    return [(m.lastgroup or "", m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(expr)]
 
 
 def substitute_item(expr: str, replacement: str) -> str:
     """Replace the identifier ``item`` (not a field ``.item``, not inside strings)."""
-    out, pos = [], 0
-    for m in _TOKEN.finditer(expr):
-        if m.group("ident") == "item" and not expr[: m.start()].rstrip().endswith("."):
-            out.append(expr[pos : m.start()] + f"({replacement})")
-            pos = m.end()
+    return rename(expr, "item", f"({replacement})")
+
+
+def rename(expr: str, name: str, replacement: str) -> str:
+    """Replace the identifier ``name`` (not a field ``.name``, not inside strings)."""
+    out, pos, prev = [], 0, ""
+    for kind, text, start, end in _tokens(expr):
+        if kind == "ident" and text == name and prev != ".":
+            out.append(expr[pos:start] + replacement)
+            pos = end
+        prev = text
     out.append(expr[pos:])
     return "".join(out)
+
+
+def fast(expr: str) -> str:
+    """``expr`` rewritten for cel-rust's cost model, with the same meaning (see :func:`_plan`)."""
+    return bracket_fields(walk_by_index(expr))
+
+
+def bracket_fields(expr: str) -> str:
+    """``a.b`` -> ``a['b']``, except calls (``s.size()``, ``lists.range(…)``) and ``has(a.b)``."""
+    toks = _tokens(expr)
+    out, pos = [], 0
+    parens: list[bool] = []  # one entry per open "(": is it has()'s?
+    for n, (kind, text, start, _end) in enumerate(toks):
+        if kind == "punct" and text == "(":
+            parens.append(n > 0 and toks[n - 1][1] == "has" and (n < 2 or toks[n - 2][1] != "."))
+        elif kind == "punct" and text == ")" and parens:
+            parens.pop()
+        if not (kind == "punct" and text == "." and 0 < n < len(toks) - 1):
+            continue
+        before, name, after = toks[n - 1], toks[n + 1], toks[n + 2] if n + 2 < len(toks) else None
+        ends_operand = before[0] in ("ident", "str") or before[1] in (")", "]")
+        if name[0] != "ident" or not ends_operand:
+            continue
+        if after is not None and after[1] == "(":
+            continue  # a call: member function or namespaced function
+        if after is not None and after[1] == ")" and parens and parens[-1]:
+            continue  # has(a.b) needs a selection
+        out.append(expr[pos:start] + f"['{name[1]}']")
+        pos = name[3]
+    out.append(expr[pos:])
+    return "".join(out)
+
+
+def walk_by_index(expr: str) -> str:
+    """``upstream.exists(u, P)`` -> ``lists.range(upstream.size()).exists(_u_, P')``.
+
+    ``P'`` is ``P`` with ``u`` replaced by ``upstream[_u_]``. Also ``all``; only over
+    :data:`LARGE_LISTS`, and only when ``u`` is not bound again inside ``P``. Comprehensions that
+    build lists (``filter``, ``map``) are left alone: their results would be lists of nodes,
+    which no rewrite makes cheap.
+    """
+    toks = _tokens(expr)
+    for n in range(len(toks) - 5):
+        head, dot, macro, paren, var, comma = (t[1] for t in toks[n : n + 6])
+        if not (head in LARGE_LISTS and dot == "." and macro in ("exists", "all") and paren == "("
+                and toks[n + 4][0] == "ident" and comma == ","
+                and (n == 0 or toks[n - 1][1] != ".")):
+            continue
+        close = _closing(toks, n + 3)
+        if close is None:
+            return expr
+        body = expr[toks[n + 5][3] : toks[close][2]]
+        if re.search(rf"\(\s*{var}\s*,", body):
+            continue  # rebound inside: leave this one as written
+        index = f"_{var}_"
+        new_body = rename(body, var, f"{head}[{index}]")
+        rewritten = f"lists.range({head}.size()).{macro}({index},{new_body})"
+        return walk_by_index(expr[: toks[n][2]] + rewritten + expr[toks[close][3] :])
+    return expr
+
+
+def _closing(toks: list[tuple[str, str, int, int]], open_at: int) -> int | None:
+    depth = 0
+    for n in range(open_at, len(toks)):
+        if toks[n][1] == "(":
+            depth += 1
+        elif toks[n][1] == ")":
+            depth -= 1
+            if depth == 0:
+                return n
+    return None
 
 
 def _opt(value: Any) -> str | None:

@@ -155,3 +155,120 @@ def test_comprehension_nesting_is_bounded(tmp_path: Path) -> None:
                     f"    violation: \"{expr}\"\n    message: \"'m'\"\n")
     with pytest.raises(PolicyError, match="nested"):
         load_file(bomb)
+
+
+# --- the rewrites for cel-rust's cost model keep the meaning of every expression -------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("item.license.spdx", "item['license']['spdx']"),
+        ("s.lowerAscii().contains(x.y)", "s.lowerAscii().contains(x['y'])"),
+        ("lists.range(n).map(i, i)", "lists.range(n).map(i, i)"),
+        ("has(a.b.c)", "has(a['b'].c)"),
+        ("has(a.b) && a.b.size() > 0", "has(a.b) && a['b'].size() > 0"),
+        ("'a.b' + x.y", "'a.b' + x['y']"),
+        ("1.5 + x.y", "1.5 + x['y']"),
+        ("f(x).y[0].z", "f(x)['y'][0]['z']"),
+        ("{'k': v}.k", "{'k': v}.k"),  # a map literal's '}' is left alone (not an operand end)
+    ],
+)
+def test_bracket_fields(expr: str, expected: str) -> None:
+    from auditor.policy.loader import bracket_fields
+
+    assert bracket_fields(expr) == expected
+
+
+def test_walk_by_index_rewrites_large_list_quantifiers_only() -> None:
+    from auditor.policy.loader import walk_by_index
+
+    assert walk_by_index("upstream.exists(u, u.gated && u.id != '')") == (
+        "lists.range(upstream.size()).exists(_u_, upstream[_u_].gated && upstream[_u_].id != '')"
+    )
+    assert walk_by_index("card.statements.exists(s, s.kind == 'x')") == (
+        "card.statements.exists(s, s.kind == 'x')")
+    rebound = "upstream.all(u, upstream.exists(u, u.depth > 1))"
+    # The inner quantifier shadows the outer one; once it is rewritten, so is the outer one.
+    assert walk_by_index(rebound) == (
+        "lists.range(upstream.size()).all(_u_, "
+        "lists.range(upstream.size()).exists(_u_, upstream[_u_].depth > 1))")
+    assert walk_by_index("upstream.all(u, card.xs.exists(u, u > 1))").startswith("upstream.all(")
+    assert "upstream.filter(u" in walk_by_index("upstream.filter(u, u.gated).size() > 0")
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "upstream.exists(u, u.license.sharealike && u.depth > 1)",
+        "upstream.all(u, u.license.known || !has(u.license.spdx))",
+        "!upstream.exists(o, o.depth < 2 && upstream.all(p, p.id != o.id || p.gated == o.gated))",
+        "upstream.size() > 0 && upstream[0].declared_at.line == 7",
+    ],
+)
+def test_rewritten_expressions_give_the_same_values(expr: str) -> None:
+    from auditor.policy.cel import make_context
+    from auditor.policy.celimport import cel
+    from auditor.policy.loader import fast
+
+    facts = _facts(upstream=[_node("a/sa", sharealike=True), _node("b/plain"),
+                             {**_node("c/deep"), "depth": 3, "gated": True}])
+    context = make_context(facts.model_dump(mode="json"))
+    assert fast(expr) != expr
+    assert cel.compile(fast(expr)).execute(context) == cel.compile(expr).execute(context)
+
+
+def test_each_is_walked_in_chunks_and_capped(tmp_path: Path) -> None:
+    from auditor.policy.cel import CHUNK, MAX_FINDINGS_PER_RULE
+
+    pack = tmp_path / "demo.yaml"
+    pack.write_text(RULE.replace('"upstream.filter(u, u.license.sharealike)"', "upstream")
+                    .replace('violation: "true"', 'violation: "item.license.sharealike"'))
+    policy = load_policies(["none", str(pack)])
+    count = CHUNK * 2 + 5
+    nodes = [_node(f"o/n{i:04d}", sharealike=i % 3 == 0) for i in range(count)]
+    found = evaluate(_facts(upstream=nodes), policy)
+    assert [f.node for f in found] == [f"o/n{i:04d}" for i in range(0, count, 3)]  # across chunks
+    many = [_node(f"o/m{i:04d}", sharealike=True) for i in range(MAX_FINDINGS_PER_RULE + 50)]
+    assert len(evaluate(_facts(upstream=many), policy)) == MAX_FINDINGS_PER_RULE
+
+
+def test_let_is_evaluated_once_and_bound_by_name(tmp_path: Path) -> None:
+    pack = tmp_path / "let.yaml"
+    pack.write_text(
+        "pack: p\nrules:\n  - id: p.r\n    title: t\n    severity: error\n"
+        "    let:\n      gated_ids: \"upstream.filter(u, u.gated).map(u, u.id)\"\n"
+        "      any_gated: \"gated_ids.size() > 0\"\n"
+        "    each: upstream\n"
+        "    violation: \"any_gated && !(item.id in gated_ids)\"\n"
+        "    message: \"item.id + ' is open while ' + gated_ids.join(',') + ' is gated'\"\n")
+    facts = _facts(upstream=[_node("a/a"), {**_node("b/b"), "gated": True}])
+    found = evaluate(facts, load_policies(["none", str(pack)]))
+    assert [f.message for f in found] == ["a/a is open while b/b is gated"]
+
+
+@pytest.mark.parametrize(
+    ("let", "needle"),
+    [("      upstream: \"1\"\n", "not a usable name"), ("      item: \"1\"\n", "not a usable name"),
+     ("      x: \"1 +\"\n", "syntax error")],
+)
+def test_bad_let_is_a_policy_error(tmp_path: Path, let: str, needle: str) -> None:
+    pack = tmp_path / "let.yaml"
+    pack.write_text("pack: p\nrules:\n  - id: p.r\n    title: t\n    severity: error\n"
+                    f"    let:\n{let}    violation: 'true'\n    message: \"'m'\"\n")
+    with pytest.raises(PolicyError, match=needle):
+        load_file(pack)
+
+
+def test_non_boolean_when_is_a_policy_error(tmp_path: Path) -> None:
+    pack = tmp_path / "p.yaml"
+    pack.write_text("pack: p\nrules:\n  - id: p.r\n    title: t\n    severity: error\n"
+                    "    when: \"'yes'\"\n    each: upstream\n    violation: 'true'\n"
+                    "    message: \"'m'\"\n")
+    with pytest.raises(PolicyError, match="'when' must give true or false"):
+        evaluate(_facts(), load_policies(["none", str(pack)]))
+
+
+def test_unreferenced_facts_are_not_handed_to_cel() -> None:
+    policy = load_policies(["default"])
+    assert "upstream" in policy.variables and "edges" not in policy.variables
