@@ -134,6 +134,39 @@ def derive(
         "compute_text": _compute_text(facts.compute),
         "pst_size": _pst_size(card),
         "pst_field_links": _pst_links(card),
+        **_upstream_indexes(facts),
+    }
+
+
+# The boolean traits of a license (``License`` fields), for ``upstream_by_trait``.
+_TRAITS = tuple(name for name, f in License.model_fields.items() if f.annotation is bool)
+
+
+def _upstream_indexes(facts: Facts) -> dict[str, Any]:
+    """Indexes into ``upstream`` (positions), so rules need not scan a large lineage.
+
+    ``upstream_by_trait``: for each boolean license trait, the positions of the upstream nodes
+    whose license has it. ``upstream_by_statement``: for each statement kind found on an
+    upstream card, the positions of those nodes. ``gate_depth``: for each gate prompt, the
+    shallowest depth at which an upstream node is gated with it. Lists of whole nodes are what
+    CEL is slow to build (docs/writing-rules.md); lists of positions are cheap.
+    """
+    by_trait: dict[str, list[int]] = {t: [] for t in _TRAITS}
+    by_statement: dict[str, list[int]] = {}
+    gate_depth: dict[str, int] = {}
+    for i, node in enumerate(facts.upstream):
+        for trait in _TRAITS:
+            if getattr(node.license, trait):
+                by_trait[trait].append(i)
+        for kind in sorted({s.kind for s in node.statements}):
+            by_statement.setdefault(kind, []).append(i)
+        prompt = node.gated_prompt
+        if prompt is not None:
+            gate_depth[prompt] = min(node.depth, gate_depth.get(prompt, node.depth))
+    return {
+        "upstream_by_trait": by_trait,
+        "upstream_by_statement": dict(sorted(by_statement.items())),
+        "gate_depth": dict(sorted(gate_depth.items())),
     }
 
 

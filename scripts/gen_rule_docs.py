@@ -88,9 +88,15 @@ def render_rule(rule: dict[str, Any]) -> str:
         "    owner: you@example.org\n    expires: 2027-12-31\n```\n",
     ]
     exprs = [(k, rule[k]) for k in EXPRESSIONS if rule.get(k) is not None]
+    lets = rule.get("let") or {}
     if exprs:
         lines.append("## The rule (CEL over the facts document)\n")
         lines.append("```yaml")
+        if lets:
+            lines.append("let:")
+            for name, expr in lets.items():
+                body = str(expr).strip().replace("\n", "\n      ")
+                lines.append(f"  {name}: |\n      {body}")
         for key, expr in exprs:
             body = str(expr).strip().replace("\n", "\n    ")
             lines.append(f"{key}: |\n    {body}")

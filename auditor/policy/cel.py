@@ -108,8 +108,9 @@ class Session:
         rows: list[dict[str, Any]] = []
         for low in range(0, len(picked), ROW_BATCH):
             self.scope["_picked_"] = picked[low : low + ROW_BATCH]
-            rows += _rows(rule, self._run(rule, plan.rows, "message"))
-        return rows
+            batch = _rows(rule, self._run(rule, plan.rows, "message"))
+            rows += [row for parts in batch for row in parts] if plan.parts else batch
+        return rows[:MAX_FINDINGS_PER_RULE]
 
     def _run(self, rule: Rule, program: Any, what: str) -> Any:
         try:

@@ -1,11 +1,14 @@
 """Policy stage: load rule packs (YAML with CEL expressions) and compile them once per run.
 
 A pack file is ``{pack: name, rules: [...]}``; each rule has ``id``, ``title``, ``severity``,
-``tags``, ``basis``, ``fix`` and CEL expressions ``when`` (optional precondition), ``each``
-(optional list: one candidate per element, bound to ``item``), ``violation``, ``message``,
-``location``, ``node``, ``severity_expr`` and ``evidence`` (all optional but ``violation`` and
-``message``). CEL cannot run code or reach the file system, so a pack from an untrusted pull
-request is safe to evaluate. Errors name the file, the rule and the line/column.
+``tags``, ``basis``, ``fix``, ``let`` (named expressions evaluated once, before the candidates)
+and CEL expressions ``when`` (optional precondition), ``each`` (optional list: one candidate per
+element, bound to ``item``), ``parts`` (optional, with ``each``: a small list per candidate, one
+finding per violating element, bound to ``part``), ``violation``, ``message``, ``location``,
+``node``, ``severity_expr`` and ``evidence`` (all optional but ``violation`` and ``message``).
+docs/writing-rules.md says how to write rules that stay fast on large lineages. CEL cannot run
+code or reach the file system, so a pack from an untrusted pull request is safe to evaluate.
+Errors name the file, the rule and the line/column.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from auditor.policy.celimport import cel
 EXPRESSIONS = (
     "when",
     "each",
+    "parts",
     "violation",
     "message",
     "location",
@@ -37,7 +41,7 @@ REQUIRED = ("id", "title", "severity", "violation", "message")
 KNOWN_KEYS = {*REQUIRED, *EXPRESSIONS, "let", "tags", "basis", "fix", "doc"}
 # Names a rule's ``let`` may not take: the facts document's variables and the engine's own.
 RESERVED = frozenset(
-    {"item", "schema_version", "subject", "upstream", "edges", "card", "adapter", "compute",
+    {"item", "part", "schema_version", "subject", "upstream", "edges", "card", "adapter", "compute",
      "files", "derived", "lists", "math", "strings", "sets"}
 )
 _LET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -66,6 +70,7 @@ class Plan:
     each: Any = None
     select: Any = None
     rows: Any = None
+    parts: bool = False
 
     @property
     def variables(self) -> frozenset[str]:
@@ -321,6 +326,8 @@ def _plan(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     when = src.get("when")
     each = src.get("each")
     if each is None:
+        if "parts" in src:
+            raise PolicyError("'parts' needs 'each'", file=file, rule=rule_id, line=line)
         body = f"({src['violation']}) ? [{_fields(src, 'subject.id')}] : []"
         if when is not None and not lets:
             return Plan(single=prog(f"({when}) ? ({body}) : []"))
@@ -330,13 +337,25 @@ def _plan(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     pick = f"{coll}[_i_]"
     default_node = f"type({pick}) == map && 'id' in {pick} ? string({pick}.id) : subject.id"
     bound = {k: substitute_item(v, pick) for k, v in src.items() if k not in ("each", "when")}
+    violation = bound["violation"]
+    fields = _fields(bound, bound.get("node") or default_node)
+    parts = bound.get("parts")
+    if parts is not None:
+        # One finding per violating part of a candidate: parts are small lists, so binding them
+        # through a comprehension variable is cheap, and the candidates are still walked by index.
+        select = f"_chunk_.filter(_i_, ({parts}).exists(part, ({violation})))"
+        rows = f"_picked_.map(_i_, ({parts}).filter(part, ({violation})).map(part, {fields}))"
+    else:
+        select = f"_chunk_.filter(_i_, ({violation}))"
+        rows = f"_picked_.map(_i_, {fields})"
     return Plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
         size=prog(f"type({coll}) == list ? {coll}.size() : -1") if direct else None,
         each=None if direct else prog(each),
-        select=prog(f"_chunk_.filter(_i_, ({bound['violation']}))"),
-        rows=prog(f"_picked_.map(_i_, {_fields(bound, bound.get('node') or default_node)})"),
+        select=prog(select),
+        rows=prog(rows),
+        parts=parts is not None,
     )
 
 

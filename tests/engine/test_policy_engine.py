@@ -272,3 +272,21 @@ def test_non_boolean_when_is_a_policy_error(tmp_path: Path) -> None:
 def test_unreferenced_facts_are_not_handed_to_cel() -> None:
     policy = load_policies(["default"])
     assert "upstream" in policy.variables and "edges" not in policy.variables
+
+
+def test_parts_give_one_finding_per_violating_part(tmp_path: Path) -> None:
+    pack = tmp_path / "parts.yaml"
+    pack.write_text(
+        "pack: p\nrules:\n  - id: p.r\n    title: t\n    severity: error\n"
+        "    each: upstream\n"
+        "    parts: \"item.license.sharealike ? ['a', 'b', 'c'] : []\"\n"
+        "    violation: \"part != 'b'\"\n"
+        "    message: \"item.id + ':' + part\"\n")
+    facts = _facts(upstream=[_node("x/1", sharealike=True), _node("x/2"),
+                             _node("x/3", sharealike=True)])
+    found = evaluate(facts, load_policies(["none", str(pack)]))
+    assert sorted(f.message for f in found) == ["x/1:a", "x/1:c", "x/3:a", "x/3:c"]
+    assert {f.node for f in found} == {"x/1", "x/3"}
+    pack.write_text(pack.read_text().replace("    each: upstream\n", ""))
+    with pytest.raises(PolicyError, match="'parts' needs 'each'"):
+        load_file(pack)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -173,3 +174,27 @@ def test_every_derived_key_a_pack_reads_exists() -> None:
         used |= set(re.findall(r"\bderived\.(\w+)", pack.read_text(encoding="utf-8")))
     available = set(derive(case_facts({})))
     assert used and used <= available, used - available
+
+
+def test_upstream_indexes_point_at_positions() -> None:
+    from auditor.models import Facts
+    from auditor.policy.testing import base_facts, merge
+
+    def node(i: int, **over: Any) -> dict[str, Any]:
+        return {"id": f"o/n{i}", "kind": "dataset", "role": "dataset", "depth": 1,
+                "resolved": True, "license": {"declared": "x", "spdx": "X", "name": "x",
+                                              "known": True}, **over}
+
+    up = [
+        node(0, license={"declared": "cc-by-sa-4.0", "spdx": "CC-BY-SA-4.0", "name": "s",
+                         "known": True, "sharealike": True}),
+        node(1, depth=3, gated_prompt="AUP"),
+        node(2, depth=2, gated_prompt="AUP",
+             statements=[{"kind": "scraping-declared", "text": "t",
+                          "location": {"file": "README.md", "line": 1}}]),
+    ]
+    derived = derive(Facts.model_validate(merge(base_facts(), {"upstream": up})))
+    assert derived["upstream_by_trait"]["sharealike"] == [0]
+    assert derived["upstream_by_trait"]["known"] == [0, 1, 2]
+    assert derived["upstream_by_statement"] == {"scraping-declared": [2]}
+    assert derived["gate_depth"] == {"AUP": 2}

@@ -236,3 +236,26 @@ def test_training_summary_incomplete_lists_each_gap(tmp_path: Path) -> None:
         assert gap in text
     link = next(f for f in found if "no link" in f.message)
     assert link.location is not None and link.location.line == 40
+
+
+def test_statement_contradicted_names_at_most_five_upstream_repositories() -> None:
+    def sa(i: int) -> dict[str, Any]:
+        return {"id": f"org/sa-{i:02d}", "kind": "dataset", "role": "dataset", "depth": 1,
+                "resolved": True, "license": {"declared": "cc-by-sa-4.0", "spdx": "CC-BY-SA-4.0",
+                                              "name": "CC BY-SA 4.0", "known": True,
+                                              "sharealike": True}}
+
+    claim = statement("all-permissive", "All upstream components are Apache 2.0 / MIT.", 68)
+    plain = {**sa(99), "id": "org/plain", "license": {"declared": "mit", "spdx": "MIT",
+                                                      "name": "MIT", "known": True}}
+    found = findings(
+        {"card": {"statements": [claim]}, "upstream": [plain] + [sa(i) for i in range(12)]},
+        "aiact.statement-contradicted",
+    )
+    assert len(found) == 1
+    named = [f"org/sa-{i:02d}" for i in range(12) if f'"org/sa-{i:02d}"' in found[0].message]
+    assert named == [f"org/sa-{i:02d}" for i in range(5)]  # the first five, in upstream order
+    assert found[0].message.endswith("other upstream repositories are too")
+    few = findings({"card": {"statements": [claim]}, "upstream": [sa(0), sa(1)]},
+                   "aiact.statement-contradicted")
+    assert "other upstream" not in few[0].message and '"org/sa-01"' in few[0].message
