@@ -147,14 +147,17 @@ def _upstream_indexes(facts: Facts) -> dict[str, Any]:
 
     ``upstream_by_trait``: for each boolean license trait, the positions of the upstream nodes
     whose license has it. ``upstream_by_statement``: for each statement kind found on an
-    upstream card, the positions of those nodes. ``gate_depth``: for each gate prompt, the
+    upstream card, the positions of those nodes. ``upstream_by_role``: the positions of the
+    nodes of each role (``base``, ``dataset``). ``gate_depth``: for each gate prompt, the
     shallowest depth at which an upstream node is gated with it. Lists of whole nodes are what
     CEL is slow to build (docs/writing-rules.md); lists of positions are cheap.
     """
     by_trait: dict[str, list[int]] = {t: [] for t in _TRAITS}
     by_statement: dict[str, list[int]] = {}
+    by_role: dict[str, list[int]] = {}
     gate_depth: dict[str, int] = {}
     for i, node in enumerate(facts.upstream):
+        by_role.setdefault(node.role, []).append(i)
         for trait in _TRAITS:
             if getattr(node.license, trait):
                 by_trait[trait].append(i)
@@ -166,6 +169,7 @@ def _upstream_indexes(facts: Facts) -> dict[str, Any]:
     return {
         "upstream_by_trait": by_trait,
         "upstream_by_statement": dict(sorted(by_statement.items())),
+        "upstream_by_role": dict(sorted(by_role.items())),
         "gate_depth": dict(sorted(gate_depth.items())),
     }
 

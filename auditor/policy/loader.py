@@ -348,6 +348,10 @@ def _plan(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     else:
         select = f"_chunk_.filter(_i_, ({violation}))"
         rows = f"_picked_.map(_i_, {fields})"
+    if not direct:
+        # The candidates of one chunk arrive as ``_slice_``, bound once per call.
+        select = f"[_slice_].map(_each_, {select})[0]"
+        rows = f"[_slice_].map(_each_, {rows})[0]"
     return Plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
