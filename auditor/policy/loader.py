@@ -228,7 +228,14 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
             continue
         sources[key] = _checked(str(raw[key]).strip(), key, file, rule_id, _value_line(node, key))
     lets = _lets(raw.get("let"), file, rule_id, node, line)
-    plan = _plan(sources, lets, file, rule_id, line)
+    try:
+        plan = _plan(sources, lets, file, rule_id, line)
+    except PolicyError:
+        for key, expr in sources.items():
+            _compile(expr, file, rule_id, _value_line(node, key))
+        for expr in lets.values():
+            _compile(expr, file, rule_id, line)
+        raise
     tags = raw.get("tags") or []
     if not isinstance(tags, list):
         raise PolicyError("tags must be a list", file=file, rule=rule_id, line=line)
@@ -276,8 +283,24 @@ def comprehension_depth(expr: str) -> int:
 
 
 def _checked(expr: str, key: str, file: str, rule_id: str, line: int | None) -> str:
-    """``expr`` if it compiles on its own (errors point at its own line) and nests few loops."""
-    _compile(expr, file, rule_id, line)
+    """``expr`` if its brackets balance and it nests few loops.
+
+    Balanced brackets keep an expression inside the parentheses the plan puts it in; whether it
+    compiles is checked with the plan's programs (compiling each expression on its own as well
+    would double a git hook's policy start-up), and only when those fail is each expression
+    compiled alone, for an error that points at its own line and column.
+    """
+    depth = 0
+    for kind, text, _start, _end in _tokens(expr):
+        if kind == "punct" and text in "([{":
+            depth += 1
+        elif kind == "punct" and text in ")]}":
+            depth -= 1
+        if depth < 0:
+            break
+    if depth != 0:
+        _compile(expr, file, rule_id, line)  # the binding's message, with the position
+        raise PolicyError(f"{key}: unbalanced brackets", file=file, rule=rule_id, line=line)
     nesting = comprehension_depth(expr)
     if nesting > MAX_COMPREHENSION_DEPTH:
         raise PolicyError(
@@ -320,9 +343,10 @@ def _plan(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
     def prog(expr: str) -> Any:
-        return _compile(fast(expr), file, rule_id, line)
+        return _compile(expr, file, rule_id, line)
 
-    compiled_lets = tuple((name, prog(expr)) for name, expr in lets.items())
+    src = {key: fast(expr) for key, expr in src.items()}
+    compiled_lets = tuple((name, prog(fast(expr))) for name, expr in lets.items())
     when = src.get("when")
     each = src.get("each")
     if each is None:
@@ -447,8 +471,12 @@ def walk_by_index(expr: str) -> str:
     build lists (``filter``, ``map``) are left alone: their results would be lists of nodes,
     which no rewrite makes cheap.
     """
+    if not any(f"{name}." in expr for name in LARGE_LISTS):
+        return expr
     toks = _tokens(expr)
     for n in range(len(toks) - 5):
+        if toks[n][1] not in LARGE_LISTS:
+            continue
         head, dot, macro, paren, var, comma = (t[1] for t in toks[n : n + 6])
         if not (head in LARGE_LISTS and dot == "." and macro in ("exists", "all") and paren == "("
                 and toks[n + 4][0] == "ident" and comma == ","

@@ -290,3 +290,12 @@ def test_parts_give_one_finding_per_violating_part(tmp_path: Path) -> None:
     pack.write_text(pack.read_text().replace("    each: upstream\n", ""))
     with pytest.raises(PolicyError, match="'parts' needs 'each'"):
         load_file(pack)
+
+
+def test_an_expression_cannot_break_out_of_its_slot(tmp_path: Path) -> None:
+    """Valid once combined with the others, but not on its own: rejected, not run."""
+    pack = tmp_path / "p.yaml"
+    pack.write_text("pack: p\nrules:\n  - id: p.r\n    title: t\n    severity: error\n"
+                    "    violation: \"true) || (false\"\n    message: \"'m'\"\n")
+    with pytest.raises(PolicyError, match=r"rule p\.r"):
+        load_file(pack)
