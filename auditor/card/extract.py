@@ -25,7 +25,7 @@ from auditor.card.text import Source, Unit, clean, field_unit, joined, sentences
 from auditor.card.values import LABELS, canonical, label_key
 from auditor.models import ChainRow, Claim, LicenseMention, Statement
 
-_Item = TypeVar("_Item", Claim, LicenseMention)
+_Item = TypeVar("_Item", Claim, LicenseMention, Statement)
 
 _MAX_PREFIX_WORDS = 5
 _SLASH_LIST = re.compile(r"^([a-z][a-z_ -]{0,30}(?:/[a-z_ -]{1,30})+)(?:[:=]\s*|\s+)-?\.?\d", re.I)
@@ -173,13 +173,21 @@ MAX_PER_NAME = 64
 def cap_restatements(found: Extracted) -> int:
     """Keep the first ``MAX_PER_VALUE`` claims per value and ``MAX_PER_NAME`` per name, in place.
 
+    Claims are hyperparameters, base models, license mentions and compliance statements.
+
     Returns how many claims were dropped (the caller records a ``truncated`` card problem).
     """
-    before = len(found.hyperparameters) + len(found.base_models) + len(found.mentions)
+    def size() -> int:
+        return (len(found.hyperparameters) + len(found.base_models) + len(found.mentions)
+                + len(found.statements))
+
+    before = size()
     found.hyperparameters = _capped(found.hyperparameters, lambda c: (c.name, repr(c.value)))
     found.base_models = _capped(found.base_models, lambda c: (c.name, str(c.value).lower()))
     found.mentions = _capped(found.mentions, lambda m: ("license", m.license))
-    return before - len(found.hyperparameters) - len(found.base_models) - len(found.mentions)
+    # Statements too: per kind, and per kind and (case-folded) text.
+    found.statements = _capped(found.statements, lambda s: (s.kind, s.text.lower()))
+    return before - size()
 
 
 def _capped(items: list[_Item], key: Callable[[_Item], tuple[str, str]]) -> list[_Item]:

@@ -10,8 +10,9 @@ AdamW\\nLR 1e-5, …)" does), one table row, or one "Label: value" line.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from auditor.card.document import Block, Heading, SrcLine
@@ -68,9 +69,13 @@ class Unit:
         """Line of the unit's first character."""
         return self.marks[0][1]
 
+    @cached_property
+    def _offsets(self) -> list[int]:
+        return [o for o, _ in self.marks]
+
     def line_at(self, offset: int) -> int:
         """Line of the character at ``offset`` in :attr:`text`."""
-        i = bisect_right([o for o, _ in self.marks], offset) - 1
+        i = bisect_right(self._offsets, offset) - 1
         return self.marks[max(i, 0)][1]
 
 
@@ -114,13 +119,16 @@ def sentences(
     units: list[Unit] = []
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
     ends = [*starts[1:], len(text)]
-    whole = Unit(text, marks, source, path)
+    # A paragraph can have thousands of lines and sentences: find each sentence's marks by
+    # bisection, not by scanning them all (quadratic on a hostile card).
+    offsets = [o for o, _ in marks]
     for start, end in zip(starts, ends, strict=True):
         chunk = text[start:end].rstrip()
         if not chunk:
             continue
-        inner = tuple((o - start, ln) for o, ln in marks if start < o < end)
-        unit_marks = ((0, whole.line_at(start)), *inner)
+        first = bisect_right(offsets, start)  # the first mark after ``start``
+        inner = tuple((o - start, ln) for o, ln in marks[first : bisect_left(offsets, end)])
+        unit_marks = ((0, marks[max(first - 1, 0)][1]), *inner)
         units.append(Unit(chunk, unit_marks, source, path, raw=chunk))
     return units
 

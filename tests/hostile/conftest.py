@@ -34,4 +34,5 @@ def built(generated_hub: Path, outside: Path) -> dict[str, str]:
         "symlink_loop": generated.symlink_loop(generated_hub),
         "huge_layer_base": generated.huge_layer_base(generated_hub, EXAMPLE_HUB),
         "dense_claims": generated.dense_claims_card(generated_hub, size=40_000),
+        "statement_paragraph": generated.statement_paragraph_card(generated_hub),
     }

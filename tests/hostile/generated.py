@@ -106,6 +106,18 @@ def huge_layer_base(mirror: Path, example_hub: Path) -> str:
     return "generated/adapter-on-billion-layers"
 
 
+def statement_paragraph_card(mirror: Path, lines: int = 3000) -> str:
+    """One paragraph of thousands of lines, each with three compliance statements."""
+    body = "\n".join(
+        f"All upstream components are Apache 2.0 / MIT, part {i}. No web scraping by us, part {i}."
+        f" Parts are licensed under CC-BY-SA-4.0 ({i})."
+        for i in range(lines)
+    )
+    folder = _repo(mirror, "generated/statement-paragraph")
+    (folder / "README.md").write_text(CARD + body + "\n")
+    return "generated/statement-paragraph"
+
+
 def dense_claims_card(mirror: Path, size: int = 60_000) -> str:
     """A card whose body restates hyperparameters, licenses and bases over and over."""
     chunk = (

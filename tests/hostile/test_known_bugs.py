@@ -84,6 +84,21 @@ def test_card_restating_claims_is_audited_quickly(
     assert result.seconds < 10
 
 
+def test_paragraph_of_thousands_of_statements_is_audited_quickly(
+    built: dict[str, str], generated_hub: Path
+) -> None:
+    """Was over five minutes: sentence line marks were found by scanning the whole paragraph,
+    and rules compared thousands of uncapped statements pairwise."""
+    result, entry = audited(
+        ["--verify", "none", built["statement_paragraph"]],
+        timeout=30,
+        mirrors=(generated_hub, EXAMPLE_HUB),
+    )
+    assert result.seconds < 30
+    assert "truncated" in card_problem_kinds(entry)
+    assert "aiact.statement-contradicted" in rule_ids(entry)
+
+
 def test_peft_config_with_fewer_layers_in_the_weights_is_a_finding() -> None:
     _, entry = audited(["--verify", "header", "hostile/peft-layers-mismatch"])
     assert "adapter.layers-mismatch" in rule_ids(entry)
