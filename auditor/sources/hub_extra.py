@@ -40,7 +40,7 @@ def parse_local_header(path: Path) -> dict[str, Any]:
         raise HeaderError(f"{path.name}: header truncated ({len(raw)} of {size} bytes)")
     try:
         header = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # deep nesting is hostile input, not a crash
         raise HeaderError(f"{path.name}: header is not JSON ({exc})") from None
     if not isinstance(header, dict):
         raise HeaderError(f"{path.name}: header is not a JSON object")

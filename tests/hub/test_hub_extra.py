@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +68,20 @@ def test_list_author_paginates_and_filters(hub: HubServer, make_source: Make) ->
     with pytest.raises(TargetError) as err:
         make_source(offline=True).list_author("nobody")
     assert err.value.reason == "offline"
+
+
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        (b"[" * 200_000 + b"]" * 200_000, "not JSON"),  # RecursionError in json, once a crash
+        (b"[1, 2]", "not a JSON object"),
+        (b"{not json", "not JSON"),
+    ],
+)
+def test_local_header_refuses_hostile_json(tmp_path: Path, payload: bytes, needle: str) -> None:
+    from auditor.sources.hub_extra import parse_local_header
+
+    path = tmp_path / "adapters.safetensors"
+    path.write_bytes(struct.pack("<Q", len(payload)) + payload)
+    with pytest.raises(HeaderError, match=needle):
+        parse_local_header(path)
