@@ -96,6 +96,7 @@ class Rule:
     plan: Plan | None = None
     override: Severity | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    lets: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         fix=_opt(raw.get("fix")),
         plan=plan,
         sources=sources,
+        lets=lets,
     )
 
 
