@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from auditor.models import Facts
 from auditor.policy import load_policies
@@ -164,3 +166,33 @@ def test_naive_evaluator_is_not_vacuous(tmp_path: Path) -> None:
     facts = case_facts({"upstream": _lineage(40, 3)})
     rows = naive_rows(policy.rules[0], facts.model_dump(mode="json"))
     assert rows and rows == engine_rows(policy, facts)["p.r"]
+
+
+STATEMENT_KINDS = ("all-permissive", "no-web-scraping", "open-source-exemption",
+                   "copyright-policy", "scraping-declared", "gated-terms", "notice",
+                   "built-with-llama", "contact", "eu-established")
+
+
+@given(
+    size=st.integers(min_value=0, max_value=40),
+    seed=st.integers(min_value=0, max_value=10_000),
+    kinds=st.lists(st.sampled_from(STATEMENT_KINDS), max_size=4, unique=True),
+    provider=st.booleans(),
+    subject_license=st.sampled_from(LICENSES),
+)
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+def test_random_lineages_and_cards_give_the_same_rows(
+    size: int, seed: int, kinds: list[str], provider: bool, subject_license: dict[str, Any]
+) -> None:
+    statements = [
+        {"kind": kind, "text": f"statement {kind}", "location": {"file": "README.md", "line": i}}
+        for i, kind in enumerate(kinds, start=10)
+    ]
+    facts = case_facts({"upstream": _lineage(size, seed), "card": {"statements": statements},
+                        "compute": {"provider_presumed": provider},
+                        "subject": {"license": subject_license}})
+    document = facts.model_dump(mode="json")
+    got = engine_rows(POLICY, facts)
+    for rule in POLICY.rules:
+        assert got[rule.id] == naive_rows(rule, document), rule.id
