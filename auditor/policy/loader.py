@@ -347,6 +347,8 @@ def _plan(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     def prog(expr: str) -> Any:
         return _compile(expr, file, rule_id, line)
 
+    # A path ``each`` (``upstream``, ``derived.x.y``) is walked in place, by index.
+    direct = "each" in src and bool(_PATH.match(src["each"]))
     src = {key: fast(expr) for key, expr in src.items()}
     compiled_lets = tuple((name, prog(fast(expr))) for name, expr in lets.items())
     when = src.get("when")
@@ -358,8 +360,7 @@ def _plan(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         if when is not None and not lets:
             return Plan(single=prog(f"({when}) ? ({body}) : []"))
         return Plan(when=prog(when) if when else None, lets=compiled_lets, single=prog(body))
-    direct = bool(_PATH.match(each.strip()))
-    coll = each.strip() if direct else "_each_"
+    coll = f"({each})" if direct else "_each_"
     pick = f"{coll}[_i_]"
     default_node = f"type({pick}) == map && 'id' in {pick} ? string({pick}.id) : subject.id"
     bound = {k: substitute_item(v, pick) for k, v in src.items() if k not in ("each", "when")}

@@ -115,7 +115,7 @@ def test_alias_bomb_is_cheap_and_harmless() -> None:
     bomb += ["license: *k", "tags: *k", "---", "# T"]
     start = time.perf_counter()
     card = parse_card("\n".join(bomb))
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < 5  # expanding it would take hours: a hang guard
     # An alias to a list of lists is the wrong type for a license; nothing was expanded.
     assert "field-type" in problem_kinds(card)
 
