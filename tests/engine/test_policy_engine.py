@@ -109,7 +109,8 @@ def test_runtime_error_names_the_rule(tmp_path: Path) -> None:
     pack = tmp_path / "p.yaml"
     pack.write_text("pack: p\nrules:\n  - id: p.r\n    title: t\n    severity: error\n"
                     "    violation: 'subject.nope == 1'\n    message: \"'m'\"\n")
-    with pytest.raises(PolicyError, match=r"rule p\.r.*evaluation failed"):
+    needle = r"rule p\.r.*evaluation failed \(violation\): no field 'nope'"
+    with pytest.raises(PolicyError, match=needle):
         evaluate(_facts(), load_policies(["none", str(pack)]))
 
 
