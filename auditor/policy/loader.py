@@ -228,7 +228,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         if raw.get(key) is None:
             continue
         sources[key] = _checked(str(raw[key]).strip(), key, file, rule_id, _value_line(node, key))
-    lets = _lets(raw.get("let"), file, rule_id, node, line)
+    lets = _lets(raw.get("let"), file, rule_id, line)
     try:
         plan = _plan(sources, lets, file, rule_id, line)
     except PolicyError:
@@ -261,27 +261,31 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
 # this bounds the damage, it is not a cost model.
 MAX_COMPREHENSION_DEPTH = 5
 _MACROS = frozenset({"map", "filter", "exists", "all", "exists_one"})
-_NESTING = re.compile(
-    r"""[rRbB]{0,2}('[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
-    r"|\.\s*([A-Za-z_]\w*)\s*\(|\(|\)"
-)
 
 
 def comprehension_depth(expr: str) -> int:
     """How deeply comprehension macros (``map``, ``filter``, ``exists``…) nest in ``expr``."""
-    stack: list[bool] = []
-    deepest = 0
-    for m in _NESTING.finditer(expr):
-        if m.group(1):
-            continue  # a string literal
-        if m.group(2) is not None:
-            stack.append(m.group(2) in _MACROS)
-        elif m.group(0) == "(":
-            stack.append(False)
-        elif stack:
-            stack.pop()
-        deepest = max(deepest, sum(stack))
-    return deepest
+    return _structure(expr)[1]
+
+
+def _structure(expr: str) -> tuple[bool, int]:
+    """Whether the brackets of ``expr`` balance, and how deeply its comprehensions nest."""
+    toks = _tokens(expr)
+    stack: list[bool] = []  # one entry per open bracket: is it a comprehension macro's "("?
+    balanced, deepest = True, 0
+    for n, (kind, text, _start, _end) in enumerate(toks):
+        if kind != "punct":
+            continue
+        if text in "([{":
+            stack.append(text == "(" and n >= 2 and toks[n - 1][1] in _MACROS
+                         and toks[n - 1][0] == "ident" and toks[n - 2][1] == ".")
+            deepest = max(deepest, sum(stack))
+        elif text in ")]}":
+            if stack:
+                stack.pop()
+            else:
+                balanced = False
+    return balanced and not stack, deepest
 
 
 def _checked(expr: str, key: str, file: str, rule_id: str, line: int | None) -> str:
@@ -292,18 +296,10 @@ def _checked(expr: str, key: str, file: str, rule_id: str, line: int | None) -> 
     would double a git hook's policy start-up), and only when those fail is each expression
     compiled alone, for an error that points at its own line and column.
     """
-    depth = 0
-    for kind, text, _start, _end in _tokens(expr):
-        if kind == "punct" and text in "([{":
-            depth += 1
-        elif kind == "punct" and text in ")]}":
-            depth -= 1
-        if depth < 0:
-            break
-    if depth != 0:
+    balanced, nesting = _structure(expr)
+    if not balanced:
         _compile(expr, file, rule_id, line)  # the binding's message, with the position
         raise PolicyError(f"{key}: unbalanced brackets", file=file, rule=rule_id, line=line)
-    nesting = comprehension_depth(expr)
     if nesting > MAX_COMPREHENSION_DEPTH:
         raise PolicyError(
             f"{key}: comprehensions nested {nesting} deep (at most {MAX_COMPREHENSION_DEPTH})",
@@ -312,8 +308,7 @@ def _checked(expr: str, key: str, file: str, rule_id: str, line: int | None) -> 
     return expr
 
 
-def _lets(raw: Any, file: str, rule_id: str, node: yaml.MappingNode | None,
-          line: int | None) -> dict[str, str]:
+def _lets(raw: Any, file: str, rule_id: str, line: int | None) -> dict[str, str]:
     """A rule's ``let``: named expressions evaluated once per target, before ``each`` is walked.
 
     They hoist what does not depend on ``item`` out of the per-candidate expressions (a card
@@ -481,7 +476,7 @@ def walk_by_index(expr: str) -> str:
         if toks[n][1] not in LARGE_LISTS:
             continue
         head, dot, macro, paren, var, comma = (t[1] for t in toks[n : n + 6])
-        if not (head in LARGE_LISTS and dot == "." and macro in ("exists", "all") and paren == "("
+        if not (dot == "." and macro in ("exists", "all") and paren == "("
                 and toks[n + 4][0] == "ident" and comma == ","
                 and (n == 0 or toks[n - 1][1] != ".")):
             continue
