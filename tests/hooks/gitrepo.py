@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_HUB = REPO_ROOT / "examples" / "hub"
 RULE = "license.noncommercial-leak"
@@ -70,6 +72,18 @@ def isolated_env(tmp: Path, mirror: Path) -> dict[str, str]:
         PRE_COMMIT_HOME=str(tmp / "pre-commit-home"),
     )
     return env
+
+
+def apply_isolated_env(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """:func:`isolated_env` with a fresh mirror, also applied to this process (for in-process
+    ``main`` calls); the ``env`` fixture of tests/hooks and tests/baseline."""
+    values = isolated_env(tmp, make_mirror(tmp / "mirror"))
+    for key in list(os.environ):
+        if key.startswith(("GIT_", "PRE_COMMIT")) and key not in values:
+            monkeypatch.delenv(key)
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
 
 
 def git(repo: Path, *args: str, env: dict[str, str], check: bool = True) -> str:
