@@ -23,9 +23,8 @@ from typing import Any
 from common import emit, runs_from_env, stats, target, time_call
 from synthetic import synthetic_facts
 
-from auditor.facts import derive
 from auditor.policy import evaluate, load_policies
-from auditor.policy.cel import Session, make_context
+from auditor.policy.cel import Session, facts_document, make_context
 from auditor.policy.celimport import cel
 
 # Two CEL comprehensions over the same list: ``exists`` keeps a boolean, ``filter`` builds a new
@@ -39,13 +38,6 @@ NODES = 10_000
 TARGET_S = 1.0
 
 
-def _document(facts: Any, policy: Any) -> dict[str, Any]:
-    """The facts document ``evaluate`` hands to CEL (only the variables the rules read)."""
-    if not facts.derived:
-        facts = facts.model_copy(update={"derived": derive(facts)})
-    return dict(facts.model_dump(mode="json", include=set(policy.variables)))
-
-
 def _converted(document: dict[str, Any]) -> Session:
     """A session whose CEL environment is built (the binding builds it at the first call)."""
     session = Session(document)
@@ -57,7 +49,7 @@ def slowest_rules(
     facts: Any, policy: Any, top: int = 5
 ) -> tuple[list[tuple[str, float, int]], float]:
     """(rule id, seconds, findings) of the slowest rules, one timed run each; and all rules' sum."""
-    session = _converted(_document(facts, policy))
+    session = _converted(facts_document(facts, policy))
     out = []
     for rule in policy.rules:
         start = time.perf_counter()
@@ -114,9 +106,9 @@ def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, An
     value = points[-1][1] if measured else _predict(points, nodes)
     # Where the time goes at the largest size: the facts as JSON-able data, their conversion to
     # CEL values (the binding's, per value), and the rules themselves.
-    dump_s = time_call(lambda: _document(facts, policy), 3)
+    dump_s = time_call(lambda: facts_document(facts, policy), 3)
     metrics.append(stats(dump_s, f"part: facts -> document (pydantic), {largest} nodes"))
-    document = _document(facts, policy)
+    document = facts_document(facts, policy)
     convert_s = time_call(lambda: _converted(document), 3)
     label = f"part: document -> CEL values and environment, {largest} nodes"
     metrics.append(stats(convert_s, label))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,7 @@ class PolicySet:
     sources: tuple[str, ...]
     profile: str = "default"
 
-    @property
+    @cached_property
     def variables(self) -> frozenset[str]:
         """Every name the rules' programs reference: the facts variables worth converting."""
         names: set[str] = set()
