@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from auditor.pipeline import AuditOptions
     from auditor.policy import PolicySet
 
-SUBCOMMANDS = ("facts", "policy", "hook", "card")
+SUBCOMMANDS = ("facts", "policy", "hook", "card", "serve")
 FORMATS = ("text", "json", "sarif", "markdown", "spdx", "spdx3", "cyclonedx", "html")
 
 

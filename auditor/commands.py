@@ -30,6 +30,10 @@ def run(name: str, argv: Sequence[str], common: Common) -> int:
         from auditor.sync.command import run as run_card
 
         return run_card(argv, common)
+    if name == "serve":
+        from auditor.serve.cli import run as run_serve
+
+        return run_serve(argv)
     return _policy(argv)
 
 

@@ -234,3 +234,8 @@ def _claims_table(claims: CardClaims | None, ev: AdapterEvidence) -> list[str]:
         said = "; ".join(md_text(v, MESSAGE_LIMIT) for v in card.get(name, [])) or "—"
         rows.append(f"| {md_code(name)} | {said} | {md_text(shown.get(name, '—'))} |")
     return rows
+
+
+def mermaid_graph(graph: LicenseGraph, findings: list[Finding]) -> list[str]:
+    """The license graph as a fenced Mermaid block; the Hub gate's PR comment reuses it."""
+    return _mermaid(graph, findings)

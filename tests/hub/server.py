@@ -8,6 +8,8 @@ Endpoints (paths as built by huggingface_hub: ``hf_api.model_info``, ``hf_api.li
 - ``GET /api/{models,datasets}?author=X`` paginated with a ``Link: <...>; rel="next"`` header;
 - ``HEAD``/``GET /[datasets/]{id}/resolve/{rev}/{file}`` with ``X-Repo-Commit``, ``ETag``,
   ``Content-Length`` and ``Range`` (206, 416);
+- discussions and pull requests (``tests/hub/discussions.py``): whoami, list, details, create,
+  comment, edit comment; pushes to ``refs/pr/N``;
 - errors as the Hub sends them (``X-Error-Code``: RepoNotFound, RevisionNotFound, EntryNotFound,
   GatedRepo; ``X-Error-Message``), private repos (401 anonymous, 404 with a token), gated repos
   (401 anonymous, 403 without a grant) when ``enforce_gates`` is on.
@@ -30,6 +32,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.hub.discussions import Discussions
 from tests.hub.handler import HubHandler
 from tests.hub.hubdata import HubData
 
@@ -47,7 +50,7 @@ class Fault:
     action: str = "respond"  # respond | reset | truncate
     keep: int = 0  # bytes of body sent before a truncation
     times: int | None = None  # None: every matching request
-    methods: tuple[str, ...] = ("GET", "HEAD")
+    methods: tuple[str, ...] = ("GET", "HEAD")  # add "POST" for comment calls
     echo_auth: bool = False  # put the Authorization header in the error body (token-leak test)
     hits: int = 0
 
@@ -82,6 +85,7 @@ class HubServer:
         valid_tokens: set[str] | None = None,
     ) -> None:
         self.data = data
+        self.discussions = Discussions(data)  # discussions, pull requests, comments, whoami
         self.latency = latency
         self.page_size = page_size
         self.enforce_gates = enforce_gates
