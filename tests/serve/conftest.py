@@ -27,7 +27,11 @@ def add_gate_repos(data: HubData, name: str = "acme/gate-lora") -> None:
         name,
         {
             "README.md": card(
-                {"license": "apache-2.0", "base_model": "acme/base-7b", "datasets": ["acme/data-mit"]},
+                {
+                    "license": "apache-2.0",
+                    "base_model": "acme/base-7b",
+                    "datasets": ["acme/data-mit"],
+                },
                 "# Gate LoRA\n\nA LoRA of acme/base-7b.\n",
             )
         },

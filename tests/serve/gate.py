@@ -57,7 +57,10 @@ def discussion_event(
         "discussion": {
             "id": "6399f58518721fdd27fc9ca9",
             "title": "Update card",
-            "url": {"web": web, "api": f"https://huggingface.co/api/{kind}s/{repo_id}/discussions/{num}"},
+            "url": {
+                "web": web,
+                "api": f"https://huggingface.co/api/{kind}s/{repo_id}/discussions/{num}",
+            },
             "status": status,
             "author": {"id": "61d2f90c3c2083e1c08af22d"},
             "num": num,
