@@ -130,6 +130,7 @@ class Service:
         self._thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
+        self.client = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=16))
 
     def __enter__(self) -> Service:
         self._thread.start()
@@ -140,20 +141,20 @@ class Service:
         self.server.should_exit = True
         self._thread.join(30)
         self._sock.close()
+        self.client.close()
 
     def post(self, payload: Any, secret: str | None = SECRET, **kwargs: Any) -> httpx.Response:
         headers = {"X-Webhook-Secret": secret} if secret is not None else {}
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        return httpx.post(
+        return self.client.post(
             f"{self.url}/webhook",
             content=body,
             headers={"Content-Type": "application/json", **headers},
-            timeout=30,
             **kwargs,
         )
 
     def counts(self) -> dict[str, int]:
-        data: dict[str, int] = httpx.get(f"{self.url}/healthz", timeout=30).json()["jobs"]
+        data: dict[str, int] = self.client.get(f"{self.url}/healthz").json()["jobs"]
         return data
 
 

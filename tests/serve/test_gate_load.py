@@ -56,13 +56,14 @@ def test_burst_of_200_events_audits_each_head_exactly_once(
     gate_hub: HubServer, tmp_path: Path
 ) -> None:
     repos = [f"acme/burst-{i:02d}" for i in range(25)]
-    events = []
+    events, shas = [], {}
     for repo in repos:
         gate_hub.data.add_repo("model", repo, {"README.md": card({"license": "mit"}, "# Burst")})
         num, sha = gate_hub.discussions.open_pr(
             "model", repo, {"README.md": card({"license": "mit"}, f"# Burst {repo}")}
         )
         events += [discussion_event(repo, num)] + [push_event(repo, num, sha)] * 7
+        shas[repo] = sha
     random.Random(17).shuffle(events)
     assert len(events) == 200
     with Service(settings(tmp_path / "gate.db", gate_hub.url)) as svc:
@@ -76,6 +77,7 @@ def test_burst_of_200_events_audits_each_head_exactly_once(
     for repo in repos:
         assert [(a, e) for a, e, _ in comments(gate_hub, repo)] == [(BOT, False)], repo
         assert gate_hub.count(f"POST /api/models/{repo}/discussions/1/comment") == 1
+        assert gate_hub.count(f"GET /api/models/{repo}/revision/{shas[repo]}") == 1  # one audit
 
 
 def test_full_queue_answers_503_with_retry_after(gate_hub: HubServer, tmp_path: Path) -> None:
