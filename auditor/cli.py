@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Audit Hugging Face model/dataset repos: license chain, EU AI Act documentation, "
             "and card claims vs adapter weights. Subcommands: facts TARGET, policy test DIR, "
-            "hook install|uninstall|run|changed, card sync DIR."
+            "hook install|uninstall|run|changed, card sync DIR, serve."
         ),
     )
     p.add_argument(
