@@ -138,3 +138,64 @@ def test_a_forged_marker_from_someone_else_is_ignored(gate_hub: HubServer, tmp_p
     found = comments(gate_hub, REPO)
     assert [(a, e) for a, e, _ in found] == [("contributor", False), (BOT, False)]
     assert found[0][2] == forged  # not edited, not trusted
+
+
+def test_pushes_to_one_pr_run_in_order_and_the_newest_head_wins(
+    gate_hub: HubServer, tmp_path: Path
+) -> None:
+    num, first = gate_hub.discussions.open_pr("model", REPO, {"README.md": CHANGED})
+    pushes = [
+        gate_hub.discussions.push("model", REPO, num, {"NOTES.md": b"%d" % k}) for k in (0, 1)
+    ]
+    heads = [first, *pushes]
+    details = f"/api/models/{REPO}/discussions/{num}"
+    stall = gate_hub.add_fault(details, delay=1.0, times=1)  # the first audit starts slowly
+    with Service(settings(tmp_path / "gate.db", gate_hub.url, workers=2)) as svc:
+        svc.post(push_event(REPO, num, heads[0]))
+        wait_for(lambda: stall.hits, "the first job to start")
+        for sha in heads[1:]:
+            svc.post(push_event(REPO, num, sha))
+        wait_for(lambda: idle(svc.counts()), "the pushes to settle")
+        # the first was overtaken while running, the second while queued: one answer, the newest
+        assert svc.counts() == {"done": 1, "superseded": 2}
+    found = comments(gate_hub, REPO)
+    assert len(found) == 1 and f"sha={heads[2]}" in found[0][2]
+    assert gate_hub.count(f"POST /api/models/{REPO}/discussions/{num}/comment*") == 1
+
+
+def test_the_config_file_sets_policy_fail_on_and_waivers_per_repo(
+    gate_hub: HubServer, tmp_path: Path
+) -> None:
+    from auditor.serve.config import RepoSettings, load_gate_config
+
+    config = tmp_path / "gate.yaml"
+    config.write_text(
+        "repos:\n"
+        "  acme:\n"
+        "    fail_on: warning\n"
+        "  acme/gate-lora:\n"
+        "    waivers:\n"
+        "      - rule: license.attribution-missing\n"
+        "        reason: credits are on the model page\n"
+        "        owner: legal@acme.example\n"
+        "        expires: 2999-01-01\n"
+        "      - rule: card.never-fires\n"
+        "        reason: written for the whole org\n"
+        "        owner: legal@acme.example\n"
+        "        expires: 2999-01-01\n"
+    )
+    gate = load_gate_config(config, RepoSettings(verify="none"))
+    sharealike = card(
+        {"license": "apache-2.0", "base_model": "acme/base-7b", "datasets": ["acme/data-1"]},
+        "# Gate LoRA\n",
+    )
+    num, sha = gate_hub.discussions.open_pr("model", REPO, {"README.md": sharealike})
+    with Service(settings(tmp_path / "gate.db", gate_hub.url, gate=gate)) as svc:
+        svc.post(push_event(REPO, num, sha))
+        wait_for(lambda: comments(gate_hub, REPO) and idle(svc.counts()), "the comment")
+    body = comments(gate_hub, REPO)[0][2]
+    # default policy: ShareAlike is a warning, and this org fails on warnings
+    assert "### ailiance-audit: ❌ 0 new errors, 1 new warning" in body
+    assert "<summary>1 new finding(s) waived</summary>" in body
+    assert "`license.attribution-missing`: credits are on the model page" in body
+    assert "waiver.unused" not in body  # the org-wide waiver that matched nothing is not news
