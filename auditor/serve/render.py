@@ -22,6 +22,7 @@ from auditor.output import exit_code
 from auditor.serve.hubclient import marker
 
 MAX_FINDINGS = 50  # per comment; the rest are counted (the HTML report has them all)
+MAX_GRAPH = 20_000  # characters of Mermaid; a lineage of hundreds of repos is left to the report
 MESSAGE_LIMIT = 400
 _SAFE_URL = re.compile(r"^https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+$")
 _CARD_VS_WEIGHTS = "adapter."  # rule-id prefix of the card-claims-vs-adapter rules
@@ -112,7 +113,10 @@ def _findings(
             lines.append(f"- {md_code(f.rule_id, table=False)}: {md_text(why, MESSAGE_LIMIT)}")
         lines += ["", "</details>", ""]
     if target.graph is not None and target.graph.nodes:
-        lines += ["#### License graph", "", *mermaid_graph(target.graph, new), ""]
+        graph = mermaid_graph(target.graph, new)
+        if sum(len(line) + 1 for line in graph) > MAX_GRAPH:
+            graph = [f"The graph has {len(target.graph.nodes)} nodes: see the HTML report."]
+        lines += ["#### License graph", "", *graph, ""]
     if any(f.rule_id.startswith(_CARD_VS_WEIGHTS) for f in new):
         lines += _card_sync(ctx)
     return lines

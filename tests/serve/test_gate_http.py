@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -80,7 +81,10 @@ def test_malformed_payloads_are_refused(body: bytes) -> None:
         parse(body)
 
 
-def test_http_answers(gate_hub: HubServer, tmp_path: Path) -> None:
+def test_http_answers(
+    gate_hub: HubServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ailiance_audit.serve")
     config = settings(tmp_path / "gate.db", gate_hub.url, max_body=4096)
     with Service(config) as svc:
         assert svc.post(b"{not json").status_code == 400
@@ -92,6 +96,7 @@ def test_http_answers(gate_hub: HubServer, tmp_path: Path) -> None:
             }
         )
         assert ignored.status_code == 200 and ignored.json()["status"] == "ignored"
+        assert "webhook ignored: scope 'repo.config' is not audited" in caplog.text
         health = httpx.get(f"{svc.url}/healthz")
         assert health.status_code == 200 and health.json() == {"status": "ok", "jobs": {}}
         assert httpx.get(f"{svc.url}/status").status_code == 404  # no UI token: no page

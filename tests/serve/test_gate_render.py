@@ -103,3 +103,33 @@ def test_card_text_is_inert_in_the_comment() -> None:
     assert "@everyone" not in out.body and "](https://evil" not in out.body
     assert out.body.count("<!-- ailiance-audit:gate") == 1  # only the real marker
     assert "&lt;img src=x" in out.body and "&lt;\\!-- ailiance-audit" in out.body
+
+
+def test_a_huge_lineage_is_not_drawn_in_the_comment() -> None:
+    from auditor.models import Edge, License, LicenseGraph, Node
+
+    lic = License(declared="mit", spdx="MIT", name="MIT", known=True)
+    nodes = [
+        Node(
+            id="org/lora", kind=RepoKind.MODEL, role="subject", depth=0, resolved=True, license=lic
+        )
+    ]
+    nodes += [
+        Node(
+            id=f"org/data-{i}",
+            kind=RepoKind.DATASET,
+            role="dataset",
+            depth=1,
+            resolved=True,
+            license=lic,
+        )
+        for i in range(2000)
+    ]
+    edges = tuple(Edge(source="org/lora", target=n.id, relation="trained_on") for n in nodes[1:])
+    rep = report()
+    target = rep.targets[0].model_copy(
+        update={"graph": LicenseGraph(subject="org/lora", nodes=tuple(nodes), edges=edges)}
+    )
+    out = render(rep.model_copy(update={"targets": (target,)}), CTX)
+    assert "```mermaid" not in out.body and "The graph has 2001 nodes" in out.body
+    assert len(out.body) < 5000
