@@ -166,13 +166,25 @@ class JobStore:
             ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
-    def recover(self) -> int:
-        """After a crash: give back every job a worker had; returns how many."""
+    def recover(self, max_interrupts: int = 3) -> int:
+        """After a crash: give back every job a worker had; returns how many.
+
+        An audit interrupted ``max_interrupts`` times fails instead: a repo whose audit kills the
+        process (a hostile file, a native crash) must not wedge its later jobs in a crash loop.
+        """
 
         def run(db: sqlite3.Connection) -> int:
             now = self.clock()
+            db.execute(
+                "UPDATE jobs SET state='failed', updated=?, error='audit interrupted ' || "
+                "(attempts + 1) || ' times (did it stop the service?)' "
+                "WHERE state='running' AND attempts + 1 >= ?",
+                (now, max_interrupts),
+            )
             a = db.execute(
-                "UPDATE jobs SET state='queued', updated=? WHERE state='running'", (now,)
+                "UPDATE jobs SET state='queued', updated=?, attempts=attempts + 1 "
+                "WHERE state='running'",
+                (now,),
             )
             b = db.execute(
                 "UPDATE jobs SET state='commenting', updated=? WHERE state='posting'", (now,)
