@@ -11,7 +11,8 @@ go back to ``queued`` and ``commenting``: an interrupted audit runs again, an in
 tried again (the comment's hidden marker stops a double post). The result (comment text, HTML
 report, verdict) is stored before posting, so a Hub failure never loses it.
 
-Collapsing: one row per (kind, repo, PR, sha) (a unique index); an event without a sha is
+Collapsing: one live row per (kind, repo, PR, sha) (a partial unique index: a failed or skipped
+head may run again when it is delivered again); an event without a sha is
 collapsed into any queued or running job of the same PR. A newer head of a PR supersedes its
 queued older heads (the newest sha wins). Order: only the oldest active job of a repo may be
 claimed, so the jobs of one repo run one after the other, in arrival order.
@@ -31,6 +32,9 @@ from auditor.models import RepoKind
 from auditor.serve.events import PrHead
 
 ACTIVE = ("queued", "running", "commenting", "posting")
+# A failed or skipped head may be delivered again (a replay after fixing the token, a reopened
+# PR) and is then audited again; every other state collapses redeliveries of its head.
+_LIVE = "state NOT IN ('failed', 'skipped')"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,7 +43,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   not_before REAL NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,
   verdict TEXT, comment TEXT, report_html TEXT, comment_id TEXT, error TEXT
 );
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_head ON jobs(kind, repo, pr, sha);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_live_head ON jobs(kind, repo, pr, sha)
+  WHERE state NOT IN ('failed', 'skipped');
 CREATE INDEX IF NOT EXISTS jobs_repo_state ON jobs(kind, repo, state);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 """
@@ -103,7 +108,7 @@ class JobStore:
             key = (head.kind.value, head.repo_id, head.pr)
             if head.sha is not None:
                 row = db.execute(
-                    "SELECT id FROM jobs WHERE kind=? AND repo=? AND pr=? AND sha=?",
+                    f"SELECT id FROM jobs WHERE kind=? AND repo=? AND pr=? AND sha=? AND {_LIVE}",
                     (*key, head.sha),
                 ).fetchone()
             else:
@@ -199,7 +204,7 @@ class JobStore:
 
         def run(db: sqlite3.Connection) -> bool:
             row = db.execute(
-                "SELECT id FROM jobs WHERE kind=? AND repo=? AND pr=? AND sha=?",
+                f"SELECT id FROM jobs WHERE kind=? AND repo=? AND pr=? AND sha=? AND {_LIVE}",
                 (job.kind.value, job.repo, job.pr, sha),
             ).fetchone()
             if row is not None:

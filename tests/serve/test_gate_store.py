@@ -75,3 +75,15 @@ def test_recovery_requeues_and_stops_a_crash_loop(tmp_path: Path) -> None:
     assert failed.error == "audit interrupted 3 times (did it stop the service?)"
     again = store.get(post.id)
     assert again is not None and again.state == "commenting"
+
+
+def test_a_failed_or_skipped_head_runs_again_when_delivered_again(tmp_path: Path) -> None:
+    store = JobStore(tmp_path / "j.db")
+    store.enqueue(head("o/m", 1, A), 10)
+    store.update(1, state="failed", error="HTTP 403")  # e.g. the token could not comment
+    assert store.enqueue(head("o/m", 1, A), 10) == ("queued", 2)  # the Hub's replay
+    store.update(2, state="skipped", error="pull request is closed")
+    reopened = store.enqueue(head("o/m", 1, None), 10)
+    assert reopened == ("queued", 3)
+    job = store.claim()
+    assert job is not None and store.set_sha(job, A)  # not a duplicate of the skipped job
