@@ -23,6 +23,8 @@ from tests.serve.gate import (
 )
 
 GOLDEN = Path(__file__).parent / "golden" / "sharealike-comment.md"
+DOC = Path(__file__).parents[2] / "docs" / "hub-gate.md"
+DOC_START, DOC_END = "<!-- gate-comment:start -->", "<!-- gate-comment:end -->"
 REPO = "acme/gate-lora"
 SHAREALIKE = card(
     {
@@ -65,6 +67,7 @@ def test_sharealike_pr_gets_one_comment_then_the_fix_edits_it(
         if os.environ.get("UPDATE_GOLDEN") == "1":
             GOLDEN.parent.mkdir(exist_ok=True)
             GOLDEN.write_text(body, encoding="utf-8")
+            _update_doc(body)
         assert body == GOLDEN.read_text(encoding="utf-8")
 
         fixed_sha = gate_hub.discussions.push("model", REPO, num, {"README.md": FIXED})
@@ -81,9 +84,17 @@ def test_sharealike_pr_gets_one_comment_then_the_fix_edits_it(
     assert gate_hub.count("POST /api/models/acme/gate-lora/discussions/1/comment") == 1
 
 
+def _update_doc(body: str) -> None:
+    """Put the comment between the markers of docs/hub-gate.md (with UPDATE_GOLDEN=1)."""
+    text = DOC.read_text(encoding="utf-8")
+    start, end = text.index(DOC_START) + len(DOC_START), text.index(DOC_END)
+    DOC.write_text(text[:start] + "\n" + body + text[end:], encoding="utf-8")
+
+
 def test_docs_show_the_comment_of_the_test_run() -> None:
-    doc = (Path(__file__).parents[2] / "docs" / "hub-gate.md").read_text(encoding="utf-8")
-    assert GOLDEN.read_text(encoding="utf-8").strip() in doc
+    doc = DOC.read_text(encoding="utf-8")
+    shown = doc[doc.index(DOC_START) + len(DOC_START) : doc.index(DOC_END)]
+    assert shown.strip() == GOLDEN.read_text(encoding="utf-8").strip()
 
 
 @pytest.mark.parametrize("secret", [None, "", "wrong", SECRET[:-1], SECRET + "x", SECRET.upper()])

@@ -199,3 +199,22 @@ def test_the_config_file_sets_policy_fail_on_and_waivers_per_repo(
     assert "<summary>1 new finding(s) waived</summary>" in body
     assert "`license.attribution-missing`: credits are on the model page" in body
     assert "waiver.unused" not in body  # the org-wide waiver that matched nothing is not news
+
+
+def test_a_closed_pull_request_is_skipped_and_audited_when_reopened(
+    gate_hub: HubServer, tmp_path: Path
+) -> None:
+    num, sha = gate_hub.discussions.open_pr("model", REPO, {"README.md": CHANGED})
+    pr = gate_hub.discussions.get("model", REPO, num)
+    assert pr is not None
+    pr.status = "closed"
+    with Service(settings(tmp_path / "gate.db", gate_hub.url)) as svc:
+        svc.post(push_event(REPO, num, sha))
+        wait_for(lambda: svc.counts() == {"skipped": 1}, "the job to be skipped")
+        assert comments(gate_hub, REPO) == []
+        pr.status = "open"
+        reopened = svc.post(discussion_event(REPO, num, action="update"))
+        assert reopened.json()["jobs"][0]["status"] == "queued"
+        wait_for(lambda: comments(gate_hub, REPO) and idle(svc.counts()), "the comment")
+        assert svc.counts() == {"skipped": 1, "done": 1}
+    assert f"sha={sha}" in comments(gate_hub, REPO)[0][2]
