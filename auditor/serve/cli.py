@@ -75,6 +75,12 @@ def settings_from(args: argparse.Namespace) -> ServiceSettings:
         )
     if secret is not None and not secret.isascii():
         raise UsageError("serve: WEBHOOK_SECRET must be ASCII (the Hub sends only ASCII)")
+    token = os.environ.get("HF_TOKEN") or None
+    if token is None:
+        raise UsageError(
+            "serve: HF_TOKEN is not set; the bot account's token (with write access to "
+            "discussions) is needed to answer on pull requests"
+        )
     for name in ("workers", "max_queue", "max_body"):
         if getattr(args, name) < 1:
             raise UsageError(f"serve: --{name.replace('_', '-')} must be at least 1")
@@ -95,7 +101,7 @@ def settings_from(args: argparse.Namespace) -> ServiceSettings:
         host=args.host,
         port=args.port,
         secret=secret,
-        token=os.environ.get("HF_TOKEN") or None,
+        token=token,
         ui_token=os.environ.get("AILIANCE_AUDIT_UI_TOKEN") or None,
         endpoint=os.environ.get("HF_ENDPOINT") or None,
         workers=args.workers,

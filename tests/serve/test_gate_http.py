@@ -128,6 +128,7 @@ def test_status_page_needs_the_ui_token(gate_hub: HubServer, tmp_path: Path) -> 
         (["serve"], "WEBHOOK_SECRET is not set"),
         (["serve", "--host", "0.0.0.0", "--allow-no-secret"], "WEBHOOK_SECRET is not set"),
         (["serve", "--allow-no-secret", "--policy", "nope.yaml"], "nope.yaml"),
+        (["serve", "--allow-no-secret", "--no-token"], "HF_TOKEN is not set"),
         (["serve", "--allow-no-secret", "--workers", "0"], "--workers must be at least 1"),
         (["serve", "--allow-no-secret", "--config", "missing.yaml"], "--config missing.yaml"),
     ],
@@ -139,11 +140,18 @@ def test_refuses_to_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("HF_TOKEN", "hf_placeholdertoken0000000000000000")
+    if "--no-token" in argv:
+        argv = [a for a in argv if a != "--no-token"]
+        monkeypatch.delenv("HF_TOKEN")
     assert main(argv) == 2
     assert message in capsys.readouterr().err
 
 
-def test_config_file_is_validated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_file_is_validated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_placeholdertoken0000000000000000")
     bad = tmp_path / "gate.yaml"
     for text, message in [
         ("repos: {acme: {fail_on: sometimes}}", "fail_on is one of"),
