@@ -164,10 +164,16 @@ class JobStore:
         return job
 
     def next_wakeup(self) -> float | None:
-        """When the earliest delayed job becomes claimable (for the workers' sleep)."""
+        """When the earliest delayed job becomes claimable (for the workers' sleep).
+
+        Only future times count: a job that waits for its repo's running job is not due, and the
+        worker that finishes that job wakes the others.
+        """
         with self._lock:
             row = self._db.execute(
-                "SELECT MIN(not_before) FROM jobs WHERE state IN ('queued', 'commenting')"
+                "SELECT MIN(not_before) FROM jobs WHERE state IN ('queued', 'commenting') "
+                "AND not_before > ?",
+                (self.clock(),),
             ).fetchone()
         return float(row[0]) if row and row[0] is not None else None
 

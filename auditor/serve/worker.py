@@ -49,6 +49,7 @@ class WorkerPool:
         self.auditor = auditor
         self.clock = clock
         self._wake = threading.Condition()
+        self._pending = False
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -71,8 +72,9 @@ class WorkerPool:
         return bool(self._threads) and all(t.is_alive() for t in self._threads)
 
     def notify(self) -> None:
-        """Wake the workers (a job was queued)."""
+        """Wake the workers (a job was queued, or one ended and its repo's next may go)."""
         with self._wake:
+            self._pending = True
             self._wake.notify_all()
 
     def _loop(self) -> None:
@@ -86,7 +88,9 @@ class WorkerPool:
                     else max(0.01, min(IDLE_WAIT, wakeup - self.clock()))
                 )
                 with self._wake:
-                    self._wake.wait(wait)
+                    if not self._pending:  # a notify between claim() and here is not lost
+                        self._wake.wait(wait)
+                    self._pending = False
                 continue
             try:
                 self.process(job)
@@ -95,6 +99,7 @@ class WorkerPool:
                 self.store.update(
                     job.id, state="failed", error=f"internal error: {type(exc).__name__}"
                 )
+            self.notify()  # its repo's next job may be claimable now
 
     def process(self, job: Job) -> None:
         """Run one claimed job (``running``: audit then post; ``posting``: post only)."""
