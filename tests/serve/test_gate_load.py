@@ -86,7 +86,8 @@ def test_full_queue_answers_503_with_retry_after(gate_hub: HubServer, tmp_path: 
         repo = f"acme/queue-{i}"
         gate_hub.data.add_repo("model", repo, {"README.md": card({"license": "mit"}, "# Q")})
         heads.append((repo, *gate_hub.discussions.open_pr("model", repo, {"NOTES.md": b"x"})))
-    gate_hub.add_fault("/api/models/acme/queue-*/discussions/*", delay=1.0)  # slow PR reads
+    # the first job's PR read stalls, so the three POSTs all meet a busy worker
+    gate_hub.add_fault("/api/models/acme/queue-*/discussions/*", delay=5.0, times=1)
     with Service(settings(tmp_path / "gate.db", gate_hub.url, max_queue=2, workers=1)) as svc:
         answers = [svc.post(push_event(repo, num, sha)) for repo, num, sha in heads]
         assert [a.status_code for a in answers] == [202, 202, 503]
@@ -149,7 +150,7 @@ def test_pushes_to_one_pr_run_in_order_and_the_newest_head_wins(
     ]
     heads = [first, *pushes]
     details = f"/api/models/{REPO}/discussions/{num}"
-    stall = gate_hub.add_fault(details, delay=1.0, times=1)  # the first audit starts slowly
+    stall = gate_hub.add_fault(details, delay=3.0, times=1)  # the first audit starts slowly
     with Service(settings(tmp_path / "gate.db", gate_hub.url, workers=2)) as svc:
         svc.post(push_event(REPO, num, heads[0]))
         wait_for(lambda: stall.hits, "the first job to start")
