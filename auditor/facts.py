@@ -121,6 +121,10 @@ def derive(
             e.target for e in facts.edges if e.source == subject.id and e.relation != "trained_on"
         ],
         "datasets": [e.target for e in facts.edges if e.relation == "trained_on"],
+        # How the subject relates to its bases (adapter_of, finetune_of, merge_of, quantized_of).
+        "base_relations": sorted(
+            {e.relation for e in facts.edges if e.source == subject.id} - {"trained_on"}
+        ),
         "walk_problems": list(walk_problems),
         "subject_name": subject.id.rstrip("/").rsplit("/", 1)[-1],
         "subject_org": subject.id.split("/", 1)[0] if "/" in subject.id else "",

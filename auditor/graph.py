@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from auditor.licenses import normalise, normalise_many
+from auditor.lineage import Ref as _Ref
+from auditor.lineage import references
 from auditor.models import (
     CardClaims,
     Edge,
@@ -33,24 +35,7 @@ from auditor.models import (
 )
 
 _LOCAL_PATH = re.compile(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
-# Files that make a repo an adapter (mlx-lm and PEFT layouts).
-_ADAPTER_FILES = frozenset(
-    {
-        "adapter_config.json",
-        "adapters.safetensors",
-        "adapter_model.safetensors",
-        "adapter_model.bin",
-    }
-)
-# base_model_relation values seen on the Hub (legal.md §9) and the tag prefix the Hub generates.
 Role = Literal["subject", "base", "dataset"]
-Relation = Literal["adapter_of", "finetune_of", "merge_of", "quantized_of", "trained_on"]
-_RELATIONS: dict[str, Relation] = {
-    "adapter": "adapter_of",
-    "finetune": "finetune_of",
-    "merge": "merge_of",
-    "quantized": "quantized_of",
-}
 _MAX_CYCLES_REPORTED = 20
 
 
@@ -70,17 +55,6 @@ class Upstream:
 Lookup = Callable[[str, RepoKind], Upstream]
 
 
-@dataclass(frozen=True)
-class _Ref:
-    """One reference from a card to an upstream repo."""
-
-    target: str
-    kind: RepoKind
-    relation: Relation
-    inferred: bool
-    location: Location | None
-
-
 def _unusable(ref: str) -> str | None:
     """Why a reference cannot be looked up, or None when it is shaped like a Hub repo id."""
     if _LOCAL_PATH.match(ref) or "\\" in ref:
@@ -88,48 +62,6 @@ def _unusable(ref: str) -> str | None:
     if not is_repo_id(ref):
         return "not a Hub repo id"
     return None
-
-
-def _base_relations(
-    snapshot: RepoSnapshot | None, claims: CardClaims
-) -> dict[str, tuple[Relation, bool]]:
-    """base id -> (relation, inferred): base_model_relation, then Hub tags, then inference."""
-    meta = claims.metadata
-    declared = _RELATIONS.get((meta.base_model_relation or "").strip().lower())
-    tagged: dict[str, Relation] = {}
-    for tag in meta.tags:
-        parts = tag.split(":", 2)
-        if len(parts) == 3 and parts[0] == "base_model" and parts[1] in _RELATIONS:
-            tagged.setdefault(parts[2], _RELATIONS[parts[1]])
-    files = {f.rsplit("/", 1)[-1] for f in (snapshot.files if snapshot else ())}
-    guess: Relation = "merge_of" if len(meta.base_model) > 1 else "finetune_of"
-    if files & _ADAPTER_FILES:
-        guess = "adapter_of"
-    out: dict[str, tuple[Relation, bool]] = {}
-    for base in meta.base_model:
-        if declared:
-            out[base] = (declared, False)
-        elif base in tagged:
-            out[base] = (tagged[base], False)
-        else:
-            out[base] = (guess, True)
-    return out
-
-
-def _references(snapshot: RepoSnapshot | None, claims: CardClaims) -> list[_Ref]:
-    meta = claims.metadata
-
-    def where(field: str) -> Location:
-        return Location(file=claims.file, line=meta.lines.get(field))
-
-    refs = [
-        _Ref(base.strip(), RepoKind.MODEL, rel, inferred, where("base_model"))
-        for base, (rel, inferred) in _base_relations(snapshot, claims).items()
-    ]
-    for dataset in meta.datasets:
-        target = dataset.strip().removeprefix("datasets/")
-        refs.append(_Ref(target, RepoKind.DATASET, "trained_on", False, where("datasets")))
-    return [r for r in refs if r.target]
 
 
 def _license(claims: CardClaims | None, gated_prompt: str | None) -> License:
@@ -232,7 +164,7 @@ class _Walk:
         for node, found in frontier:
             if found.claims is None or (node.kind is RepoKind.DATASET and node.role != "subject"):
                 continue  # nothing to follow (no card), or a dataset leaf
-            for ref in _references(found.snapshot, found.claims):
+            for ref in references(found.snapshot, found.claims):
                 self.edges.append(
                     Edge(
                         source=node.id,
@@ -262,7 +194,15 @@ class _Walk:
                 f"{len(refs) - room} upstream repo(s) not followed ({dropped}, ...)"
             )
             refs = refs[:room]
-        results = parallel_map(lambda ref: _fetch(self.lookup, ref[0], ref[1]), refs, workers)
+        results = parallel_map(
+            lambda ref: (
+                Upstream(None, None, ref[2].unresolvable)
+                if ref[2].unresolvable
+                else _fetch(self.lookup, ref[0], ref[1])
+            ),
+            refs,
+            workers,
+        )
         level = []
         for (target, kind, ref), found in zip(refs, results, strict=True):
             role: Role = "dataset" if kind is RepoKind.DATASET else "base"

@@ -101,7 +101,7 @@ class Claim(Frozen):
     name: str
     value: ClaimValue
     raw: str
-    source: Literal["table", "prose", "list", "pst", "front-matter", "rendered"]
+    source: Literal["table", "prose", "list", "pst", "front-matter", "rendered", "code"]
     location: Location
 
 
@@ -111,8 +111,13 @@ class LicenseMention(Frozen):
     license: str
     text: str
     context: Literal["prose", "chain-subject", "chain-upstream", "license-section"]
-    about_subject: bool
+    about_subject: bool  # about these weights: the only mentions license.conflict-in-card reads
     location: Location
+    # Whom the sentence is about (auditor.card.subjects): these weights, the code, the docs, a
+    # dataset, results/outputs, an upstream model, or "unknown" (no cue either way).
+    subject: Literal["weights", "code", "docs", "dataset", "results", "upstream", "unknown"] = (
+        "unknown"
+    )
 
 
 class ChainRow(Frozen):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_HUB = ROOT / "examples" / "hub"
-REALWORLD = ROOT.parent / "shared" / "realworld"
+# ../shared relative to the repo root; AILIANCE_SHARED points a git worktree at the same folder.
+REALWORLD = Path(os.environ.get("AILIANCE_SHARED") or ROOT.parent / "shared") / "realworld"
 
 
 @pytest.fixture

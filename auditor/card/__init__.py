@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
+from auditor.card.code import lora_config_claims, recipe_lineage
 from auditor.card.document import Document, parse_blocks, unflatten
 from auditor.card.extract import Extracted, Units, build_units, cap_restatements, extract
 from auditor.card.frontmatter import FrontMatter, parse_front_matter
@@ -115,7 +116,11 @@ def _parse(text: str, file: str) -> CardClaims:
     rendered = not fm.present and not flat and not doc.headings and _filled(lines) >= 3
     pst_sections = find_sections(doc)
     units = build_units(doc, rendered, pst_sections, flat)
-    found = extract(units, file)
+    found = extract(units, file, fm.metadata.base_model)
+    recipe_bases, merges = recipe_lineage(doc.code, file)
+    found.base_models.extend(recipe_bases)
+    found.statements.extend(merges)
+    found.hyperparameters.extend(lora_config_claims(doc.code, file))
     dropped = cap_restatements(found)
     if dropped:
         message = (
@@ -179,16 +184,22 @@ def _unique_claims(claims: list[Claim]) -> list[Claim]:
 
 
 def _without_short_names(bases: list[Claim], declared: tuple[str, ...]) -> list[Claim]:
-    """Drop a bare name ("Llama-3.1-8B-Instruct") that is the short form of a repo id the card
-    gives elsewhere ("meta-llama/Meta-Llama-3.1-8B-Instruct"): it names the same model."""
+    """Drop a bare name ("Llama-3.1-8B-Instruct", "Llama") that is part of the name of a repo id
+    the card gives elsewhere ("meta-llama/Meta-Llama-3.1-8B-Instruct"): it names that model or
+    its family."""
     repos = [r.lower() for r in declared]
     repos += [str(c.value).lower() for c in bases if "/" in str(c.value)]
-    tails = [r.rsplit("/", 1)[-1] for r in repos]
+    tails = [_alnum(r.rsplit("/", 1)[-1]) for r in repos]
     return [
         c
         for c in bases
-        if "/" in str(c.value) or not any(t.endswith(str(c.value).lower()) for t in tails)
+        if "/" in str(c.value) or not any(_alnum(str(c.value)) in t for t in tails)
     ]
+
+
+def _alnum(text: str) -> str:
+    """"Llama-3.2 1B" and "llama-3.2-1b" compare equal: letters and digits only, lower case."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _truncation(doc: Document, file: str) -> list[CardProblem]:

@@ -72,6 +72,7 @@ class Document:
     tables: list[Table] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     comments: list[SrcLine] = field(default_factory=list)
+    code: list[tuple[SrcLine, ...]] = field(default_factory=list)  # fenced blocks, fence excluded
     open_fence_line: int | None = None
     last_line: int = 0
 
@@ -85,6 +86,10 @@ def split_cells(line: str) -> tuple[tuple[str, ...], bool]:
     if closed:
         body = body[:-1]
     return tuple(c.strip() for c in _CELL_SPLIT.split(body)), closed
+
+
+MAX_CODE_LINES = 400
+"""Lines kept per fenced code block (config blocks are short; the rest is never read)."""
 
 
 class _Builder:
@@ -164,12 +169,16 @@ def parse_blocks(lines: list[SrcLine]) -> Document:
     """Group lines into headings, tables and text blocks, skipping code fences and comments."""
     b = _Builder()
     fence: str | None = None
+    code: list[SrcLine] = []
     comment: list[SrcLine] | None = None
     for src in lines:
         text = src[1]
         if fence is not None:
             if text.strip().startswith(fence):
                 fence = None
+                b.doc.code.append(tuple(code))
+            elif len(code) < MAX_CODE_LINES:
+                code.append(src)
             continue
         if comment is not None:
             comment.append(src)
@@ -179,7 +188,7 @@ def parse_blocks(lines: list[SrcLine]) -> Document:
             continue
         if m := _FENCE.match(text):
             b.flush()
-            fence, b.doc.open_fence_line = m.group(1), src[0]
+            fence, b.doc.open_fence_line, code = m.group(1), src[0], []
             continue
         if text.lstrip().startswith("<!--"):
             b.flush()
@@ -192,6 +201,8 @@ def parse_blocks(lines: list[SrcLine]) -> Document:
     b.flush()
     if fence is None:
         b.doc.open_fence_line = None
+    elif code:
+        b.doc.code.append(tuple(code))
     if comment is not None:
         b.doc.comments.append((comment[0][0], " ".join(t for _, t in comment)))
     b.doc.last_line = next((n for n, t in reversed(lines) if t.strip()), 0)

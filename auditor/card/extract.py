@@ -128,6 +128,7 @@ def _chain_mentions(rows: list[ChainRow]) -> list[LicenseMention]:
             context="chain-subject" if row.is_subject else "chain-upstream",
             about_subject=row.is_subject,
             location=row.location,
+            subject="weights" if row.is_subject else "upstream",
         )
         for row in rows
         for spdx in (row.license or "").split(" AND ")
@@ -135,27 +136,40 @@ def _chain_mentions(rows: list[ChainRow]) -> list[LicenseMention]:
     ]
 
 
-def extract(units: Units, file: str) -> Extracted:
-    """Run the extractors over all units."""
+_QUOTED_CARD = re.compile(r"^\W*original model card\b", re.I)
+
+
+def _quoted_card(unit: Unit) -> bool:
+    """Inside an "Original model card" section (quantisers copy the source card below theirs):
+    the bases named there are the original's, not this repo's."""
+    return any(_QUOTED_CARD.match(clean(h.title)) for h in unit.path)
+
+
+def extract(units: Units, file: str, declared_bases: tuple[str, ...] = ()) -> Extracted:
+    """Run the extractors over all units; ``declared_bases`` are the front matter's bases (a
+    license sentence about one of them is about an upstream, not about these weights)."""
     out = Extracted()
     chain_lines = {row.line for t in units.chain_tables for row in t.rows}
     active = active_statements([u.text for u in units.fields + units.prose + units.headings])
     for unit in units.fields:
         claims = field_claims(unit, file)
         out.hyperparameters.extend(claims)
-        out.base_models.extend(c for c in claims if c.name == "base_model")
-        if canonical(unit.label or "") != "base_model":
-            out.base_models.extend(base_models(unit, file))
+        if not _quoted_card(unit):
+            out.base_models.extend(c for c in claims if c.name == "base_model")
+            if canonical(unit.label or "") != "base_model":
+                out.base_models.extend(base_models(unit, file))
         out.statements.extend(statements(unit, file, patterns=active))
     for unit in units.prose:
         out.hyperparameters.extend(scan(unit, file))
-        out.base_models.extend(base_models(unit, file))
+        if not _quoted_card(unit):
+            out.base_models.extend(base_models(unit, file))
         out.statements.extend(statements(unit, file, patterns=active))
     for unit in units.headings:
         out.statements.extend(statements(unit, file, heading=True, patterns=active))
     named = [u for u in units.fields if u.line not in chain_lines] + units.prose
+    bases = (*declared_bases, *(str(c.value) for c in out.base_models))
     for unit, found in zip(named, mentions_many([u.text[:20_000] for u in named]), strict=True):
-        out.mentions.extend(license_mentions(unit, file, found))
+        out.mentions.extend(license_mentions(unit, file, found, bases))
     for table in units.chain_tables:
         out.chain.extend(chain_rows(table, file))
     out.mentions.extend(_chain_mentions(out.chain))

@@ -29,6 +29,11 @@ infringing-use-prohibited      infringing uses prohibited (AUP clause)
 eu-established                 "established within the European Union"
 authorised-representative      an EU authorised representative is named (not "Not applicable")
 gated-terms                    the base's gated terms / acceptable use policy are passed on
+                               ("subject to the … Community License", "governed by the Gemma
+                               Terms of Use", "must accept the terms at …", "Terms of Use: …")
+quantization                   the weights are a quantisation ("quantized by", "quantised
+                               models of", "converted to GGUF")
+merge-recipe                   a mergekit recipe in a code block; value = its merge_method
 built-with-llama               "Built with Llama"
 notice                         a NOTICE line (Llama / Gemma notice text, "NOTICE")
 =============================  ===============================================================
@@ -44,6 +49,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from auditor.card.subjects import Subject, subject_of
 from auditor.card.text import Unit, section_title
 from auditor.card.values import REPO_ID, parse_base
 from auditor.models import Claim, LicenseMention, Location, Statement
@@ -153,9 +159,24 @@ STATEMENTS: tuple[StatementPattern, ...] = (
        r"(?:provider|company|organi[sz]ation)\b|\bbased in the (?:eu|european union)\b"),
     _s("authorised-representative", "authori", r"\bauthori[sz]ed representative\b",
        reject=r"\bnot applicable\b|\bn/a\b|\bnone\b|\bnot required\b"),
-    _s("gated-terms", "use polic|gated|terms of use",
+    # Passing the base's terms on, in ordinary words: "subject to the Llama 3.2 Community License
+    # and Acceptable Use Policy", "use of this model is governed by the Gemma Terms of Use", "you
+    # must accept the terms at google/gemma-2b", "Terms of Use: <link>".
+    _s("gated-terms", "use polic|gated|terms|governed|subject to|agreement",
        r"\b(?:acceptable[- ])?use polic(?:y|ies)\b|\bgated (?:by|with|behind)\b"
-       r"|\bterms of use\b[^.]{0,60}\bapply\b"),
+       r"|\bterms of use\b[^.]{0,60}\bapply\b|^terms of use\s*[:：]"
+       r"|\b(?:use|usage|access|distribution)\b[^.]{0,60}?\b(?:is|are|remains?|shall be)\s+"
+       r"(?:also\s+)?(?:governed|bound) by\b"
+       r"|\bgoverned by (?:the\s+)?(?:[\w.’'-]+\s+){0,5}?(?:terms(?: of use)?|licen[cs]e agreement"
+       r"|community licen[cs]e|acceptable use)\b"
+       r"|\bsubject to (?:the\s+)?(?:[\w.’'-]+\s+){0,5}?(?:community licen[cs]e|terms of use"
+       r"|licen[cs]e agreement|use polic(?:y|ies)|terms and conditions)\b"
+       r"|\b(?:must|need to|needs to|required to|have to|has to|please)\s+(?:first\s+)?"
+       r"(?:accept|agree to|review and accept)\b[^.]{0,60}?\b(?:terms|licen[cs]e)\b"),
+    _s("quantization", "quanti|convert",
+       r"\bquanti[sz]ed (?:by|with|to|using|from|versions? of|models? of)\b"
+       r"|\bquanti[sz]ations? (?:made |done |created )?(?:by|of)\b|\bdirectly quanti[sz]ed\b"
+       r"|\bconverted to (?:the )?(?:gguf|ggml|mlx|awq|gptq|exl2)\b", negatable=False),
     _s("built-with-llama", "built with", r"\bbuilt with (?:meta )?llama\b"),
     _s("notice", "notice|licensed under the llama|gemma terms",
        r"(?-i:\bNOTICE\b)|\bis licensed under the llama [\d.]+ (?:community )?license, copyright\b"
@@ -168,21 +189,62 @@ _STATEMENT_KEYS = _keys(sorted({k for p in STATEMENTS for k in p.keys}, key=lamb
 
 _TARGET = rf"({REPO_ID}|[A-Z][\w.+-]{{1,80}}[\w+])"
 _REPO = rf"({REPO_ID})"
+# A link whose URL is the Hub id ("[Pythia-12b](https://huggingface.co/EleutherAI/pythia-12b)"
+# is cleaned to "Pythia-12b <https://...>"), else a repo id, else a capitalised name of up to four
+# words ("Llama V2 70B"): parse_base keeps the URL's id, the repo id or the name (never an org
+# guessed for a bare name).
+_NAMED = (
+    r"((?:[^<>;:,]{1,80}?\s)?<https?://huggingface\.co/(?!datasets/|spaces/)[^>\s]+>"
+    rf"|{REPO_ID}|(?-i:[A-Z])[\w.+-]{{0,80}}[\w+](?:\s(?-i:[A-Z0-9])[\w.+-]*){{0,3}})(?![\w'’])"
+)
+_THE = r"(?:the\s+)?"
+_WORDS = r"(?:[\w'’-]+\s+){0,4}?"  # "Meta's open-source", "base model", "model weights of"
 
 BASE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p, _I)
     for p in (
-        rf"\bfine[- ]?tuned (?:version )?(?:from|of)\s+(?:the\s+)?(?:model\s*)?[:：]?\s*{_TARGET}",
-        rf"\bfine[- ]?tuned on(?: top of)?\s+(?:the\s+)?{_REPO}",
-        rf"\bfine[- ]?tunes\s+(?:the\s+)?{_REPO}",
-        rf"\bfine[- ]?tune\b[^.]{{0,80}}?\bof\s+(?:the\s+)?(?:[\w-]+\s+){{0,5}}?{_REPO}",
-        rf"\badapters?\s+(?:for|of|on top of|on)\s+(?:the\s+)?{_REPO}",
-        rf"\bbased on (?:the\s+)?{_TARGET}\s+(?:base\s+)?model\b",
-        rf"\btrained (?:from|on top of)\s+(?:the\s+)?{_REPO}",
+        rf"\bfine[- ]?tuned (?:version )?(?:from|of)\s+{_THE}(?:model\s*)?[:：]?\s*{_NAMED}",
+        rf"\bfine[- ]?tuned on(?: top of)?\s+{_THE}{_REPO}",
+        rf"\bfine[- ]?tuned on (?:the )?(?:foundation|basis|top) of\s+{_WORDS}{_NAMED}",
+        rf"\bfine[- ]?tunes\s+{_THE}{_REPO}",
+        rf"\bfine[- ]?tune\b[^.]{{0,80}}?\bof\s+{_THE}(?:[\w-]+\s+){{0,5}}?{_REPO}",
+        rf"\bfine[- ]?tunes?\s+(?:\([^)]{{0,30}}\)\s+)?of\s+{_THE}{_NAMED}",
+        rf"\ban?\s+{_NAMED}\s+model\s+(?:that was\s+|which was\s+)?fine[- ]?tuned\b",
+        rf"\b(?:model|it|this) is\s+{_THE}{_NAMED}\s+fine[- ]?tuned\b",
+        # "Qwen2 1.5B fine-tuned for Italian": a name with a size or version digit only
+        rf"(?:^|[:：]\s)(?=[^\s:]*\d|[^\s:]+\s[^\s:]*\d)(?-i:{_NAMED})"
+        rf"\s+fine[- ]?tuned\s+(?:for|on)\b",
+        rf"\badapters?\s+(?:for|of|on top of|on)\s+{_THE}{_REPO}",
+        rf"\bbased on {_THE}{_TARGET}\s+(?:base\s+)?model\b",
+        rf"(?:^|\b(?:model|it|this|version|lora|adapter|checkpoint|iteration \d+|weights)\b"
+        rf"[^.;]{{0,60}}?)\bbased on {_THE}(?:model weights of\s+{_THE})?{_NAMED}",
+        rf"\btrained (?:based )?on {_THE}(?:model )?weights of\s+{_THE}{_NAMED}",
+        rf"\btrained (?:from|on top of)\s+{_THE}{_NAMED}",
+        rf"\b(?:converted|quanti[sz]ed)\s+(?:\w+\s+){{0,3}}?from\s+{_THE}{_NAMED}",
+        rf"\b(?:model|weights|checkpoint|it|version|adapter|lora)\b[^.;]{{0,40}}?\bderived from\s+"
+        rf"{_THE}{_NAMED}",
+        rf"\b(?:is|was|were|been)\s+distilled from\s+{_THE}{_NAMED}",
+        rf"\bcontinu(?:ed|ous|al|ing) pre-?train(?:ing|ed)?\s+(?:of|from|on top of)\s+{_THE}"
+        rf"{_NAMED}",
+        rf"\bquanti[sz](?:ed|ations?)\s+(?:\w+\s+){{0,2}}?(?:models?\s+|versions?\s+"
+        rf"|weights\s+)?of\s+{_THE}(?:[\w'’-]+\s+){{0,3}}?{_NAMED}",
     )
 )
-"""Phrases naming the base model in running text; group 1 is the repo id or name."""
-_BASE_KEYS = _keys(("fine", "adapter", "based on", "trained"))
+"""Phrases naming the base model in running text; group 1 is the repo id, link or name."""
+_BASE_KEYS = _keys(
+    ("fine", "adapter", "based on", "trained", "derived", "distilled", "quanti", "converted",
+     "pretrain", "pre-train")
+)
+# "fine-tuned on the org/name dataset": what follows says the name is data, not a base.
+_DATA_AFTER = re.compile(r"\s*(?:<[^>]*>\s*)?(?:[\w-]+\s+){0,2}?(?:data(?:sets?)?|corpus)\b", _I)
+# Closed models reached only through an API have no weights to build on: "distilled from GPT-4",
+# "generated by ChatGPT" name a teacher or a data generator, never a base.
+_NOT_A_BASE = re.compile(
+    r"^(?:gpt-?[34][\w.-]*|chatgpt|claude[\w .-]*|text-davinci[\w-]*|davinci|gemini[\w .-]*"
+    r"|palm ?2?|bard|the model|model|base model|this model|hugging ?face[\w .-]*|transformers?"
+    r"|pytorch)$",
+    _I,
+)
 
 # A negation governs a statement only within its clause: "Not applicable — provider is
 # established within the EU" is not negated, "does not qualify for the exemption" is.
@@ -206,7 +268,9 @@ _NOT_SUBJECT = re.compile(
     _I,
 )
 _PARENS = re.compile(r"\([^)]*\)")
-_LICENSE_SECTION = re.compile(r"^licen[cs](?:e|es|ing)(?: information| terms| details)?$", _I)
+_LICENSE_SECTION = re.compile(
+    r"^(?:licen[cs](?:e|es|ing)|licencias?|lizenz)(?: information| terms| details)?$", _I
+)
 
 
 def active_statements(texts: list[str]) -> tuple[StatementPattern, ...]:
@@ -257,16 +321,17 @@ def base_models(unit: Unit, file: str) -> list[Claim]:
     for pattern in BASE_PHRASES:
         for m in pattern.finditer(text):
             value = parse_base(m.group(1).rstrip(".,;:"))
-            if value:
-                out.append(
-                    Claim(
-                        name="base_model",
-                        value=value,
-                        raw=m.group(0),
-                        source=unit.source,
-                        location=Location(file=file, line=unit.line_at(m.start())),
-                    )
+            if not value or _NOT_A_BASE.match(value) or _DATA_AFTER.match(text, m.end()):
+                continue
+            out.append(
+                Claim(
+                    name="base_model",
+                    value=value,
+                    raw=m.group(0),
+                    source=unit.source,
+                    location=Location(file=file, line=unit.line_at(m.start())),
                 )
+            )
     return out
 
 
@@ -281,23 +346,31 @@ def about_subject(text: str, in_license_section: bool) -> bool:
 
 
 def license_mentions(
-    unit: Unit, file: str, found: list[tuple[int, int, str]]
+    unit: Unit, file: str, found: list[tuple[int, int, str]], bases: tuple[str, ...] = ()
 ) -> list[LicenseMention]:
-    """License names ``found`` in a unit (see ``lic.mentions``), and whether each sentence is
-    about the subject's own license."""
+    """License names ``found`` in a unit (see ``lic.mentions``), each with whom it is about
+    (:mod:`auditor.card.subjects`); ``bases`` are the base models the card names."""
     if not found:
         return []
     text = unit.text[:20_000]
-    in_section = bool(_LICENSE_SECTION.search(section_title(unit.path)))
-    subject = about_subject(text, in_section)
+    title = section_title(unit.path)
+    in_section = bool(_LICENSE_SECTION.search(title))
     context: Literal["prose", "license-section"] = "license-section" if in_section else "prose"
-    return [
-        LicenseMention(
-            license=spdx,
-            text=text[:400],
-            context=context,
-            about_subject=subject,
-            location=Location(file=file, line=unit.line_at(start)),
+    fallback: Subject = "weights" if about_subject(text, in_section) else "unknown"
+    out = []
+    for start, _, spdx in found:
+        line_start = max((o for o, _ in unit.marks if o <= start), default=0)
+        subject, decided = subject_of(text, start, line_start, title, bases)
+        if not decided:
+            subject = fallback
+        out.append(
+            LicenseMention(
+                license=spdx,
+                text=text[:400],
+                context=context,
+                about_subject=subject == "weights",
+                subject=subject,
+                location=Location(file=file, line=unit.line_at(start)),
+            )
         )
-        for start, _, spdx in found
-    ]
+    return out

@@ -190,6 +190,9 @@ def parse_library(text: str) -> str | None:
 
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _MODULE = re.compile(r"^[A-Za-z_][\w.]*$")
+_MODULE_SHAPED = re.compile(
+    r"[_.]|proj|attn|^(?:query|key|value|dense|wqkv|w[123]|fc\d|gate|up|down|qkv|lm_head)$", re.I
+)
 _NOT_MODULES = frozenset({
     "all", "only", "and", "or", "the", "layers", "layer", "modules", "module", "attention", "mlp",
     "linear", "projections", "projection", "of", "in", "each", "block", "every", "plus", "with",
@@ -205,7 +208,9 @@ def parse_modules(text: str) -> list[str] | None:
     tokens = [t for t in re.split(r"[\s,;/|+]+|\band\b", plain) if t]
     names = [t.strip(".") for t in tokens if _MODULE.match(t.strip("."))]
     names = [n for n in names if n.lower() not in _NOT_MODULES]
-    return names or None
+    # Words of a sentence ("todos los principales") are not module names: a list counts only when
+    # one of its items is shaped like one (q_proj, self_attn.q_proj, query_key_value, Wqkv, fc1).
+    return names if any(_MODULE_SHAPED.search(n) for n in names) else None
 
 
 def parse_layers(text: str) -> list[str] | None:

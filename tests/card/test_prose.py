@@ -100,6 +100,7 @@ STATEMENT_EXAMPLES = {
     "gated-terms": "Users of this adapter must accept the base model's acceptable use policy.",
     "built-with-llama": "Built with Llama.",
     "notice": "NOTICE: Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright …",
+    "quantization": "These 4-bit weights were quantized with AutoAWQ from the released model.",
 }  # fmt: skip
 
 

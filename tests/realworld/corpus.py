@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,12 +82,12 @@ class Expectation:
 
 def load_expected(path: Path = EXPECTED) -> list[Expectation]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    out = []
-    for entry in data:
-        for key, must in (("must", True), ("must_not", False)):
-            for item in entry.get(key) or ():
-                out.append(Expectation(entry["repo"], item["rule"], item["cause"], item["why"], must))
-    return out
+    return [
+        Expectation(entry["repo"], item["rule"], item["cause"], item["why"], must)
+        for entry in data
+        for key, must in (("must", True), ("must_not", False))
+        for item in entry.get(key) or ()
+    ]
 
 
 @dataclass
@@ -180,10 +179,8 @@ def table(result: Score) -> str:
     lines.append(f"| **all** | {hits}/{total} | {result.recall:.1%} | {fas}/{nt} | {fas} |")
     lines.append("")
     lines.append(f"False errors (error severity on a must-not): {len(result.false_errors)}")
-    for e in result.misses:
-        lines.append(f"- miss: {e.repo} {e.rule} ({e.cause}): {e.why}")
-    for e in result.false_alarms:
-        lines.append(f"- false alarm: {e.repo} {e.rule} ({e.cause}): {e.why}")
+    lines += [f"- miss: {e.repo} {e.rule} ({e.cause}): {e.why}" for e in result.misses]
+    lines += [f"- false alarm: {e.repo} {e.rule} ({e.cause}): {e.why}" for e in result.false_alarms]
     return "\n".join(lines)
 
 

@@ -1,0 +1,109 @@
+"""Whom a license sentence is about: these weights, the code, the docs, a dataset, results, an
+upstream model.
+
+"Code: MIT", "Project code and documentation are distributed under MIT", "The evaluation results
+are CC BY-NC-SA", "Dataset: CC BY 4.0", "Modelo base → Llama 3.1 Community License" and "Llama 2
+is licensed under the Llama 2 Community License" (in a card whose base is Llama 2) do not state
+the license of the weights, and must not be compared with the front matter's ``license:``. Each
+mention gets the subject named nearest before it, in this order:
+
+1. a strong statement about this repo ("this model", "LoRA weights", "propagates to this adapter");
+2. the label right before the license ("Model Weights:", "Code:", "Dataset →", a repo id);
+3. the sentence's grammatical subject before a licensing verb ("X is licensed/released under");
+4. the section title ("Code license", "Training data");
+5. otherwise the caller's fallback (the sentence reads like a license line for this repo, or not).
+
+A name that is one of the card's bases (``base_model`` or a base named in the body) is upstream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+Subject = Literal["weights", "code", "docs", "dataset", "results", "upstream", "unknown"]
+
+_I = re.I
+# Order matters: "base model license" is upstream, "training code" is code, "model weights" weights.
+_KINDS: tuple[tuple[Subject, re.Pattern[str]], ...] = (
+    ("upstream", re.compile(
+        r"\b(?:base|upstream|original|parent|underlying|foundation|pre-?trained model|modelo base"
+        r"|mod[eè]le de base|basismodell)\b", _I)),
+    ("dataset", re.compile(r"\b(?:data(?:sets?)?|corpus|corpora|datos|donn[ée]es)\b", _I)),
+    ("results", re.compile(
+        r"\b(?:results?|outputs?|generations?|generated text|evaluations?|evals?|predictions"
+        r"|benchmarks?|scores?|leaderboard)\b", _I)),
+    ("code", re.compile(
+        r"\b(?:code|codes|source|software|scripts?|codebase|implementation|library|tooling"
+        r"|notebooks?|c[oó]digo)\b", _I)),
+    ("docs", re.compile(r"\b(?:documentation|docs|model card|this card|readme|paper)\b", _I)),
+    ("weights", re.compile(
+        r"\b(?:weights|model|models|adapters?|lora|checkpoints?|repo|repository|modelo|pesos)\b",
+        _I)),
+)  # fmt: skip
+_STRONG = re.compile(
+    r"\bthis (?:adapter|repo|repository|model|lora|checkpoint)\b|\b(?:lora|adapter|model) weights\b"
+    r"|\bpropagates? to\b|\bwe (?:release|license|distribute)\b",
+    _I,
+)
+# "Label: " / "Label → " / "Label = " right before the license, after a start, "|", ";" or "•".
+_LABEL = re.compile(
+    r"(?:^|[|;•(]\s*|\s[—–-]\s)([^\s|;:•(→][^|;:•(→]{0,48}?)\s*(?:[:：=]|→|->|=>)\s*"
+    r"((?:[\w.'’-]+\s+){0,4})$"
+)
+_VERB = re.compile(
+    r"^(.{1,80}?)\s+(?:is|are|was|were)\s+(?:also\s+|both\s+|all\s+)?(?:licen[cs]ed|released"
+    r"|distributed|available|provided|made available|published|covered|shared|offered|under)\b",
+    _I,
+)
+_URL = re.compile(r"<[^>\s]*>")
+_REPO = re.compile(r"^[\w.-]+/[\w.-]+(?:\s*<[^>]*>)?$")
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def kind_of(phrase: str, bases: Iterable[str] = ()) -> Subject:
+    """The subject a short phrase names ("Model Weights", "Code", "Llama 2", ...)."""
+    phrase = phrase.strip()
+    if not phrase:
+        return "unknown"
+    key = _alnum(re.sub(r"<[^>]*>", " ", phrase))
+    for base in bases:
+        tail = _alnum(base.rsplit("/", 1)[-1])
+        if key and tail and (key == tail or (len(key) >= 4 and key in tail)):
+            return "upstream"
+    if _REPO.match(phrase):
+        return "unknown"  # another repo's id, not one of the bases: not these weights either
+    for subject, pattern in _KINDS:
+        if pattern.search(phrase):
+            return subject
+    return "unknown"
+
+
+def subject_of(
+    text: str, start: int, line_start: int, section: str, bases: Iterable[str] = ()
+) -> tuple[Subject, bool]:
+    """The subject of the license named at ``text[start:]`` and whether a cue decided it.
+
+    ``text`` is the sentence or field, ``line_start`` the offset of the line the license is on,
+    ``section`` the title of the section it is in.
+    """
+    bases = tuple(bases)
+    window = _URL.sub(" ", text[line_start:start])[-120:]  # "org/name <https://…>: MIT"
+    if m := _LABEL.search(window):
+        kind = kind_of(m.group(1), bases)
+        if kind != "unknown" or _REPO.match(m.group(1).strip()):
+            return kind, True
+    if _STRONG.search(text):
+        return "weights", True
+    if m := _VERB.match(text[:start]):
+        kind = kind_of(m.group(1), bases)
+        if kind != "unknown":
+            return kind, True
+    if section and not re.search(r"licen[cs]", section, _I):
+        kind = kind_of(section, bases)
+        return kind, kind != "unknown"
+    return "unknown", False
