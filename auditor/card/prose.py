@@ -205,7 +205,7 @@ BASE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
     for p in (
         rf"\bfine[- ]?tuned (?:version )?(?:from|of)\s+{_THE}(?:model\s*)?[:：]?\s*{_NAMED}",
         rf"\bfine[- ]?tuned on(?: top of)?\s+{_THE}{_REPO}",
-        rf"\bfine[- ]?tuned on (?:the )?(?:foundation|basis|top) of\s+{_WORDS}{_NAMED}",
+        rf"\bfine[- ]?tun(?:ed|ing) on (?:the )?(?:foundation|basis|top) of\s+{_WORDS}{_NAMED}",
         rf"\bfine[- ]?tunes\s+{_THE}{_REPO}",
         rf"\bfine[- ]?tune\b[^.]{{0,80}}?\bof\s+{_THE}(?:[\w-]+\s+){{0,5}}?{_REPO}",
         rf"\bfine[- ]?tunes?\s+(?:\([^)]{{0,30}}\)\s+)?of\s+{_THE}{_NAMED}",

@@ -57,6 +57,8 @@ _VERB = re.compile(
     r"|distributed|available|provided|made available|published|covered|shared|offered|under)\b",
     _I,
 )
+# "The evaluation results are CC BY-NC-SA 4.0": the license follows the verb directly.
+_IS = re.compile(r"^(.{1,80}?)\s+(?:is|are)\s+(?:the\s+)?$", _I)
 _URL = re.compile(r"<[^>\s]*>")
 _REPO = re.compile(r"^[\w.-]+/[\w.-]+(?:\s*<[^>]*>)?$")
 
@@ -73,7 +75,7 @@ def kind_of(phrase: str, bases: Iterable[str] = ()) -> Subject:
     key = _alnum(re.sub(r"<[^>]*>", " ", phrase))
     for base in bases:
         tail = _alnum(base.rsplit("/", 1)[-1])
-        if key and tail and (key == tail or (len(key) >= 4 and key in tail)):
+        if key and tail and (key in (tail, _alnum(base)) or (len(key) >= 4 and key in tail)):
             return "upstream"
     if _REPO.match(phrase):
         return "unknown"  # another repo's id, not one of the bases: not these weights either
@@ -99,7 +101,7 @@ def subject_of(
             return kind, True
     if _STRONG.search(text):
         return "weights", True
-    if m := _VERB.match(text[:start]):
+    if m := _VERB.match(text[:start]) or _IS.match(text[:start]):
         kind = kind_of(m.group(1), bases)
         if kind != "unknown":
             return kind, True

@@ -134,6 +134,8 @@ def _run_file(path: Path, policy: PolicySet, rules: dict[str, Any]) -> list[Case
             ) from exc
         fired = [f for f in evaluate(facts, single) if f.rule_id == rule_id]
         ok = bool(fired) == (expect == "fail")
+        if "count" in case:  # how many findings the case must give ("one finding per fact")
+            ok = ok and len(fired) == int(case["count"])
         detail = fired[0].message if fired else "no finding"
         out.append(CaseResult(rule=rule_id, name=name, expect=expect, ok=ok, detail=detail))
     return out
