@@ -13,15 +13,17 @@ Everything here is arithmetic on facts; no I/O, no mlx.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.compute_text import params_from_text
+from auditor.compute_text import tokens_from_text as tokens_from_text  # re-exported
 from auditor.models import AdapterEvidence, CardClaims, ComputeEstimate
 
 GPAI_FLOP = 1e23  # GL §17
 SYSTEMIC_FLOP = 1e25  # AIA Art 51(2)
 MLX_DEFAULT_MAX_SEQ_LENGTH = 2048  # mlx_lm.tuner.trainer.TrainingArgs default
+MAX_TOKENS = 1e14  # above every reported pre-training corpus: bounds a base of unknown tokens
 
 
 @dataclass(frozen=True)
@@ -99,54 +101,6 @@ def count_parameters(config: dict[str, Any]) -> int | None:
     tied = config.get("tie_word_embeddings", arch.tie_default) is True
     embeddings = vocab * hidden * (1 if tied else 2)
     return embeddings + layers * per_layer + hidden
-
-
-_MULTIPLIERS = {
-    "t": 1e12,
-    "tn": 1e12,
-    "trillion": 1e12,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-    "m": 1e6,
-    "million": 1e6,
-    "k": 1e3,
-    "thousand": 1e3,
-}
-_TOKEN_COUNT = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?)\s*"
-    r"(trillion|billion|million|thousand|tn|bn|[tbmk])\b\s*(?:[\w-]+\s+){0,2}?tokens\b",
-    re.IGNORECASE,
-)
-_TRAINING_WORDS = re.compile(r"train|corpus|\bdata|pre-?train", re.IGNORECASE)
-_NOT_TRAINING = re.compile(r"context|window|sequence length|max(?:imum)? length", re.IGNORECASE)
-
-
-def _number(text: str) -> float:
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", text):
-        return float(text.replace(",", ""))
-    return float(text.replace(",", "."))
-
-
-def tokens_from_text(text: str) -> float | None:
-    """Pre-training token count stated in a card body ("pretrained on 15T tokens", "4 trillion
-    tokens"): the largest count whose sentence is about training and not about context length.
-    """
-    if not isinstance(text, str):
-        return None
-    best: float | None = None
-    for match in _TOKEN_COUNT.finditer(text):
-        start = max(text.rfind(".", 0, match.start() - 1), text.rfind("\n", 0, match.start()))
-        stops = [i for i in (text.find(". ", match.end()), text.find("\n", match.end())) if i >= 0]
-        end = min(stops) if stops else len(text)
-        sentence = text[start + 1 : end]
-        # "context of 128K tokens": the negative words must be close, and in the same sentence.
-        near = text[max(start + 1, match.start() - 40) : min(end, match.end() + 40)]
-        if not _TRAINING_WORDS.search(sentence) or _NOT_TRAINING.search(near):
-            continue
-        count = _number(match.group(1)) * _MULTIPLIERS[match.group(2).lower()]
-        best = count if best is None else max(best, count)
-    return best
 
 
 @dataclass(frozen=True)
@@ -246,16 +200,27 @@ def estimate(
     adapter: AdapterEvidence,
     card: CardClaims,
     base_systemic: bool | None = None,
+    base_text: str | None = None,
+    relation: str | None = None,
+    own: bool = False,
 ) -> ComputeEstimate:
     """Estimate base and fine-tune compute and apply the one-third test (GL §63-64).
 
     ``ratio`` is fine-tune compute over the one-third threshold (> 1: provider presumed);
     ``base_flop_source`` is "reported", "6ND" or "gl64-fallback" (base compute unknown).
+    ``base_text`` is the base's card: its stated parameter count is used when the config gives
+    none (low confidence, said in the assumptions). ``relation`` is how the subject relates to
+    the base: a quantisation or a pure merge trains nothing, so its compute is ~0. ``own``: the
+    model is audited for itself (no base): the "base" is the model, and there is no modification.
     """
     params = count_parameters(base_config) if base_config else None
+    notes: list[str] = []
+    if params is None and base_text and (stated := params_from_text(base_text)) is not None:
+        params = int(stated)
+        notes.append(f"parameter count {stated:.3g} from the card's prose (low confidence)")
     tokens = _as_positive(base_tokens)
     base_flop, source, note = _base_compute(params, tokens, base_flop_reported)
-    notes = [note]
+    notes.insert(0, note)
     if base_flop is not None:
         notes.append(
             "GPAI status from compute only; GL §17 also needs text/audio/image/video output"
@@ -265,11 +230,15 @@ def estimate(
             "base parameter count unknown (config.json missing or architecture "
             "not supported): fine-tune compute not estimated"
         )
-    systemic = (
-        base_systemic
-        if base_systemic is not None
-        else (base_flop > SYSTEMIC_FLOP if base_flop is not None else None)
-    )
+    systemic = base_systemic
+    if systemic is None and base_flop is not None:
+        systemic = base_flop > SYSTEMIC_FLOP
+    elif systemic is None and params is not None and 6 * params * MAX_TOKENS <= SYSTEMIC_FLOP:
+        systemic = False  # even 10^14 tokens would not reach 10^25 FLOP at this size
+        notes.append(
+            f"not systemic-risk: 6 x {params:,} params x {MAX_TOKENS:.0e} tokens (more than any "
+            "reported pre-training corpus) stays below 10^25 FLOP"
+        )
     if base_flop is not None:
         threshold = base_flop / 3
     else:
@@ -279,9 +248,19 @@ def estimate(
             f"one-third threshold: GL §64 fallback {threshold:.2g} FLOP "
             f"(1/3 x {'1e25, systemic base' if systemic else '1e23'})"
         )
-    ft_tokens, ft_notes = fine_tune_tokens(adapter, card)
-    notes.extend(ft_notes)
-    ft_flop = 6 * params * ft_tokens if params is not None and ft_tokens is not None else None
+    ft_tokens: float | None
+    ft_flop: float | None
+    if own or relation in ("quantized_of", "merge_of"):
+        ft_tokens, ft_flop = 0.0, 0.0
+        notes.append(
+            "the model is audited for itself: no modification"
+            if own
+            else f"no training ({relation}): a quantisation or a merge adds ~0 FLOP"
+        )
+    else:
+        ft_tokens, ft_notes = fine_tune_tokens(adapter, card)
+        notes.extend(ft_notes)
+        ft_flop = 6 * params * ft_tokens if params is not None and ft_tokens is not None else None
     gpai = base_flop > GPAI_FLOP if base_flop is not None else (True if systemic else None)
     return ComputeEstimate(
         base_model=base_id,
@@ -297,4 +276,5 @@ def estimate(
         base_systemic=systemic,
         provider_presumed=ft_flop is not None and ft_flop > threshold,
         assumptions=tuple(notes),
+        own=own,
     )

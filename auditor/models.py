@@ -363,6 +363,7 @@ class ComputeEstimate(Frozen):
     base_systemic: bool | None = None
     provider_presumed: bool = False
     assumptions: tuple[str, ...] = ()
+    own: bool = False  # the model audited for itself (no base): "base" figures are its own
 
 
 # ------------------------------------------------------------------ facts, findings, report

@@ -23,8 +23,11 @@ from auditor.errors import AuditError, TargetError
 from auditor.facts import build_facts
 from auditor.graph import Upstream, build_graph
 from auditor.models import (
+    AdapterEvidence,
     AuditReport,
     CardClaims,
+    ComputeEstimate,
+    Edge,
     Facts,
     RepoKind,
     RepoSnapshot,
@@ -155,21 +158,35 @@ def collect(
         base_config=repos.config,
         read_header=lambda name: resolver.header(snapshot, name),
     )
-    base_id = next(
-        (e.target for e in graph.edges if e.source == graph.subject and e.relation != "trained_on"),
-        None,
+    base = next(
+        (e for e in graph.edges if e.source == graph.subject and e.relation != "trained_on"), None
     )
-    base_text = repos.texts.get((base_id, RepoKind.MODEL)) if base_id else None
-    compute = estimate(
+    compute = _compute(snapshot, text, base, repos, evidence, claims)
+    read = lambda name: resolver.read_text(snapshot, name)  # noqa: E731
+    return snapshot, build_facts(snapshot, claims, graph, evidence, compute, read_text=read)
+
+
+def _compute(
+    snapshot: RepoSnapshot, text: str | None, base: Edge | None, repos: _Repos,
+    evidence: AdapterEvidence, claims: CardClaims,
+) -> ComputeEstimate:  # fmt: skip
+    """Compute against the base; with no base, from the model's own config.json and card."""
+    own = base is None and snapshot.kind is RepoKind.MODEL and not evidence.present
+    base_id = snapshot.repo_id if own else base.target if base else None
+    base_text = text if own else repos.texts.get((base_id, RepoKind.MODEL)) if base_id else None
+    if own:  # read through the subject's own snapshot (a local path has no Hub id)
+        repos.snapshots[(snapshot.repo_id, RepoKind.MODEL)] = snapshot
+    return estimate(
         base_config=repos.config(base_id) if base_id else None,
         base_id=base_id,
         base_tokens=tokens_from_text(base_text) if base_text else None,
         base_flop_reported=None,
         adapter=evidence,
         card=claims,
+        base_text=base_text,
+        relation=base.relation if base else None,
+        own=own,
     )
-    read = lambda name: resolver.read_text(snapshot, name)  # noqa: E731
-    return snapshot, build_facts(snapshot, claims, graph, evidence, compute, read_text=read)
 
 
 def audit_target(
