@@ -11,11 +11,12 @@ by the policy packs. ``derive`` works on a :class:`Facts` alone so that pack tes
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from auditor.facts_pst import pst_links, pst_size
+from auditor.facts_pst import sci as sci  # re-exported (formats, tests)
 from auditor.licenses import normalise, scan_text, table
 from auditor.models import (
     AdapterEvidence,
@@ -33,33 +34,8 @@ _LICENSE_FILE = re.compile(r"^(LICEN[CS]E|COPYING)([._-].*)?$", re.IGNORECASE)
 _NOTICE_FILE = re.compile(r"^NOTICE([._-].*)?$", re.IGNORECASE)
 _SUMMARY_FILE = re.compile(r"(public[_-]?summary|training[_-]?(content|data)[_-]?summary)", re.I)
 _POLICY_FILE = re.compile(r"(copyright[_-]?policy|code[_-]?of[_-]?practice)", re.IGNORECASE)
-_URL = re.compile(r"https?://[^\s<>)\]|\"']+")
 _SPDX_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
 _OPERATORS = {"and", "or", "with"}
-# Training-summary size (TPL 1.3): "≈ 0.05 M tokens", "15T tokens", "1.2 billion tokens".
-_TOKENS = re.compile(
-    r"(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|m|million|b|bn|billion|t|trillion)?"
-    r"\s*tokens?\b",
-    re.I,
-)
-_MULTIPLIER = {
-    "k": 1e3,
-    "thousand": 1e3,
-    "m": 1e6,
-    "million": 1e6,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-    "t": 1e12,
-    "trillion": 1e12,
-}
-# The template's text buckets (legal.md §3.2), matched on the ticked option of the size field.
-_BUCKETS = (
-    ("lt-1b", re.compile(r"less than 1 billion|<\s*1\s*b", re.I)),
-    ("gt-10t", re.compile(r"more than 10 trillion|>\s*10\s*t", re.I)),
-    ("1b-10t", re.compile(r"1 billion\s*(?:-|–|to)\s*10 trillion|between 1 billion", re.I)),
-)
-_TICKED = re.compile(r"[☒✅✔✓■]|\[[xX]\]")
 MAX_FILE_CHARS = 64 << 10
 """How much of a LICENSE or NOTICE file is read: their license and notice lines come first."""
 
@@ -136,8 +112,8 @@ def derive(
             " ".join(texts[f].split()).lower() for f in notice_files if f in texts
         ),
         "compute_text": _compute_text(facts.compute),
-        "pst_size": _pst_size(card),
-        "pst_field_links": _pst_links(card),
+        "pst_size": pst_size(card),
+        "pst_field_links": pst_links(card),
         **_upstream_indexes(facts),
     }
 
@@ -153,15 +129,20 @@ def _upstream_indexes(facts: Facts) -> dict[str, Any]:
     whose license has it. ``upstream_by_statement``: for each statement kind found on an
     upstream card, the positions of those nodes. ``upstream_by_role``: the positions of the
     nodes of each role (``base``, ``dataset``). ``gate_depth``: for each gate prompt, the
-    shallowest depth at which an upstream node is gated with it. Lists of whole nodes are what
+    shallowest depth at which an upstream node is gated with it. ``license_nodes``: for each
+    known license, the resolved upstream nodes under it, shallowest first (a duty owed to one
+    licensor through several nodes is one duty). Lists of whole nodes are what
     CEL is slow to build (docs/writing-rules.md); lists of positions are cheap.
     """
     by_trait: dict[str, list[int]] = {t: [] for t in _TRAITS}
     by_statement: dict[str, list[int]] = {}
     by_role: dict[str, list[int]] = {}
     gate_depth: dict[str, int] = {}
+    by_license: dict[str, list[str]] = {}
     for i, node in enumerate(facts.upstream):
         by_role.setdefault(node.role, []).append(i)
+        if node.resolved and node.license.known:
+            by_license.setdefault(node.license.spdx, []).append(node.id)
         for trait in _TRAITS:
             if getattr(node.license, trait):
                 by_trait[trait].append(i)
@@ -175,6 +156,7 @@ def _upstream_indexes(facts: Facts) -> dict[str, Any]:
         "upstream_by_statement": dict(sorted(by_statement.items())),
         "upstream_by_role": dict(sorted(by_role.items())),
         "gate_depth": dict(sorted(gate_depth.items())),
+        "license_nodes": dict(sorted(by_license.items())),
     }
 
 
@@ -236,79 +218,9 @@ def _file_licenses(texts: dict[str, str]) -> list[dict[str, Any]]:
     return out
 
 
-def sci(value: float | None) -> str:
-    """A number for a message: ``7.06×10^10``, ``0.5``; ``unknown`` when absent."""
-    if value is None or not math.isfinite(value):
-        return "unknown"
-    if value == 0:
-        return "0"
-    exp = math.floor(math.log10(abs(value)))
-    if -2 <= exp < 4:
-        digits = max(0, 2 - exp)
-        return (
-            f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".")
-            if digits
-            else (str(round(value)))
-        )
-    mantissa = round(value / 10**exp, 2)
-    if abs(mantissa) >= 10:  # 9.996 rounds up to 10.0
-        mantissa, exp = mantissa / 10, exp + 1
-    return f"{mantissa:g}×10^{exp}"
-
-
 def _compute_text(compute: ComputeEstimate) -> dict[str, str]:
     """Every number of the compute estimate, formatted for the aiact.scope message."""
     fields = "base_parameters base_tokens base_flop ft_tokens ft_flop one_third_threshold ratio"
     out = {name: sci(getattr(compute, name)) for name in fields.split()}
     out["assumptions"] = "; ".join(compute.assumptions) if compute.assumptions else "none"
-    return out
-
-
-def _pst_size(card: CardClaims) -> dict[str, Any]:
-    """The size bucket ticked in the summary and the size stated in tokens (TPL 1.3)."""
-    fields = card.pst.fields if card.pst else ()
-    bucket, tokens, line = None, None, None
-    for field in fields:
-        if field.key == "size-bucket" and bucket is None:
-            bucket = _ticked_bucket(field.value)
-            line = field.location.line
-            if bucket is None:  # a size written where the bucket belongs
-                tokens = tokens or _tokens(field.value)
-        if field.key == "size-alternative" and tokens is None:
-            tokens = _tokens(field.value)
-    return {"bucket": bucket, "tokens": tokens, "tokens_text": sci(tokens), "line": line}
-
-
-def _ticked_bucket(value: str) -> str | None:
-    """The bucket of the ticked box ("☒ Less than 1 billion tokens ☐ …"), or of the text."""
-    parts = _TICKED.split(value)
-    candidates = parts[1:] if len(parts) > 1 else [value]
-    for text in candidates:
-        text = re.split(r"[☐□]|\[ \]", text)[0]
-        for name, pattern in _BUCKETS:
-            if pattern.search(text):
-                return name
-    return None
-
-
-def _tokens(value: str) -> float | None:
-    match = _TOKENS.search(value)
-    if not match:
-        return None
-    raw = match.group(1)
-    number = float(
-        raw.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else raw.replace(",", ".")
-    )
-    unit = (match.group(2) or "").lower()
-    return number * _MULTIPLIER.get(unit, 1.0)
-
-
-def _pst_links(card: CardClaims) -> dict[str, list[str]]:
-    """URLs written in each training-summary field (model dependencies must link a summary)."""
-    out: dict[str, list[str]] = {}
-    for field in card.pst.fields if card.pst else ():
-        for url in (u.rstrip(".,;:") for u in _URL.findall(field.value)):
-            seen = out.setdefault(field.key, [])
-            if url not in seen:
-                seen.append(url)
     return out
