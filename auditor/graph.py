@@ -207,6 +207,9 @@ class _Walk:
         for (target, kind, ref), found in zip(refs, results, strict=True):
             role: Role = "dataset" if kind is RepoKind.DATASET else "base"
             node = _node(target, kind, role, depth, found, ref.location)
+            if not node.resolved and ref.stated_license:  # last resort: the child card's word
+                lic = normalise(ref.stated_license).model_copy(update={"matched_by": "card-prose"})
+                node = node.model_copy(update={"license": lic})
             self.seen[(target, kind)] = node
             self.nodes.append(node)
             level.append((node, found))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from auditor.models import CardClaims, Location, RepoKind, RepoSnapshot, is_repo_id
@@ -47,6 +47,7 @@ class Ref:
     inferred: bool
     location: Location | None
     unresolvable: str | None = None  # why the walk must not look it up (a name without an org)
+    stated_license: str | None = None  # the license the card itself names for it (last resort)
 
 
 _QUANT_NAME = re.compile(
@@ -154,4 +155,17 @@ def references(snapshot: RepoSnapshot | None, claims: CardClaims) -> list[Ref]:
     for dataset in meta.datasets:
         target = dataset.strip().removeprefix("datasets/")
         refs.append(Ref(target, RepoKind.DATASET, "trained_on", False, where("datasets")))
+    refs = [replace(r, stated_license=stated_license(claims, r.target)) for r in refs]
     return [r for r in refs if r.target]
+
+
+def stated_license(claims: CardClaims, target: str) -> str | None:
+    """The license this card names for ``target`` ("trained on org/data, released under
+    CC-BY-SA", "org/base: apache-2.0"): a mention in a sentence that names the target and is
+    not about these weights. Evidence of last resort, used only when the target cannot be
+    resolved."""
+    key = target.lower()
+    for mention in claims.license_mentions:
+        if mention.subject != "weights" and key in mention.text.lower():
+            return mention.license
+    return None

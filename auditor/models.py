@@ -243,7 +243,10 @@ class License(Frozen):
     terms_url: str | None = None
     attribution_text: str | None = None
     name_prefix: str | None = None
-    matched_by: Literal["hub-id", "spdx", "spdx-expression", "license-name", "alias", "none"] = (
+    # "card-prose": an unresolved upstream's license as the child's card states it (low confidence)
+    matched_by: Literal[
+        "hub-id", "spdx", "spdx-expression", "license-name", "alias", "none", "card-prose"
+    ] = (
         "none"
     )
 

@@ -136,7 +136,7 @@ def _parse(text: str, file: str) -> CardClaims:
         file=file,
         present=True,
         metadata=fm.metadata,
-        hyperparameters=_in_line_order(_unique_claims(found.hyperparameters)),
+        hyperparameters=_in_line_order(_unique_claims(_same_quantity(found.hyperparameters))),
         base_models_in_prose=_in_line_order(
             _without_short_names(_unique_claims(found.base_models), fm.metadata.base_model)
         ),
@@ -181,6 +181,28 @@ def _unique_claims(claims: list[Claim]) -> list[Claim]:
     for claim in claims:
         seen.setdefault((claim.name, repr(claim.value), claim.location.line), claim)
     return list(seen.values())
+
+
+_INPUT_ONLY = re.compile(r"\b(?:input|prompt|source)s?\b(?![^()]*\+)", re.I)
+_OUTPUT_ONLY = re.compile(r"\b(?:output|completion|generation|target|new)s?\b(?![^()]*\+)", re.I)
+_BREAKDOWN = re.compile(r"\+|\btotal\b", re.I)
+
+
+def _same_quantity(claims: list[Claim]) -> list[Claim]:
+    """A length said to be of the input or of the output only ("input limited to 1024 tokens",
+    "max_new_tokens 512") is not the training sequence length: it becomes ``max_input_length``
+    or ``max_output_length``, so it is never compared with ``max_seq_length`` ("1536 tokens
+    (1024 input + 512 output)" is a total with its breakdown, and stays)."""
+    out = []
+    for claim in claims:
+        raw = claim.raw
+        if claim.name == "max_seq_length" and not _BREAKDOWN.search(raw):
+            if _INPUT_ONLY.search(raw) and not _OUTPUT_ONLY.search(raw):
+                claim = claim.model_copy(update={"name": "max_input_length"})
+            elif _OUTPUT_ONLY.search(raw) and not _INPUT_ONLY.search(raw):
+                claim = claim.model_copy(update={"name": "max_output_length"})
+        out.append(claim)
+    return out
 
 
 def _without_short_names(bases: list[Claim], declared: tuple[str, ...]) -> list[Claim]:

@@ -78,3 +78,15 @@ def test_lora_config_dict_and_variables() -> None:
 def test_sentence_words_are_not_target_modules() -> None:
     card = parse_card("# Card\n\n- Target modules: todos los principales (q,k,v,o)\n")
     assert claims(card, "target_modules") == []
+
+
+def test_lengths_of_different_quantities_are_not_one_claim() -> None:
+    card = parse_card(
+        "# Card\n\n| Parameter | Value |\n|---|---|\n"
+        "| Max sequence length | 1536 tokens (1024 input + 512 output) |\n"
+        "| Sequence length | 1024 input tokens |\n\nThe LoRA fine-tune used max_seq_length=1536.\n"
+    )
+    got = [(c.name, c.value, c.location.line) for c in card.hyperparameters]
+    assert ("max_seq_length", 1536, 5) in got  # a total with its breakdown stays the total
+    assert ("max_input_length", 1024, 6) in got  # the input's length is another quantity
+    assert [c.value for c in claims(card, "max_seq_length")] == [1536, 1536]

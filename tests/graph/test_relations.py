@@ -93,3 +93,19 @@ def test_front_matter_bases_are_not_extended_from_the_body() -> None:
     text = "---\nbase_model: acme-ai/Orbit-7B\n---\n# X\n\nA fine-tuned version of other/Thing.\n"
     graph = build_graph(snap("me/ft"), parse_card(text), FakeHub({}))
     assert [e.target for e in graph.edges] == ["acme-ai/Orbit-7B"]
+
+
+def test_an_unresolved_upstreams_license_stated_by_the_card_is_last_resort_evidence() -> None:
+    text = (
+        "---\nlicense: apache-2.0\nbase_model: acme-ai/Orbit-7B\ndatasets: [acme-data/forum]\n---\n"
+        "# X\n\nTrained on acme-data/forum, whose posts are released under CC-BY-SA-4.0.\n"
+        "This adapter is released under Apache 2.0.\n"
+    )
+    graph = build_graph(snap("me/lora"), parse_card(text), FakeHub({}))
+    nodes = {n.id: n for n in graph.nodes}
+    data = nodes["acme-data/forum"]
+    assert not data.resolved
+    assert data.license.spdx == "CC-BY-SA-4.0" and data.license.sharealike
+    assert data.license.matched_by == "card-prose"
+    # Nothing stated for the base: it stays unknown, and the subject's own sentence is not used.
+    assert nodes["acme-ai/Orbit-7B"].license.matched_by != "card-prose"
