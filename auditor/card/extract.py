@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from auditor.card.bases import base_models
 from auditor.card.document import Block, Document, Heading, Table
 from auditor.card.lic import mentions_many
 from auditor.card.params import scan
-from auditor.card.prose import active_statements, base_models, license_mentions, statements
+from auditor.card.prose import active_statements, statements
 from auditor.card.pst import in_pst
+from auditor.card.subjects import license_mentions, license_section_terms
 from auditor.card.tables import chain_rows, field_claims, is_chain_table, table_units
 from auditor.card.text import Source, Unit, clean, field_unit, joined, sentences, split_field
 from auditor.card.values import LABELS, canonical, label_key
@@ -159,6 +161,8 @@ def extract(units: Units, file: str, declared_bases: tuple[str, ...] = ()) -> Ex
             if canonical(unit.label or "") != "base_model":
                 out.base_models.extend(base_models(unit, file))
         out.statements.extend(statements(unit, file, patterns=active))
+    for unit in units.fields + units.prose:
+        out.statements.extend(license_section_terms(unit, file))
     for unit in units.prose:
         out.hyperparameters.extend(scan(unit, file))
         if not _quoted_card(unit):

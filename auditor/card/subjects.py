@@ -22,6 +22,9 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
+from auditor.card.text import Unit, section_title
+from auditor.models import LicenseMention, Location, Statement
+
 Subject = Literal["weights", "code", "docs", "dataset", "results", "upstream", "unknown"]
 
 _I = re.I
@@ -109,3 +112,83 @@ def subject_of(
         kind = kind_of(section, bases)
         return kind, kind != "unknown"
     return "unknown", False
+
+
+_SUBJECT_STRONG = re.compile(
+    r"\bthis (?:adapter|repo|repository|model|lora|checkpoint)\b|\b(?:lora|adapter) weights\b|"
+    r"\bpropagates? to\b|\bwe (?:release|license|distribute)\b",
+    _I,
+)
+_SUBJECT_LABEL = re.compile(r"^(?:licen[cs]e|licensing|licence)\b[^:]{0,20}:", _I)
+_SUBJECT_WEAK = re.compile(
+    r"\b(?:released|licen[cs]ed|distributed|available|provided) under\b|"
+    r"\bsubject to\b",
+    _I,
+)
+_NOT_SUBJECT = re.compile(
+    r"\bbase\b|\bupstream\b|\bdata(?:sets?)?\b|\boriginal\b|\bparent\b|"
+    r"\bcontent\b|\bcomponents?\b",
+    _I,
+)
+_PARENS = re.compile(r"\([^)]*\)")
+_LICENSE_SECTION = re.compile(
+    r"^(?:licen[cs](?:e|es|ing)|licencias?|lizenz)(?: information| terms| details)?$", _I
+)
+
+
+def about_subject(text: str, in_license_section: bool) -> bool:
+    """Does this sentence declare the subject's own license (not a base's or a dataset's)?"""
+    if _SUBJECT_STRONG.search(text):
+        return True
+    outside = _PARENS.sub(" ", text)
+    if _NOT_SUBJECT.search(outside):
+        return False
+    return bool(_SUBJECT_LABEL.search(text) or _SUBJECT_WEAK.search(text) or in_license_section)
+
+
+_TERMS_LINK = re.compile(
+    r"<https?://[^>\s]*(?:terms|polic|aup|prohibited|acceptable|use-?restrictions)[^>\s]*>", _I
+)
+
+
+def license_section_terms(unit: Unit, file: str) -> list[Statement]:
+    """A ``## License`` section that links terms of use or a use policy ("see the [Gemma terms]
+    (https://ai.google.dev/gemma/terms)") passes those terms on: a ``gated-terms`` statement."""
+    if not _LICENSE_SECTION.search(section_title(unit.path)):
+        return []
+    m = _TERMS_LINK.search(unit.text[:20_000])
+    if m is None:
+        return []
+    where = Location(file=file, line=unit.line_at(m.start()))
+    return [Statement(kind="gated-terms", text=unit.text[:400], location=where)]
+
+
+def license_mentions(
+    unit: Unit, file: str, found: list[tuple[int, int, str]], bases: tuple[str, ...] = ()
+) -> list[LicenseMention]:
+    """License names ``found`` in a unit (see ``lic.mentions``), each with whom it is about
+    (:mod:`auditor.card.subjects`); ``bases`` are the base models the card names."""
+    if not found:
+        return []
+    text = unit.text[:20_000]
+    title = section_title(unit.path)
+    in_section = bool(_LICENSE_SECTION.search(title))
+    context: Literal["prose", "license-section"] = "license-section" if in_section else "prose"
+    fallback: Subject = "weights" if about_subject(text, in_section) else "unknown"
+    out = []
+    for start, _, spdx in found:
+        line_start = max((o for o, _ in unit.marks if o <= start), default=0)
+        subject, decided = subject_of(text, start, line_start, title, bases)
+        if not decided:
+            subject = fallback
+        out.append(
+            LicenseMention(
+                license=spdx,
+                text=text[:400],
+                context=context,
+                about_subject=subject == "weights",
+                subject=subject,
+                location=Location(file=file, line=unit.line_at(start)),
+            )
+        )
+    return out

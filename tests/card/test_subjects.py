@@ -89,3 +89,13 @@ def test_terms_passed_on_in_ordinary_words(sentence: str) -> None:
 def test_plain_license_lines_do_not_pass_gated_terms(sentence: str) -> None:
     card = parse_card(f"# Card\n\n{sentence}\n")
     assert "gated-terms" not in kinds(card), sentence
+
+
+def test_a_license_section_linking_the_base_terms_passes_them_on() -> None:
+    card = parse_card(
+        "# Card\n\n## License\n\nThis adapter follows the "
+        "[Gemma terms](https://ai.google.dev/gemma/terms) of its base.\n"
+    )
+    assert "gated-terms" in kinds(card)
+    plain = parse_card("# Card\n\n## License\n\nMIT, see [LICENSE](LICENSE).\n")
+    assert "gated-terms" not in kinds(plain)
