@@ -7,11 +7,14 @@ is licensed under the Llama 2 Community License" (in a card whose base is Llama 
 the license of the weights, and must not be compared with the front matter's ``license:``. Each
 mention gets the subject named nearest before it, in this order:
 
-1. a strong statement about this repo ("this model", "LoRA weights", "propagates to this adapter");
-2. the label right before the license ("Model Weights:", "Code:", "Dataset →", a repo id);
-3. the sentence's grammatical subject before a licensing verb ("X is licensed/released under");
-4. the section title ("Code license", "Training data");
-5. otherwise the caller's fallback (the sentence reads like a license line for this repo, or not).
+1. the label right before the license on its line ("Model Weights:", "Code:", "Dataset →", a
+   repo id);
+2. in the license's own clause ("The code is MIT, while the weights follow …" has two): the
+   license said to apply to this repo ("propagates to this adapter"), then the clause's subject
+   before a licensing verb ("X is licensed/released under", "X are CC BY"), then a mention of
+   this repo ("this model", "LoRA weights", "we release");
+3. the section title ("Code license", "Training data");
+4. otherwise whether the clause reads like a license line for this repo.
 
 A name that is one of the card's bases (``base_model`` or a base named in the body) is upstream.
 """
@@ -47,8 +50,17 @@ _KINDS: tuple[tuple[Subject, re.Pattern[str]], ...] = (
 )  # fmt: skip
 _STRONG = re.compile(
     r"\bthis (?:adapter|repo|repository|model|lora|checkpoint)\b|\b(?:lora|adapter|model) weights\b"
-    r"|\bpropagates? to\b|\bwe (?:release|license|distribute)\b",
+    r"|\bwe (?:release|license|distribute)\b",
     _I,
+)
+# The license is said to apply to this repo whatever it first belonged to.
+_APPLIES = re.compile(
+    r"\b(?:propagates?|applies|flows? down|carries over|is inherited) to (?:this|the) "
+    r"(?:adapter|repo|repository|model|lora|checkpoint|weights)\b",
+    _I,
+)
+_CLAUSE = re.compile(
+    r";|,\s+(?=(?:while|whereas|but|and|the|our|its|their)\b)|\s(?:while|whereas)\s", _I
 )
 # "Label: " / "Label → " / "Label = " right before the license, after a start, "|", ";" or "•".
 _LABEL = re.compile(
@@ -88,13 +100,21 @@ def kind_of(phrase: str, bases: Iterable[str] = ()) -> Subject:
     return "unknown"
 
 
+def _clause(text: str, start: int) -> tuple[int, int]:
+    """Bounds of the clause around ``start``: "The code is MIT, while the model weights follow
+    the Llama license" has two subjects, one per clause."""
+    begin = max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0)
+    after = _CLAUSE.search(text, start)
+    return begin, after.start() if after else len(text)
+
+
 def subject_of(
     text: str, start: int, line_start: int, section: str, bases: Iterable[str] = ()
 ) -> tuple[Subject, bool]:
     """The subject of the license named at ``text[start:]`` and whether a cue decided it.
 
     ``text`` is the sentence or field, ``line_start`` the offset of the line the license is on,
-    ``section`` the title of the section it is in.
+    ``section`` the title of the section it is in. Cues are read in the license's own clause.
     """
     bases = tuple(bases)
     window = _URL.sub(" ", text[line_start:start])[-120:]  # "org/name <https://…>: MIT"
@@ -102,12 +122,16 @@ def subject_of(
         kind = kind_of(m.group(1), bases)
         if kind != "unknown" or _REPO.match(m.group(1).strip()):
             return kind, True
-    if _STRONG.search(text):
+    begin, end = _clause(text, start)
+    clause = text[begin:end]
+    if _APPLIES.search(clause):
         return "weights", True
-    if m := _VERB.match(text[:start]) or _IS.match(text[:start]):
+    if m := _VERB.match(text[begin:start]) or _IS.match(text[begin:start]):
         kind = kind_of(m.group(1), bases)
         if kind != "unknown":
             return kind, True
+    if _STRONG.search(clause):
+        return "weights", True
     if section and not re.search(r"licen[cs]", section, _I):
         kind = kind_of(section, bases)
         return kind, kind != "unknown"
@@ -174,13 +198,13 @@ def license_mentions(
     title = section_title(unit.path)
     in_section = bool(_LICENSE_SECTION.search(title))
     context: Literal["prose", "license-section"] = "license-section" if in_section else "prose"
-    fallback: Subject = "weights" if about_subject(text, in_section) else "unknown"
     out = []
     for start, _, spdx in found:
         line_start = max((o for o, _ in unit.marks if o <= start), default=0)
         subject, decided = subject_of(text, start, line_start, title, bases)
         if not decided:
-            subject = fallback
+            begin, end = _clause(text, start)
+            subject = "weights" if about_subject(text[begin:end], in_section) else "unknown"
         out.append(
             LicenseMention(
                 license=spdx,

@@ -99,3 +99,13 @@ def test_a_license_section_linking_the_base_terms_passes_them_on() -> None:
     assert "gated-terms" in kinds(card)
     plain = parse_card("# Card\n\n## License\n\nMIT, see [LICENSE](LICENSE).\n")
     assert "gated-terms" not in kinds(plain)
+
+
+def test_two_subjects_in_one_sentence_are_read_per_clause() -> None:
+    found = subjects(
+        "The code in this repository is released under the Apache 2.0 license, while the model "
+        "weights follow the Llama 3.1 Community License.",
+        "license: llama3.1",
+    )
+    assert found[0] == ("Apache-2.0", "code")
+    assert [s for _, s in found[1:]] == ["weights"]
