@@ -32,6 +32,10 @@ _NAMED = (
     r"((?:[^<>;:,]{1,80}?\s)?<https?://huggingface\.co/(?!datasets/|spaces/)[^>\s]+>"
     rf"|{REPO_ID}|(?-i:[A-Z])[\w.+-]{{0,80}}[\w+](?:\s(?-i:[A-Z0-9])[\w.+-]*){{0,3}})(?![\w'’])"
 )
+_HUB = (  # a Hub link or a repo id, never a bare name
+    r"((?:[^<>;:,]{1,80}?\s)?<https?://huggingface\.co/(?!datasets/|spaces/)[^>\s]+>"
+    rf"|{REPO_ID})"
+)
 _THE = r"(?:the\s+)?"
 _WORDS = r"(?:[\w'’-]+\s+){0,4}?"  # "Meta's open-source", "base model", "model weights of"
 
@@ -51,8 +55,10 @@ BASE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
         rf"\s+fine[- ]?tuned\s+(?:for|on)\b",
         rf"\badapters?\s+(?:for|of|on top of|on)\s+{_THE}{_REPO}",
         rf"\bbased on {_THE}{_TARGET}\s+(?:base\s+)?model\b",
-        rf"(?:^|\b(?:model|it|this|version|lora|adapter|checkpoint|iteration \d+|weights)\b"
-        rf"[^.;]{{0,60}}?)\bbased on {_THE}(?:model weights of\s+{_THE})?{_NAMED}",
+        rf"\b(?:model|it|this|version|lora|adapter|checkpoint|iteration \d+|weights)\b"
+        rf"[^.;]{{0,30}}?\bbased on {_THE}(?:model weights of\s+{_THE})?{_NAMED}",
+        # "Based on [X](https://huggingface.co/org/x)." opening a sentence: a Hub id only
+        rf"^based on {_THE}{_HUB}",
         rf"\btrained (?:based )?on {_THE}(?:model )?weights of\s+{_THE}{_NAMED}",
         rf"\btrained (?:from|on top of)\s+{_THE}{_NAMED}",
         rf"\b(?:converted|quanti[sz]ed)\s+(?:\w+\s+){{0,3}}?from\s+{_THE}{_NAMED}",

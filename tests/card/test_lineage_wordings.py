@@ -94,3 +94,14 @@ def test_a_dataset_card_naming_downstream_models() -> None:
         "models, e.g. acme-ai/Orbit-3B-Chat.\n"
     )
     assert card.base_models_in_prose == ()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Based on Llama 3 results, we chose a smaller learning rate.",
+        "The model was evaluated with a harness that other teams built, based on EleutherAI/x.",
+    ],
+)
+def test_based_on_far_from_the_model_or_before_a_bare_name_is_not_lineage(sentence: str) -> None:
+    assert bases(sentence) == []
