@@ -59,6 +59,7 @@ _APPLIES = re.compile(
     r"(?:adapter|repo|repository|model|lora|checkpoint|weights)\b",
     _I,
 )
+_REACH = 300  # a clause is read at most this far on each side of its license
 _CLAUSE = re.compile(
     r";|,\s+(?=(?:while|whereas|but|and|the|our|its|their)\b)|\s(?:while|whereas)\s", _I
 )
@@ -103,9 +104,10 @@ def kind_of(phrase: str, bases: Iterable[str] = ()) -> Subject:
 def _clause(text: str, start: int) -> tuple[int, int]:
     """Bounds of the clause around ``start``: "The code is MIT, while the model weights follow
     the Llama license" has two subjects, one per clause."""
-    begin = max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0)
-    after = _CLAUSE.search(text, start)
-    return begin, after.start() if after else len(text)
+    low, high = max(0, start - _REACH), min(len(text), start + _REACH)  # bounded per mention
+    begin = max((m.end() for m in _CLAUSE.finditer(text, low, start)), default=low)
+    after = _CLAUSE.search(text, start, high)
+    return begin, after.start() if after else high
 
 
 def subject_of(
