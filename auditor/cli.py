@@ -2,13 +2,15 @@
 
 Exit codes (a published contract, README "Exit codes"): 0 no finding at or above --fail-on,
 1 findings at or above it, 2 usage error or invalid policy/config, 3 a target could not be
-resolved, 4 internal error (traceback in a log file), 130 interrupted.
+resolved, 4 internal error (traceback in a log file), 130 interrupted (Ctrl-C), 143 terminated
+(SIGTERM); both write what was done.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -22,9 +24,11 @@ from auditor.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_UNRESOLVED,
     EXIT_USAGE,
     AuditError,
+    Terminated,
     UsageError,
 )
 
@@ -116,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for tests and ``python -m auditor``; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    previous = _on_sigterm()
     try:
         if args and args[0] in SUBCOMMANDS:
             from auditor import commands
@@ -124,9 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _audit(build_parser().parse_args(args))
     except SystemExit as exc:  # argparse's --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except AuditError as exc:
         print(f"ailiance-audit: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -134,12 +139,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         log = _write_crash_log()
         print(f"ailiance-audit: internal error; details in {log}", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm() -> signal.Handlers | None:
+    """Make SIGTERM raise :class:`Terminated` (like Ctrl-C), so finished targets are written.
+
+    Returns the previous handler to restore; ``None`` off the main thread, where Python cannot
+    install one (a library caller's own thread keeps its process's behaviour).
+    """
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated
+
+    try:
+        return signal.signal(signal.SIGTERM, terminate)  # type: ignore[return-value]
+    except ValueError:
+        return None
 
 
 def main_entry() -> None:
     """Console-script wrapper."""
     code = main()
-    if code == EXIT_INTERRUPTED:
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         # What was done is written; do not let interpreter exit join a worker thread stuck in a
         # network call (concurrent.futures joins its threads at exit).
         sys.stdout.flush()
@@ -184,10 +208,19 @@ def options_from(args: argparse.Namespace) -> AuditOptions:
         revision=args.revision,
         policy=args.policy or ["default"],
         hub_factory=hub_factory(offline=offline, args=args),
-        lock=Path(args.lock) if getattr(args, "lock", None) else None,
+        lock=_lock_path(getattr(args, "lock", None)),
         locked=Path(args.locked) if getattr(args, "locked", None) else None,
         on_crash=_target_crashed,
     )
+
+
+def _lock_path(value: str | None) -> Path | None:
+    """``--lock FILE``, refused before the audit when it cannot be a file (no report lost)."""
+    if not value:
+        return None
+    if Path(value).is_dir():
+        raise UsageError(f"--lock {value}: it is a directory")
+    return Path(value)
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -214,13 +247,14 @@ def _audit(args: argparse.Namespace) -> int:
         report = apply_baseline(report, args.baseline, options, policy)
     emit(report, args.format or ["text"], args.output)
     if interrupted:
-        return EXIT_INTERRUPTED
+        return interrupted
     return exit_code(report, args.fail_on)
 
 
 def _run(
     targets: list[Target], options: AuditOptions, policy: PolicySet
-) -> tuple[AuditReport, bool]:
+) -> tuple[AuditReport, int]:
+    """The report and 0, or with what was done and 130/143 when interrupted or terminated."""
     from auditor.models import TargetReport
     from auditor.pipeline import make_report, run_iter
 
@@ -228,14 +262,15 @@ def _run(
     try:
         for rep in run_iter(targets, options, policy):
             done.append(rep)  # noqa: PERF402 (a loop keeps what is done on Ctrl-C)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # Nothing lost: what is done is rendered, the rest is marked interrupted.
         rest = [
             TargetReport(target=t, status="interrupted", error="interrupted")
             for t in targets[len(done) :]
         ]
-        return make_report([*done, *rest], policy), True
-    return make_report(done, policy), False
+        code = EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+        return make_report([*done, *rest], policy), code
+    return make_report(done, policy), 0
 
 
 __all__ = ["EXIT_FINDINGS", "EXIT_UNRESOLVED", "EXIT_USAGE", "build_parser", "main"]

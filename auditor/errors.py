@@ -8,6 +8,11 @@ EXIT_USAGE = 2
 EXIT_UNRESOLVED = 3
 EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what shells report for a process killed by it
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (CI cancellation, ``timeout``, ``docker stop``): handled like Ctrl-C, exit 143."""
 
 
 class AuditError(Exception):

@@ -7,7 +7,9 @@ atomically so CI never sees half a SARIF file) and folds per-target outcomes int
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -71,7 +73,12 @@ def exit_code(report: AuditReport, fail_on: str) -> int:
 
 
 def emit(report: AuditReport, names: Sequence[str], outputs: Sequence[str]) -> None:
-    """Render each format; the i-th ``--output`` receives the i-th format, the rest go to stdout."""
+    """Render each format; the i-th ``--output`` receives the i-th format, the rest go to stdout.
+
+    A file that cannot be written does not stop the others: every output is attempted, then the
+    failures end the run as one usage error (exit 2) naming each file and the reason.
+    """
+    failed: list[str] = []
     for i, name in enumerate(names):
         try:
             formatter = formats.get(name)
@@ -81,10 +88,51 @@ def emit(report: AuditReport, names: Sequence[str], outputs: Sequence[str]) -> N
         if name == "text" and report.baseline is not None:
             text += render_baseline(report)
         if i < len(outputs) and outputs[i] != "-":
-            write_atomic(Path(outputs[i]), text)
+            try:
+                write_output(Path(outputs[i]), text)
+            except UsageError as exc:
+                failed.append(str(exc))
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             sys.stdout.flush()
+    if failed:
+        raise UsageError("; ".join(failed))
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a report file: atomically when it is a regular file (or new), straight through when
+    it is a device, a FIFO or a ``/proc`` descriptor link (``/dev/stdout``, ``>(cmd)``).
+
+    Renaming a temporary file over ``/dev/null`` would replace the device node (as root) and over
+    ``/dev/stdout`` the symlink; those are written like a shell redirection would. Any error
+    (a directory, no permission, a full disk) is a :class:`UsageError` naming the file.
+    """
+    try:
+        if _special(path):
+            with path.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            write_atomic(path, text)
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot write it ({exc.strerror or exc})") from None
+
+
+def _special(path: Path) -> bool:
+    """Whether ``path`` is not a plain file to be replaced: not regular, or a ``/proc`` fd link."""
+    link = os.path.abspath(path)
+    for _ in range(40):  # follow the symlink chain by hand: /dev/stdout -> /proc/self/fd/1
+        if link.startswith("/proc/"):
+            return True
+        if not os.path.islink(link):
+            break
+        link = os.path.abspath(os.path.join(os.path.dirname(link), os.readlink(link)))
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return False
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "it is a directory")
+    return not stat.S_ISREG(mode)
 
 
 def write_atomic(path: Path, text: str) -> None:

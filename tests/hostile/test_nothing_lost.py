@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from auditor import cli, pipeline
-from auditor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED
+from auditor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED
 from auditor.facts import build_facts as real_build_facts
 from auditor.output import write_atomic
 
@@ -144,9 +144,9 @@ _SLOW_CLI = textwrap.dedent("""
 
 
 def _interrupt(
-    tmp_path: Path, slow: str, where: str, wait: float
+    tmp_path: Path, slow: str, where: str, wait: float, sig: signal.Signals = signal.SIGINT
 ) -> tuple[int | None, float, str, Path]:
-    """Run three targets, SIGINT while ``slow`` stalls in ``where``; (rc, seconds, stderr, out)."""
+    """Run three targets, ``sig`` while ``slow`` stalls in ``where``; (rc, seconds, stderr, out)."""
     marker, out = tmp_path / "marker", tmp_path / "reports" / "report.json"
     argv = [
         sys.executable,
@@ -171,7 +171,7 @@ def _interrupt(
             assert proc.poll() is None and time.monotonic() < deadline, "never reached the stall"
             time.sleep(0.02)
         sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         try:
             rc: int | None = proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
@@ -196,6 +196,17 @@ def test_sigint_writes_what_is_done_and_exits_130(tmp_path: Path) -> None:
     assert [t["status"] for t in report["targets"]] == ["audited", "interrupted", "interrupted"]
     assert report["targets"][0]["findings"], "the finished target keeps its findings"
     assert os.listdir(out.parent) == [out.name]  # no temporary file left behind
+
+
+def test_sigterm_is_handled_like_sigint_and_exits_143(tmp_path: Path) -> None:
+    # CI cancellation, ``timeout`` and ``docker stop`` send SIGTERM: the finished target is kept.
+    rc, _, err, out = _interrupt(tmp_path, DRIFT, "collect", wait=30, sig=signal.SIGTERM)
+    assert rc == EXIT_TERMINATED, err
+    assert "Traceback" not in err
+    report = json.loads(out.read_text())
+    assert [t["status"] for t in report["targets"]] == ["audited", "interrupted", "interrupted"]
+    assert report["targets"][0]["findings"]
+    assert os.listdir(out.parent) == [out.name]
 
 
 def test_sigint_during_a_slow_upstream_lookup_writes_promptly(tmp_path: Path) -> None:
