@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from auditor import safeyaml
 from auditor.errors import PolicyError
 from auditor.models import Severity
 from auditor.policy.celimport import cel
@@ -48,8 +49,6 @@ RESERVED = frozenset(
 _LET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PROFILES = ("default", "strict", "none")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
-# libyaml's safe loader when present: packs load on every run, a git hook's start-up budget.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
 
 
@@ -173,19 +172,11 @@ def load_file(path: Path) -> list[Rule]:
     """Parse and compile one pack file."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)
+        data, root = safeyaml.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read: {exc}", file=name) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PolicyError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}",
-            file=name,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from exc
+    except safeyaml.YamlError as exc:
+        raise PolicyError(str(exc), file=name, line=exc.line, column=exc.column) from exc
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise PolicyError("a pack is a mapping with a 'rules' list", file=name)
     pack = str(data.get("pack") or path.stem)

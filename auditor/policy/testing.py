@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from auditor import safeyaml
 from auditor.errors import PolicyError
 from auditor.facts import derive
 from auditor.models import AdapterEvidence, CardClaims, ComputeEstimate, Facts, License, Node
@@ -110,9 +110,11 @@ def run_tests(
 
 def _run_file(path: Path, policy: PolicySet, rules: dict[str, Any]) -> list[CaseResult]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise PolicyError(f"invalid test file: {exc}", file=str(path)) from exc
+        data, _ = safeyaml.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"cannot read the test file: {exc}", file=str(path)) from exc
+    except safeyaml.YamlError as exc:
+        raise PolicyError(f"invalid test file: {exc}", file=str(path), line=exc.line) from exc
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise PolicyError("a test file is a mapping with 'rule' and 'cases'", file=str(path))
     rule_id = str(data.get("rule", ""))

@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from auditor import safeyaml
 from auditor.models import Finding, Location, Severity, Waiver
 from auditor.policy.cel import RULE_DOCS, fingerprint
 
@@ -82,15 +83,9 @@ def load_waivers(text: str | None, file: str) -> Loaded:
     if len(text) > MAX_WAIVER_BYTES:
         return [], [("waiver file larger than 256 KiB", None)]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return [], [
-            (f"invalid YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None)
-        ]
-    except (ValueError, RecursionError) as exc:  # e.g. "expires: 2099-13-45", 5,000-deep nesting
-        return [], [(f"invalid YAML: {type(exc).__name__}: {str(exc)[:80]}", None)]
+        data, root = safeyaml.load(text)
+    except safeyaml.YamlError as exc:
+        return [], [(str(exc), exc.line)]
     entries = data.get("waivers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         return [], [("expected a mapping with a 'waivers' list", 1)]

@@ -91,12 +91,16 @@ def run_cli(
     mirrors: tuple[Path, ...] | None = None,
     extra_env: dict[str, str] | None = None,
     cwd: Path = ROOT,
+    subcommand: bool = False,
 ) -> Result:
-    """``python -m auditor --offline [--mirror M]... ARGS`` in a fresh, measured process."""
+    """``python -m auditor --offline [--mirror M]... ARGS`` in a fresh, measured process;
+    with ``subcommand``, ``python -m auditor ARGS`` (ARGS start with the subcommand)."""
     mirrors = (CORPUS_HUB, EXAMPLE_HUB) if mirrors is None else mirrors
-    argv = [sys.executable, "-m", "auditor", "--offline"]
-    for mirror in mirrors:
-        argv += ["--mirror", str(mirror)]
+    argv = [sys.executable, "-m", "auditor"]
+    if not subcommand:
+        argv.append("--offline")
+        for mirror in mirrors:
+            argv += ["--mirror", str(mirror)]
     with tempfile.TemporaryDirectory(prefix="hostile-run-") as tmp:
         spec: dict[str, Any] = {
             "argv": argv + args,
