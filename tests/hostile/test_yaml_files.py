@@ -26,8 +26,7 @@ rules:
 def bomb(levels: int = 9) -> str:
     """Anchors ``l0``..``l{levels}``, each a list of ten aliases of the previous: 10^levels."""
     out = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for i in range(1, levels + 1):
-        out.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]")
+    out += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, levels + 1)]
     return "\n".join(out) + "\n"
 
 
