@@ -241,7 +241,7 @@ def _line(state: str, f: Finding) -> str:
 
 
 def _clean(text: str) -> str:
-    from auditor.formats.text import clean
+    from auditor.formats.escape import clean
 
     return clean(text)
 

@@ -133,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("terminated" if isinstance(exc, Terminated) else "interrupted", file=sys.stderr)
         return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except AuditError as exc:
-        print(f"ailiance-audit: {exc}", file=sys.stderr)
+        from auditor.formats.escape import clean  # messages echo pack text, file and repo names
+
+        print(f"ailiance-audit: {clean(exc)}", file=sys.stderr)
         return exc.exit_code
     except Exception:  # the contract: no traceback for the user, exit 4, details in a log
         log = _write_crash_log()

@@ -52,6 +52,7 @@ def _facts(argv: Sequence[str], common: Common) -> int:
 
 
 def _policy(argv: Sequence[str]) -> int:
+    from auditor.formats.escape import clean
     from auditor.policy.testing import run_tests
 
     p = _Parser(prog="ailiance-audit policy", description="Test a policy pack directory.")
@@ -64,8 +65,8 @@ def _policy(argv: Sequence[str]) -> int:
     results, missing = run_tests(directory)
     failed = [r for r in results if not r.ok]
     for r in failed:
-        print(f"FAIL {r.rule} [{r.name}]: expected {r.expect}, got: {r.detail}")
+        print(clean(f"FAIL {r.rule} [{r.name}]: expected {r.expect}, got: {r.detail}"))
     for rule in missing:
-        print(f"MISSING {rule}: needs at least one pass and one fail example")
+        print(clean(f"MISSING {rule}: needs at least one pass and one fail example"))
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return EXIT_FINDINGS if failed or missing else EXIT_OK

@@ -156,7 +156,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 def print_policy_list(policy: PolicySet) -> None:
     """The effective rules: id, severity, pack, tags, one per line."""
+    from auditor.formats.escape import clean  # pack names and tags come from the pack files
+
     for rule in policy.rules:
         tags = ",".join(rule.tags)
-        print(f"{rule.id:42} {rule.severity.value:8} {rule.pack:18} {tags}")
+        print(clean(f"{rule.id:42} {rule.severity.value:8} {rule.pack:18} {tags}"))
     print(f"{len(policy.rules)} rules, profile {policy.profile}, from {len(policy.sources)} files")

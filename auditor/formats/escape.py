@@ -1,4 +1,8 @@
-"""Formats stage: make untrusted text inert in GitHub-flavoured Markdown and Mermaid labels.
+"""Formats stage: make untrusted text inert on a terminal, in GitHub-flavoured Markdown and in
+Mermaid labels.
+
+Every line the tool prints from untrusted text (reports, error messages echoing a pack's CEL,
+``policy test`` case names, the ``card sync`` diff, hook messages) goes through :func:`clean`.
 
 Card text, repo ids, license strings and locations come from the audited repository, and the
 Markdown report is posted as a pull-request comment or job summary. Whatever they contain must
@@ -22,11 +26,21 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _BREAK_AFTER = frozenset("@#")  # mentions, team mentions, e-mail autolinks; issue references
 # Line breaks, other control characters and bidi overrides (which can reorder what is shown).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+_TERMINAL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _URL_SCHEME = re.compile(r"://")
 _WWW = re.compile(r"(?i)\b(www)\.")
 _GH_REF = re.compile(r"(?i)\b(gh)-(?=\d)")
 # Characters left as they are in a Mermaid label; everything else becomes "#<code>;".
 _MERMAID_SAFE = re.compile(r"[A-Za-z0-9 ._/+:,=()-]")
+
+
+def clean(text: object) -> str:
+    """Untrusted text made inert for a terminal: no control or bidi-override characters.
+
+    Tab and newline stay; ESC (every ANSI/OSC sequence), CR (which overprints a line), the
+    other C0 and C1 controls (0x9b is CSI on its own) and bidi overrides are removed.
+    """
+    return _TERMINAL.sub("", str(text))
 
 
 def flatten(text: object, limit: int | None = None) -> str:

@@ -7,7 +7,6 @@ nothing is interpreted as rich markup, so a card cannot repaint or hide the repo
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import sys
 
@@ -17,6 +16,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from auditor.formats.base import register
+from auditor.formats.escape import clean
 from auditor.models import (
     AdapterEvidence,
     AuditReport,
@@ -27,14 +27,8 @@ from auditor.models import (
     TargetReport,
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
 WIDTH = 110
-
-
-def clean(text: object) -> str:
-    """Untrusted text made inert for a terminal: no control or bidi-override characters."""
-    return _CONTROL.sub("", str(text))
 
 
 @register("text")

@@ -90,8 +90,10 @@ def run(argv: Sequence[str], common: Common) -> int:
             if args.action == "install"
             else install.uninstall(args.repo)
         )
+        from auditor.formats.escape import clean
+
         for line in done:
-            print(f"ailiance-audit: {line}")
+            print(clean(f"ailiance-audit: {line}"))
         return EXIT_OK
     if args.action == "changed":
         from auditor.hooks import changes
@@ -100,7 +102,10 @@ def run(argv: Sequence[str], common: Common) -> int:
         repo = g.toplevel(args.repo)
         units = changes.plan_range(repo, args.base, args.head, args.path)
         end = "\0" if args.z else "\n"
-        print(end.join(u.subdir or "." for u in units), end=end if units else "")
+        from auditor.formats.escape import clean
+
+        names = [u.subdir or "." for u in units]  # -z: exact names for xargs -0; else cleaned
+        print(end.join(names if args.z else map(clean, names)), end=end if units else "")
         return EXIT_OK
     from auditor.hooks.run import run_hook
 

@@ -153,7 +153,7 @@ def summarize(
 ) -> str:
     """A short, readable verdict: blocking findings with rule ids, then how to bypass."""
     from auditor.baseline import gating
-    from auditor.formats.text import clean
+    from auditor.formats.escape import clean
 
     lines = []
     threshold = _RANK[fail_on]
@@ -189,7 +189,7 @@ def _head(
 
 
 def _finding_line(f: Finding) -> str:
-    from auditor.formats.text import clean
+    from auditor.formats.escape import clean
 
     where = str(f.location) if f.location else f.node
     return f"  {f.severity.value:7} {f.rule_id}  {clean(where)}: {clean(f.message)}"

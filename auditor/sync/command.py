@@ -54,6 +54,7 @@ def parser(common: Common) -> argparse.ArgumentParser:
 def run(argv: Sequence[str], common: Common) -> int:
     """Run ``card sync``; returns the exit code."""
     from auditor.cli import options_from
+    from auditor.formats.escape import clean
     from auditor.sync import sync_card, write_card
 
     args = parser(common).parse_args(list(argv))
@@ -64,10 +65,10 @@ def run(argv: Sequence[str], common: Common) -> int:
         )
     datasets = [_dataset_id(d) for d in args.dataset]
     result = sync_card(root.resolve(), options_from(args), datasets)
-    sys.stdout.write(result.diff())
+    sys.stdout.write(clean(result.diff()))  # the card's own bytes: no escape reaches a terminal
     sys.stdout.flush()
     for note in result.notes:
-        print(f"needs a person: {note}", file=sys.stderr)
+        print(clean(f"needs a person: {note}"), file=sys.stderr)
     if args.write and result.changed:
         write_card(result)
         print(f"wrote {result.card}", file=sys.stderr)
