@@ -90,7 +90,7 @@ class LocalSource:
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """Path inside the directory, refusing anything that escapes it."""
-        return _inside(self.root, filename)
+        return inside(self.root, filename)
 
 
 class MirrorSource:
@@ -118,10 +118,12 @@ class MirrorSource:
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """Path of a file of a mirrored repo."""
-        return _inside(self._dir(snapshot.repo_id, snapshot.kind).resolve(), filename)
+        return inside(self._dir(snapshot.repo_id, snapshot.kind).resolve(), filename)
 
 
-def _inside(root: Path, filename: str) -> Path | None:
+def inside(root: Path, filename: str) -> Path | None:
+    """``root/filename`` resolved, when it is a regular file inside ``root`` (links are followed
+    only inside it); the one resolver for every file read from or written to a local repo."""
     path = (root / filename).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         return None

@@ -19,8 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.card import MAX_CARD_CHARS
+from auditor.errors import UsageError
 from auditor.models import AdapterEvidence, Facts, is_repo_id
 from auditor.pipeline import AuditOptions
+from auditor.sources.local import inside
 from auditor.sync import frontmatter, markers, sections
 from auditor.sync.evidence import CARD, facts_of
 from auditor.sync.restated import sync_restated
@@ -107,10 +110,38 @@ def _front_matter(
     return lines, [], any(k in updates for k in LINEAGE_KEYS)
 
 
+def read_card(root: Path) -> tuple[Path, bytes | None]:
+    """Where the card of ``root`` is written, and its bytes (``None``: no card yet).
+
+    The audit's resolver decides (``sources.local.inside``): a ``README.md`` link to a file
+    inside the repo is followed, so sync writes that file; a link out of the repo, a device or
+    a FIFO is refused (a usage error) rather than read, echoed in the diff or copied into the
+    repo. A card longer than the audit reads (``card.MAX_CARD_CHARS``) is refused too: sync
+    never rewrites what the audit did not see, and never spends more than that card's cost.
+    """
+    given = root / CARD
+    path = inside(root, CARD)
+    if path is None:
+        if given.exists() or given.is_symlink():
+            raise UsageError(
+                f"card sync: {CARD} is not a regular file inside the repository (a link out of "
+                "it, a device or a pipe); it was not read"
+            )
+        return given, None
+    limit = MAX_CARD_CHARS * 4  # UTF-8: at most 4 bytes per character
+    with path.open("rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit or len(raw.decode("utf-8", errors="replace")) > MAX_CARD_CHARS:
+        raise UsageError(
+            f"card sync: {CARD} is longer than the {MAX_CARD_CHARS:,} characters the audit "
+            "reads; it was not synced"
+        )
+    return path, raw
+
+
 def sync_card(root: Path, options: AuditOptions, datasets: Sequence[str] = ()) -> SyncResult:
     """Sync the card of the repository in ``root``; nothing is written (see :func:`write_card`)."""
-    path = root / CARD
-    raw = path.read_bytes() if path.is_file() else None
+    path, raw = read_card(root.resolve())
     old = raw.decode("utf-8", errors="surrogateescape") if raw is not None else ""
     facts = facts_of(root, raw, options)
     lines = frontmatter.split_lines(old)
