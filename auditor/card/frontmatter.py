@@ -29,6 +29,9 @@ import yaml
 from auditor.models import CardMetadata, CardProblem, Location
 
 # Copy of huggingface_hub.repocard.REGEX_YAML_BLOCK (tests/card/test_frontmatter.py compares them).
+# What JavaScript's \s matches at the start of a card (the Hub's regex runs there): Unicode
+# white space and the byte-order mark.
+_LEADING = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\ufeff"
 REGEX_YAML_BLOCK = re.compile(
     r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))"
 )
@@ -165,6 +168,18 @@ def _flattened(text: str, file: str) -> FrontMatter | None:
     return FrontMatter(CardMetadata(), problems, True, 1, first[m.end() :])
 
 
+def opens_front_matter(text: str, complete: bool = True) -> bool:
+    """Whether a card opens a front-matter block, as the Hub's regex sees it (``^\\s*---``):
+    leading whitespace and a byte-order mark are skipped.
+
+    The one predicate for "this folder has a model card", shared by the parser and the git hook
+    (which reads only the start of a README: ``complete=False`` counts a start that is all
+    blank as a card, since the fence may follow further down).
+    """
+    rest = text.lstrip(_LEADING)
+    return rest.startswith("---") or (not complete and bool(text) and not rest)
+
+
 def parse_front_matter(text: str, file: str) -> FrontMatter:
     """Locate, compose and normalise the front matter of a card (``\\n`` line endings)."""
     m = REGEX_YAML_BLOCK.search(text)
@@ -172,7 +187,7 @@ def parse_front_matter(text: str, file: str) -> FrontMatter:
         flat = _flattened(text, file)
         if flat is not None:
             return flat
-        if text.lstrip().startswith("---"):
+        if opens_front_matter(text):
             line = text.count("\n", 0, len(text) - len(text.lstrip())) + 1
             problem = _problem(
                 "front-matter-invalid",

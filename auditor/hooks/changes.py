@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from auditor.card.frontmatter import opens_front_matter
 from auditor.hooks import git as g
 
 # Keep in sync with .pre-commit-hooks.yaml (a test compares them). pre-commit matches with
@@ -95,7 +96,7 @@ def looks_like_repo(subdir: str, names: Iterable[str], readme_head: str) -> bool
     present = set(names)
     if present.intersection(_MARKERS) or any(n.endswith(".safetensors") for n in present):
         return True
-    return "README.md" in present and readme_head.lstrip("\ufeff").startswith("---")
+    return "README.md" in present and opens_front_matter(readme_head, complete=False)
 
 
 def select(dirs: Iterable[str], patterns: Sequence[str]) -> list[str]:
@@ -126,13 +127,20 @@ def dirs_in_worktree(repo: Path, files: Iterable[str]) -> list[str]:
         folder = repo / subdir
         if not folder.is_dir():
             continue
-        readme = folder / "README.md"
-        head = (
-            readme.read_text(encoding="utf-8", errors="replace")[:4096] if readme.is_file() else ""
-        )
-        if looks_like_repo(subdir, (p.name for p in folder.iterdir()), head):
+        if looks_like_repo(subdir, (p.name for p in folder.iterdir()), _head(folder / "README.md")):
             out.append(subdir)
     return out
+
+
+def _head(readme: Path, limit: int = 4096) -> str:
+    """The start of a work-tree README; an unreadable one reads as blank (audited: fail closed)."""
+    try:
+        with readme.open("rb") as fh:
+            return fh.read(limit).decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        return " "
 
 
 def update_range(

@@ -55,12 +55,29 @@ def build_parser(common: Common) -> argparse.ArgumentParser:
             action.help = "adapter verification level (default here: header, no mlx import)"
     run.add_argument("--fail-on", choices=("error", "warning", "note", "never"), default="error")
     run.add_argument("--path", action="append", default=[], metavar="GLOB", help="only these dirs")
+    # The hook blocks a push that adds findings: one already on the remote does not block an
+    # unrelated push (it stays in the report, marked); --all-findings blocks on every finding.
     run.add_argument(
         "--new-only",
         action="store_true",
-        help="block only on findings the pushed commits introduce (baseline: the remote's state)",
+        default=True,
+        help="block only on findings the pushed commits introduce (the default; baseline: the "
+        "remote's state)",
+    )
+    run.add_argument(
+        "--all-findings",
+        dest="new_only",
+        action="store_false",
+        help="block on every finding of the pushed dirs, also those already on the remote",
     )
     run.add_argument("--all", action="store_true", help="audit every model repo dir, no range")
+    install_parser = sub.choices["install"]
+    install_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    install_parser.epilog = (
+        "By default the hook blocks a push only on findings it introduces (--all-findings: on\n"
+        "every finding). Options of `hook run`, recorded in the hook (paths are kept relative\n"
+        "to the repository's top level when inside it):" + _options_of(run)
+    )
     changed = sub.add_parser(
         "changed",
         help="print the model repo dirs changed between two commits (for CI)",
@@ -72,6 +89,12 @@ def build_parser(common: Common) -> argparse.ArgumentParser:
     changed.add_argument("--path", action="append", default=[], metavar="GLOB")
     changed.add_argument("-z", action="store_true", help="NUL-terminated output")
     return p
+
+
+def _options_of(parser: argparse.ArgumentParser) -> str:
+    """The optional arguments of ``parser`` as its help prints them (for another's epilog)."""
+    lines = parser.format_help().split("options:", 1)[-1].splitlines()
+    return "\n".join(ln for ln in lines if not ln.startswith(("  -h, --help", "  --repo")))
 
 
 def run(argv: Sequence[str], common: Common) -> int:

@@ -68,10 +68,10 @@ def is_ours(path: Path) -> bool:
 def install(repo: Path, python: str | None = None, run_args: Sequence[str] = ()) -> list[str]:
     """Install the pre-push hook in the repository containing ``repo``; return what was done."""
     top = g.toplevel(repo)
-    hooks = g.hooks_dir(top)
-    hooks.mkdir(parents=True, exist_ok=True)
+    hooks = _usable_hooks_dir(top)
     hook, chained = hooks / "pre-push", hooks / CHAINED
     done = []
+    run_args = anchored(run_args, top)
     if (hook.exists() or hook.is_symlink()) and not is_ours(hook):
         if chained.exists() or chained.is_symlink():
             raise UsageError(f"{hook} and {chained} both exist; move one away, then install again")
@@ -80,6 +80,57 @@ def install(repo: Path, python: str | None = None, run_args: Sequence[str] = ())
     _write_executable(hook, script(python, run_args))
     done.append(f"installed {hook}")
     return done
+
+
+def _usable_hooks_dir(top: Path) -> Path:
+    """The hooks directory git reads, created if needed; a usage error when it cannot be one
+    (``core.hooksPath=/dev/null`` turns hooks off: installing there would do nothing)."""
+    hooks = g.hooks_dir(top)
+    try:
+        hooks.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"git reads hooks from {hooks} (core.hooksPath), which cannot hold a hook "
+            f"({exc.strerror or exc}); set core.hooksPath to a directory or unset it"
+        ) from None
+    return hooks
+
+
+# ``hook run`` options whose value is a path (``--policy`` also takes profile names).
+_PATH_OPTIONS = ("--mirror", "--policy")
+_PROFILES = ("default", "strict", "none")
+
+
+def anchored(run_args: Sequence[str], top: Path) -> list[str]:
+    """``run_args`` with their paths made to mean at push time what they meant here.
+
+    git runs a hook from the top level of the work tree, not from where ``install`` was typed:
+    a path inside the repository is stored relative to the top level (the hook keeps working in
+    another clone or after a move), a path outside it as an absolute path.
+    """
+    out: list[str] = []
+    args = list(run_args)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg.partition("=")
+        if name in _PATH_OPTIONS and eq:
+            out.append(f"{name}={_anchor(name, value, top)}")
+        elif arg in _PATH_OPTIONS and i + 1 < len(args):
+            out += [arg, _anchor(arg, args[i + 1], top)]
+            i += 1
+        else:
+            out.append(arg)
+        i += 1
+    return out
+
+
+def _anchor(option: str, value: str, top: Path) -> str:
+    if option == "--policy" and value in _PROFILES:
+        return value
+    path = Path(value).expanduser().resolve()
+    top = top.resolve()
+    return path.relative_to(top).as_posix() or "." if path.is_relative_to(top) else str(path)
 
 
 def uninstall(repo: Path) -> list[str]:

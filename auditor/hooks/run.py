@@ -4,8 +4,8 @@ Where the pushed range comes from, in order: ``--all`` (every model repo dir of 
 pre-commit's ``PRE_COMMIT_FROM_REF``/``PRE_COMMIT_TO_REF``; under pre-commit without them (a
 push of a whole new history, or ``--hook-stage manual``) the work tree; otherwise git's pre-push
 standard input (githooks(5)). Each changed model repo dir is audited as a local target at the
-pushed commit: in place when the work tree equals that commit, else from an export of the
-commit's tree (so an uncommitted fix cannot make a bad push pass).
+pushed commit, always from an export of the commit's tree: an uncommitted fix or a file git
+ignores (an ignored ``.ailiance-audit.yaml``) cannot make a bad push pass.
 
 Network: the audit is offline when ``--offline`` or ``HF_HUB_OFFLINE`` is set, and also when
 the Hub does not answer a TCP connect within :data:`PROBE_TIMEOUT` seconds; upstream repos then
@@ -132,13 +132,14 @@ def dir_name(repo: Path, unit: changes.Unit) -> str:
 
 
 def materialise(repo: Path, unit: changes.Unit, scratch: Path) -> Path:
-    """Where the unit's files are: the work tree if it matches the pushed commit, else an export."""
-    here = repo / unit.subdir
+    """Where the unit's files are: an export of the pushed commit, never the work tree.
+
+    Even when HEAD is the pushed commit and ``git status`` is clean, the work tree holds files
+    git ignores (``.gitignore``, ``.git/info/exclude``): an ignored ``.ailiance-audit.yaml``
+    must not waive a finding of what is pushed. Manual runs (no commit) audit the work tree.
+    """
     if unit.sha is None:
-        return here
-    head = g.rev_parse(repo, "HEAD")
-    if unit.sha == head and g.is_clean(repo, unit.subdir):
-        return here
+        return repo / unit.subdir
     dest = scratch / dir_name(repo, unit)
     g.export_tree(repo, unit.sha, unit.subdir, dest)
     return dest

@@ -47,7 +47,7 @@ def test_push_rejected_then_accepted(tmp_path: Path, env: dict[str, str]) -> Non
     accepted = push(repo, env)
     assert accepted.returncode == 0, accepted.stderr
     assert RULE not in accepted.stderr
-    assert "no finding at or above error" in accepted.stderr
+    assert "no new finding at or above error" in accepted.stderr  # new-only is the default
     assert remote_head(remote, env) == fixed
 
 
@@ -75,8 +75,13 @@ def test_unrelated_change_is_not_audited_and_bypass(tmp_path: Path, env: dict[st
     assert remote_head(remote, env) == sha
     (repo / "README.md").write_text(BAD_CARD + "\nMore prose.\n")
     commit_all(repo, "touch the card", env)
-    again = push(repo, env)
-    assert again.returncode != 0 and RULE in again.stderr
+    again = push(repo, env)  # audited; the finding predates the push, so it does not block
+    assert again.returncode == 0 and "apertus-nc-lora (commit" in again.stderr
+    assert cli(repo, env, "hook", "install", "--all-findings").returncode == 0
+    (repo / "README.md").write_text(BAD_CARD + "\nEven more prose.\n")
+    commit_all(repo, "touch the card again", env)
+    blocked = push(repo, env)
+    assert blocked.returncode != 0 and RULE in blocked.stderr
 
 
 def test_chained_hook_runs_first_and_uninstall_restores(
@@ -103,7 +108,7 @@ def test_chained_hook_runs_first_and_uninstall_restores(
     assert "args: origin " in seen  # same arguments as git gave
     head = git(repo, "rev-parse", "HEAD", env=env).strip()
     assert f"refs/heads/main {head} refs/heads/main" in seen  # and the same stdin
-    assert "no finding at or above error" in result.stderr  # our audit ran after it
+    assert "no new finding at or above error" in result.stderr  # our audit ran after it
 
     done = cli(repo, env, "hook", "uninstall")
     assert done.returncode == 0
