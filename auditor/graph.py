@@ -2,9 +2,11 @@
 
 The walk is breadth-first, level by level; each level's upstream repos are looked up concurrently
 (the lookup does I/O: mirror, cache or Hub). A repo reached twice is looked up once and both edges
-are kept. Guards: ``max_depth`` levels, ``max_nodes`` nodes, and cycles (A -> B -> A) are recorded
-in ``LicenseGraph.problems``, never followed forever and never raised. networkx is used here only
-(cycle listing) and imported only when a reference points back at a node already seen.
+are kept. Guards: ``max_depth`` levels, ``max_nodes`` nodes, :data:`MAX_EDGES_PER_NODE` references
+per card, :data:`MAX_EDGES` edges, and cycles (A -> B -> A) are recorded in
+``LicenseGraph.problems`` (the lineage is then incomplete), never followed forever, never raised.
+networkx is used here only (cycle listing) and imported only when a reference points back at a
+node already seen.
 
 Dataset nodes are leaves: their cards have no lineage field the Edge relations could express.
 """
@@ -12,12 +14,10 @@ Dataset nodes are leaves: their cards have no lineage field the Edge relations c
 from __future__ import annotations
 
 import itertools
-import queue
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal
 
 from auditor.licenses import normalise, normalise_many
 from auditor.lineage import Ref as _Ref
@@ -33,14 +33,17 @@ from auditor.models import (
     RepoSnapshot,
     is_repo_id,
 )
+from auditor.parallel import parallel_map
 
 _LOCAL_PATH = re.compile(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
 Role = Literal["subject", "base", "dataset"]
 _MAX_CYCLES_REPORTED = 20
+MAX_EDGES_PER_NODE = 500
+"""References followed out of one card (real cards list at most a few hundred datasets)."""
+MAX_EDGES = 20_000
+"""Edges in one lineage: N cards each listing the same N bases would otherwise make N^2."""
 
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ class _Walk:
     problems: list[str]
     seen: dict[tuple[str, RepoKind], Node]
     back_reference: bool = False
+    edges_full: bool = False
 
     def expand(self, frontier: list[tuple[Node, Upstream]]) -> list[tuple[str, RepoKind, _Ref]]:
         """Edges out of ``frontier``; returns the references to nodes not seen yet."""
@@ -164,7 +168,7 @@ class _Walk:
         for node, found in frontier:
             if found.claims is None or (node.kind is RepoKind.DATASET and node.role != "subject"):
                 continue  # nothing to follow (no card), or a dataset leaf
-            for ref in references(found.snapshot, found.claims):
+            for ref in self._capped(node, references(found.snapshot, found.claims)):
                 self.edges.append(
                     Edge(
                         source=node.id,
@@ -181,6 +185,26 @@ class _Walk:
                     new.setdefault(key, ref)
         ordered = sorted(new.items(), key=lambda kv: (kv[0][1] is RepoKind.DATASET, kv[0][0]))
         return [(target, kind, ref) for (target, kind), ref in ordered]
+
+    def _capped(self, node: Node, refs: list[_Ref]) -> list[_Ref]:
+        """``refs`` within the per-card and total edge limits; a problem names what was cut."""
+        if len(refs) > MAX_EDGES_PER_NODE:
+            self.problems.append(
+                f"edge limit {MAX_EDGES_PER_NODE} per repo reached: {node.id} lists {len(refs)} "
+                f"upstream references; only the first {MAX_EDGES_PER_NODE} were followed "
+                "(lineage truncated)"
+            )
+            refs = refs[:MAX_EDGES_PER_NODE]
+        room = MAX_EDGES - len(self.edges)
+        if len(refs) > room:
+            if not self.edges_full:  # said once
+                self.problems.append(
+                    f"edge limit {MAX_EDGES} reached at {node.id}: upstream references beyond "
+                    "it were not followed (lineage truncated)"
+                )
+            self.edges_full = True
+            refs = refs[: max(room, 0)]
+        return refs
 
     def fetch_level(
         self, workers: int, refs: list[tuple[str, RepoKind, _Ref]], depth: int
@@ -214,43 +238,6 @@ class _Walk:
             self.nodes.append(node)
             level.append((node, found))
         return level
-
-
-def parallel_map(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> list[_R]:
-    """``[fn(x) for x in items]`` on up to ``workers`` daemon threads, results in order.
-
-    Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the run writes what it has and exits at
-    once, while the executor's threads would be joined at interpreter exit, so one stuck Hub
-    request would hold the report hostage (issue 7, nothing lost).
-    """
-    if len(items) <= 1 or workers <= 1:
-        return [fn(x) for x in items]
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(len(items)):
-        todo.put(i)
-    done: queue.SimpleQueue[tuple[int, bool, object]] = queue.SimpleQueue()
-
-    def work() -> None:
-        while True:
-            try:
-                i = todo.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                done.put((i, True, fn(items[i])))
-            except BaseException as exc:  # handed to the caller, raised there
-                done.put((i, False, exc))
-
-    for _ in range(min(workers, len(items))):
-        threading.Thread(target=work, name="graph-lookup", daemon=True).start()
-    results: dict[int, object] = {}
-    while len(results) < len(items):
-        i, ok, value = done.get()
-        if not ok:
-            assert isinstance(value, BaseException)
-            raise value
-        results[i] = value
-    return [results[i] for i in range(len(items))]  # type: ignore[misc]
 
 
 def build_graph(

@@ -59,8 +59,9 @@ def build_bom(report: AuditReport) -> dict[str, Any]:
     if len(subject_ids) == 1 and next(iter(subject_ids)) in components:
         metadata["component"] = components.pop(next(iter(subject_ids)))
     serial = uuid.uuid5(uuid.NAMESPACE_URL, common.document_namespace(report) + "#cyclonedx")
+    out_of = common.successors(edges)
     deps = [
-        {"ref": ref(nid), "dependsOn": sorted({ref(e.target) for e in edges if e.source == nid})}
+        {"ref": ref(nid), "dependsOn": sorted({ref(e.target) for e in out_of.get(nid, ())})}
         for nid in sorted(nodes)
     ]
     return {
@@ -198,25 +199,37 @@ def _describe_subject(
         card["properties"] = hyper
     if comp["type"] == "machine-learning-model" and card:
         comp["modelCard"] = card
-    ancestors = _ancestors(subject, nodes, edges, {subject})
+    ancestors = _ancestors(subject, nodes, common.successors(edges), {subject}, {subject})
     if ancestors:
         comp["pedigree"] = {"ancestors": ancestors}
 
 
 def _ancestors(
-    node_id: str, nodes: dict[str, Node], edges: list[Edge], seen: set[str]
+    node_id: str,
+    nodes: dict[str, Node],
+    out_of: dict[str, list[Edge]],
+    path: set[str],
+    done: set[str],
 ) -> list[dict[str, Any]]:
-    """The model lineage above a node, nested (each ancestor carries its own ancestors)."""
+    """The model lineage above a node, nested (each ancestor carries its own ancestors).
+
+    A cycle back into ``path`` is not followed. An ancestor reached along a second path is
+    listed there again, but its own pedigree is written once (``done`` is shared by the whole
+    walk), so the document stays linear in the graph: a walk path by path is exponential in a
+    dense lineage.
+    """
     out = []
-    for e in edges:
-        if e.source != node_id or e.relation == "trained_on" or e.target in seen:
+    for e in out_of.get(node_id, ()):
+        if e.relation == "trained_on" or e.target in path:
             continue
+        first = e.target not in done
+        done.add(e.target)
         base = nodes[e.target]
         anc = _identity(base)
         licenses = licenses_of(base.license)
         if licenses:
             anc["licenses"] = licenses
-        upper = _ancestors(base.id, nodes, edges, seen | {base.id})
+        upper = _ancestors(base.id, nodes, out_of, path | {base.id}, done) if first else []
         if upper:
             anc["pedigree"] = {"ancestors": upper}
         out.append(anc)

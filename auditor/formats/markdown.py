@@ -145,15 +145,16 @@ def _propagation(graph: LicenseGraph, findings: list[Finding]) -> dict[int, str]
 
     An edge ``u -> v`` carries a finding on node ``n`` when ``u`` is reachable from the subject
     and ``n`` is reachable from ``v``: it lies on a lineage path from the subject to ``n``.
+    One backward walk per severity from the nodes its findings name, so the cost is linear in
+    the graph (not one walk per edge).
     """
     from_subject = common.reachable(graph, graph.subject)
-    reach = {e.target: common.reachable(graph, e.target) for e in graph.edges}
     worst: dict[int, Severity] = {}
-    for f in findings:
+    for sev in sorted({f.severity for f in findings}, key=lambda s: s.rank):
+        towards = common.reaching(graph, {f.node for f in findings if f.severity == sev})
         for i, e in enumerate(graph.edges):
-            on_path = e.source in from_subject and f.node in reach[e.target]
-            if on_path and (i not in worst or f.severity.rank > worst[i].rank):
-                worst[i] = f.severity
+            if e.source in from_subject and e.target in towards:
+                worst[i] = sev  # ascending rank: the worst severity is written last
     return {i: sev.value for i, sev in worst.items()}
 
 

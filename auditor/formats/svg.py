@@ -15,7 +15,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.formats.common import reachable
+from auditor.formats.common import reachable, reaching
 from auditor.formats.escape import flatten
 from auditor.models import Finding, License, LicenseGraph, Node
 
@@ -94,10 +94,11 @@ def leaking(graph: LicenseGraph, findings: Sequence[Finding]) -> tuple[set[str],
         if f.rule_id.startswith("license.") and f.node in ids and f.suppressed_by is None
     }
     from_subject = reachable(graph, graph.subject)
+    towards = reaching(graph, named)  # one backward walk: linear in the graph
     edges = {
         i
         for i, e in enumerate(graph.edges)
-        if e.source in from_subject and reachable(graph, e.target) & named
+        if e.source in from_subject and e.target in towards
     }
     return named, edges
 

@@ -16,6 +16,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from auditor.formats.base import register
+from auditor.formats.common import successors
 from auditor.formats.escape import clean
 from auditor.models import (
     AdapterEvidence,
@@ -124,10 +125,11 @@ def _tree(graph: LicenseGraph) -> Tree:
     nodes = {n.id: n for n in graph.nodes}
     root = Tree(_label(nodes[graph.subject], None))
     seen = {graph.subject}
+    out_of = successors(graph.edges)
 
     def grow(branch: Tree, node_id: str) -> None:
         for edge in sorted(
-            (e for e in graph.edges if e.source == node_id),
+            out_of.get(node_id, ()),
             key=lambda e: (e.relation == "trained_on", e.target),
         ):
             child = nodes.get(edge.target)
