@@ -162,7 +162,7 @@ def load_report(path: Path) -> AuditReport:
     """Read a JSON report leniently: only targets and findings are needed (any tool version)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise UsageError(f"--baseline {path}: not a readable JSON report ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list):
         raise UsageError(f"--baseline {path}: not an ailiance-audit JSON report (no 'targets')")

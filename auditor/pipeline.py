@@ -38,12 +38,13 @@ from auditor.models import (
     finding_order,
 )
 from auditor.policy import PolicySet, evaluate, load_policies
-from auditor.policy.waivers import apply_waivers, load_repo_waivers
+from auditor.policy.waivers import PYPROJECT, apply_waivers, load_repo_waivers
 from auditor.sources.base import Resolver, Source
 from auditor.sources.local import LocalSource, MirrorSource
 from auditor.sources.lock import LockSource, read_lock, write_lock
 
 VerifyLevel = Literal["none", "header", "load"]
+WAIVER_FILE = ".ailiance-audit.yaml"
 MAX_CONFIG_BYTES = 1 << 20
 MAX_ERROR_CHARS = 300  # an exception message may quote untrusted input: keep it short
 
@@ -195,13 +196,11 @@ def audit_target(
     """Audit one target; an unresolvable target becomes a report entry, not an exception."""
     try:
         snapshot, facts = collect(target, resolver, options)
-    except TargetError as exc:
+        waiver_texts = [resolver.read_text(snapshot, n) for n in (WAIVER_FILE, PYPROJECT)]
+    except TargetError as exc:  # also a file that is there but unreadable
         return TargetReport(target=target, status="unresolved", error=str(exc))
     findings = evaluate(facts, policy)
-    waivers = load_repo_waivers(
-        resolver.read_text(snapshot, ".ailiance-audit.yaml"),
-        resolver.read_text(snapshot, "pyproject.toml"),
-    )
+    waivers = load_repo_waivers(*waiver_texts)
     findings = sorted(
         apply_waivers(findings, waivers, today=options.today, subject=facts.subject.id),
         key=finding_order,

@@ -93,10 +93,19 @@ class Resolver:
         return result if isinstance(result, dict) else None
 
     def read_text(self, snapshot: RepoSnapshot, filename: str, limit: int = 8 << 20) -> str | None:
-        """Text of a file (decoded leniently, capped at ``limit`` bytes), or ``None``."""
+        """Text of a file (decoded leniently, capped at ``limit`` bytes), or ``None``.
+
+        A file that is there but cannot be read (mode 000, an I/O error) is a :class:`TargetError`:
+        the audit of its repo is incomplete, which is never the same as the file being absent.
+        """
         path = self.path(snapshot, filename)
         if path is None:
             return None
-        with path.open("rb") as fh:
-            data = fh.read(limit)
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(limit)
+        except OSError as exc:
+            raise TargetError(
+                f"{filename}: cannot read it ({exc.strerror or exc})", reason="unreadable"
+            ) from None
         return data.decode("utf-8", errors="replace")

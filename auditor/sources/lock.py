@@ -71,8 +71,8 @@ def read_lock(path: Path | str) -> dict[LockKey, str | None]:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"lock file {where}: cannot read it ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise UsageError(f"lock file {where}: not JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
+        raise UsageError(f"lock file {where}: not JSON ({type(exc).__name__})") from None
     if not isinstance(doc, dict) or doc.get("version") != LOCK_VERSION:
         raise UsageError(f"lock file {where}: expected an object with version {LOCK_VERSION}")
     repos = doc.get("repos")
