@@ -47,6 +47,7 @@ class PolicyError(UsageError):
         if column is not None:
             where += f", column {column}"
         super().__init__(f"{where}: {message}")
+        self.message = message
         self.file, self.rule, self.line, self.column = file, rule, line, column
 
 

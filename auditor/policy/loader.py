@@ -7,7 +7,9 @@ element, bound to ``item``), ``parts`` (optional, with ``each``: a small list pe
 finding per violating element, bound to ``part``), ``violation``, ``message``, ``location``,
 ``node``, ``severity_expr`` and ``evidence`` (all optional but ``violation`` and ``message``).
 docs/writing-rules.md says how to write rules that stay fast on large lineages. CEL cannot run
-code or reach the file system, so a pack from an untrusted pull request is safe to evaluate.
+code or reach the file system; what it can spend is bounded by ``policy.sandbox``, which runs
+the rules of every pack that is not shipped in a worker process with a deadline and a memory
+limit.
 Errors name the file, the rule and the line/column.
 """
 
