@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from dataclasses import replace
 from functools import lru_cache
 from multiprocessing.connection import Connection
@@ -118,10 +119,16 @@ def serve(conn: Connection, memory: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     except (ImportError, ValueError, OSError):  # Windows; a hard limit already lower
         pass
+    if sys.platform.startswith("linux"):  # die with the CLI (Ctrl-C exits without joining us)
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     from auditor.policy.cel import Session, _finding
     from auditor.policy.loader import load_file
 
     packs: dict[str, dict[str, Rule]] = {}
+    over = f"evaluation exceeded the memory budget ({memory >> 20} MiB)"
     while True:
         try:
             request, document = conn.recv()
@@ -138,9 +145,10 @@ def serve(conn: Connection, memory: int) -> None:
             found = [_finding(rule, row) for rule in rules for row in session.rows(rule)]
             conn.send(("ok", [f.model_dump(mode="json") for f in found]))
         except MemoryError:
-            budget = f"{memory >> 20} MiB"
-            conn.send(("error", f"the pack's rules exceeded the memory budget ({budget})"))
+            conn.send(("error", f"the pack's {over}"))
         except PolicyError as exc:
+            if "MemoryError" in exc.message:  # raised in a stdlib function, wrapped by CEL
+                exc.message = over
             conn.send(("policy", (exc.message, exc.file, exc.rule, exc.line, exc.column)))
         except Exception as exc:  # anything else: the pack is invalid
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
