@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import argparse
 import errno
+import fnmatch
 import os
+import socket
 import stat
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from auditor.baseline import gating
 from auditor.baseline import render_text as render_baseline
-from auditor.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_UNRESOLVED, UsageError
+from auditor.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_UNRESOLVED,
+    TargetError,
+    UsageError,
+)
 from auditor.formats import base as formats
 from auditor.models import AuditReport, Severity, Target
 from auditor.policy import PolicySet
@@ -43,12 +53,51 @@ def expand_targets(args: argparse.Namespace) -> list[Target]:
     if args.filter and not args.author:
         raise UsageError("--filter needs --author")
     if args.author:
-        from auditor.models import RepoKind
-        from auditor.sources.hub import HubSource
-
-        offline = args.offline or os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "True")
-        specs += HubSource(offline=offline).list_author(args.author, RepoKind.MODEL, args.filter)
+        specs += _author_repos(args)
     return targets_from(list(dict.fromkeys(specs)), args.revision)
+
+
+def _author_repos(args: argparse.Namespace) -> list[str]:
+    """``--author ORG``: the org's folders in the mirrors when they have it, else the Hub's list.
+
+    Online, the Hub's host name is resolved first: without DNS the listing fails at once with
+    the reason (exit 3) instead of retrying a connection that cannot be made.
+    """
+    mirrors = [*args.mirror, *os.environ.get("AILIANCE_AUDIT_MIRROR", "").split(os.pathsep)]
+    found = sorted(
+        f"{args.author}/{d.name}"
+        for m in mirrors
+        if m and (Path(m) / args.author).is_dir()
+        for d in (Path(m) / args.author).iterdir()
+        if d.is_dir() and not d.name.startswith(".")
+    )
+    if found:
+        pattern = args.filter
+        return [r for r in found if pattern is None or _matches(r, pattern)]
+    from auditor.models import RepoKind
+    from auditor.sources.hub import HubSource
+
+    offline = args.offline or os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "True")
+    if not offline:
+        _resolve_endpoint()
+    return HubSource(offline=offline).list_author(args.author, RepoKind.MODEL, args.filter)
+
+
+def _matches(repo_id: str, pattern: str) -> bool:
+    return any(fnmatch.fnmatchcase(n, pattern) for n in (repo_id, repo_id.split("/")[-1]))
+
+
+def _resolve_endpoint() -> None:
+    """Fail fast when the Hub's host name does not resolve (no network, no DNS)."""
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    try:
+        socket.getaddrinfo(url.hostname or "", url.port or 443)
+    except (OSError, UnicodeError) as exc:
+        raise TargetError(
+            f"--author: cannot resolve {url.hostname} ({exc}); give --mirror DIR holding "
+            f"the org's folders, or --offline to use a recorded listing",
+            reason="network",
+        ) from None
 
 
 def exit_code(report: AuditReport, fail_on: str) -> int:
