@@ -160,8 +160,8 @@ def write_output(path: Path, text: str) -> None:
         if _special(path):
             with path.open("w", encoding="utf-8") as fh:
                 fh.write(text)
-        else:
-            write_atomic(path, text)
+        else:  # a link to a regular file: replace the file it names, keep the link
+            write_atomic(path.resolve() if path.is_symlink() else path, text)
     except OSError as exc:
         raise UsageError(f"--output {path}: cannot write it ({exc.strerror or exc})") from None
 

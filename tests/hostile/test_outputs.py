@@ -107,3 +107,15 @@ def test_lock_to_a_directory_is_exit_2_before_the_audit(tmp_path: Path) -> None:
     result = run_cli([*TARGET, "--lock", str(tmp_path), "--format", "json", "--output", str(out)])
     assert result.rc == 2, result.stderr
     assert "Traceback" not in result.stderr and "directory" in result.stderr
+
+
+def test_output_through_a_link_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "reports" / "real.json"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(real)
+    result = _run(("json", link))
+    assert result.rc == 1, result.stderr
+    assert link.is_symlink()
+    assert json.loads(real.read_text())["targets"][0]["status"] == "audited"
