@@ -38,8 +38,8 @@ from auditor.parallel import parallel_map
 _LOCAL_PATH = re.compile(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
 Role = Literal["subject", "base", "dataset"]
 _MAX_CYCLES_REPORTED = 20
-MAX_EDGES_PER_NODE = 500
-"""References followed out of one card (real cards list at most a few hundred datasets)."""
+MAX_EDGES_PER_NODE = 2_000
+"""References followed out of one card (as many as the walk has nodes)."""
 MAX_EDGES = 20_000
 """Edges in one lineage: N cards each listing the same N bases would otherwise make N^2."""
 

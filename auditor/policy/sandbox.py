@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from dataclasses import replace
 from functools import lru_cache
 from multiprocessing.connection import Connection
@@ -33,6 +34,7 @@ MEMORY_BYTES = 2 << 30
 """Address space of the worker: the facts of a 10,000-node lineage need a few hundred MB."""
 
 _worker: _Worker | None = None
+_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=256)
@@ -45,7 +47,13 @@ def is_shipped(file: str) -> bool:
 
 
 def evaluate_untrusted(document: dict[str, Any], rules: tuple[Rule, ...]) -> list[Finding]:
-    """The findings of ``rules`` over ``document``, computed by the budgeted worker."""
+    """The findings of ``rules`` over ``document``, computed by the budgeted worker (one
+    request at a time: threads of one process share the worker)."""
+    with _LOCK:
+        return _evaluate(document, rules)
+
+
+def _evaluate(document: dict[str, Any], rules: tuple[Rule, ...]) -> list[Finding]:
     global _worker  # one worker per run, started on first use
     if _worker is None or not _worker.alive():
         _worker = _Worker()
