@@ -348,6 +348,8 @@ class AdapterEvidence(Frozen):
     tensor_count: int | None = None
     local_path_keys: tuple[str, ...] = ()
     base_modules: tuple[str, ...] = ()
+    rank_mismatches: tuple[str, ...] = ()
+    unchecked_tensors: tuple[str, ...] = ()
 
 
 class ComputeEstimate(Frozen):

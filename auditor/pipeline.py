@@ -158,6 +158,7 @@ def collect(
         level=options.verify,
         base_config=repos.config,
         read_header=lambda name: resolver.header(snapshot, name),
+        card_base=next(iter(claims.metadata.base_model), None),
     )
     base = next(
         (e for e in graph.edges if e.source == graph.subject and e.relation != "trained_on"), None

@@ -158,8 +158,18 @@ def _evidence(ev: AdapterEvidence) -> Text:
         parts.append(f"layers {','.join(str(i) for i in ev.layers)}")
     if ev.tensor_modules:
         parts.append("modules " + ",".join(ev.tensor_modules))
-    verified = ev.verified_with if ev.load_ok is not False else f"{ev.verified_with} (load failed)"
-    return Text(f"adapter: {clean(', '.join(parts))}; verified with {clean(verified)}")
+    return Text(f"adapter: {clean(', '.join(parts))}; {clean(_verification(ev))}")
+
+
+def _verification(ev: AdapterEvidence) -> str:
+    """Say "verified" only when the load check ran and passed (fail closed)."""
+    if ev.load_ok is True:
+        return f"verified with {ev.verified_with}"
+    if ev.load_ok is False:
+        return f"does not load with {ev.verified_with}"
+    if ev.verified_with == "header":
+        return "header read, load check not run"
+    return "not verified"
 
 
 # What the card says next to what the config and the tensors establish (values only: the

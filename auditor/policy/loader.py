@@ -137,7 +137,7 @@ def load_policies(specs: Sequence[str] = ("default",)) -> PolicySet:
 
     The shipped packs come first unless the profile ``none`` is given; user packs follow in
     command-line order and override earlier rules with the same id. ``strict`` is ``default``
-    with every ``contested-law`` rule raised to ``error`` (for commercial releases).
+    with every ``contested-law`` and ``could-not-check`` rule raised to ``error``.
     """
     specs = list(specs) or ["default"]
     profile = "strict" if "strict" in specs else "default"
@@ -164,8 +164,13 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+STRICT_TAGS = frozenset({"contested-law", "could-not-check"})
+"""Rules the ``strict`` profile raises to ``error``: contested readings of the law, and checks
+that could not run (fail closed)."""
+
+
 def _apply_profile(rule: Rule, profile: str) -> Rule:
-    if profile == "strict" and "contested-law" in rule.tags:
+    if profile == "strict" and STRICT_TAGS & set(rule.tags):
         return Rule(**{**rule.__dict__, "override": Severity.ERROR})
     return rule
 

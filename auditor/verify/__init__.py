@@ -41,7 +41,8 @@ from typing import Any, Literal
 from ..errors import AuditError
 from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot
 from .base import base_layer_count, config_layers
-from .config import MAX_CONFIG_BYTES, AdapterConfig, parse_config
+from .config import MAX_CONFIG_BYTES, AdapterConfig, is_local_path, parse_config
+from .loadcheck import load_and_check
 from .safetensors import HeaderError, header_from_dict, read_header
 from .tensors import TensorSummary, summarise
 
@@ -53,6 +54,16 @@ WEIGHT_NAMES = ("adapters.safetensors", "adapter_model.safetensors")
 
 UNSAFE_WEIGHTS = ("adapter_model.bin", "adapters.npz")
 """Weight files we recognise but never open (pickle can run code; npz is not safetensors)."""
+
+UNSAFE_HINTS = {
+    "adapter_model.bin": "adapter_model.bin is a pickle and is never opened (unpickling can run "
+    "code); convert it to safetensors where you trust it: PeftModel.from_pretrained(base, "
+    "folder).save_pretrained(folder, safe_serialization=True), or safetensors.torch.save_file"
+    "(torch.load('adapter_model.bin', weights_only=True), 'adapter_model.safetensors')",
+    "adapters.npz": "adapters.npz (old mlx-lm format) is not opened; re-save it as "
+    "adapters.safetensors: mx.save_safetensors('adapters.safetensors', dict(mx.load("
+    "'adapters.npz')))",
+}
 
 PROBLEM_KINDS = {
     "config-missing": "weights are present but there is no adapter_config.json",
@@ -73,7 +84,28 @@ PROBLEM_KINDS = {
     "base-config-invalid": "mlx-lm cannot build the base architecture from its config.json",
     "unsupported-adapter-type": "a PEFT type other than LoRA/DoRA: not loadable with mlx-lm",
     "load-failed": "reading the adapter tensors failed before the architecture check",
+    "values-partial": "part of the value checks did not run (budget, size or pattern time)",
+    "not-verified": "--verify load was asked but the load check did not run (message: why)",
 }
+
+FILE_PROBLEMS = frozenset(
+    {
+        "config-invalid",
+        "config-incomplete",
+        "weights-unsupported",
+        "weights-unreadable",
+        "header-invalid",
+        "header-too-large",
+        "dtype-invalid",
+        "offsets-invalid",
+        "tensors-unrecognised",
+        "rank-inconsistent",
+        "remote-code-refused",
+        "base-config-invalid",
+        "load-failed",
+    }
+)
+"""Problems adapter.files-invalid reports as errors; a load they stopped needs no second word."""
 
 OpenFile = Callable[[str], Path | None]
 BaseConfig = Callable[[str], dict[str, Any] | None]
@@ -86,6 +118,7 @@ def collect_evidence(
     level: Literal["none", "header", "load"],
     base_config: BaseConfig,
     read_header: Callable[[str], dict[str, Any] | None] | None = None,
+    card_base: str | None = None,
 ) -> AdapterEvidence:
     """Collect adapter evidence for ``snapshot`` at verification ``level``; never raises.
 
@@ -93,7 +126,9 @@ def collect_evidence(
     ``base_config(repo_id)`` the parsed ``config.json`` of a base model (or None). Weights are
     opened only at ``header`` and ``load``; mlx is imported only at ``load``. At ``header``,
     ``read_header(name)`` (when given, e.g. HTTP range reads on the Hub) replaces downloading
-    the weights: only the few KB of the header travel.
+    the weights: only the few KB of the header travel. ``card_base`` (the card's first
+    ``base_model``) stands in for a base the config names by a local path; the path is still
+    reported. At ``load``, a load check that could not run is a ``not-verified`` problem.
     """
     problems: list[EvidenceProblem] = []
     names = set(snapshot.files)
@@ -111,12 +146,13 @@ def collect_evidence(
         problems.append(_problem("config-missing", "weights without adapter_config.json"))
     if level == "none" or not fields["present"]:
         return _evidence(fields, problems, "none")
-    base = _base(cfg, base_config, problems)
+    base = _base(cfg, base_config, problems, card_base)
     if base is not None:
         fields["base_resolved"] = True
         fields["base_num_layers"] = base_layer_count(base)
     remote = read_header if level == "header" else None
-    summary = _header(weights_name, open_file, problems, remote) if weights_name else None
+    saved = cfg.modules_to_save if cfg is not None else ()
+    summary = _header(weights_name, open_file, problems, remote, saved) if weights_name else None
     if summary is not None:
         fields.update(_tensor_fields(summary))
     if cfg is not None and base is not None and fields.get("base_num_layers") is not None:
@@ -125,8 +161,19 @@ def collect_evidence(
     if level == "load" and summary is not None and weights_name is not None:
         path = open_file(weights_name)
         if path is not None:
-            verified = _load(cfg, path, summary, base, fields, problems) or verified
+            verified = load_and_check(cfg, path, summary, base, fields, problems) or verified
+    loaded = fields.get("load_ok") is not None
+    reported = any(p.kind in FILE_PROBLEMS for p in problems)  # those are errors already
+    if level == "load" and cfg is not None and weights_name and not loaded and not reported:
+        problems.append(_not_verified(problems, weights_name))
     return _evidence(fields, problems, verified)
+
+
+def _not_verified(problems: list[EvidenceProblem], weights: str) -> EvidenceProblem:
+    """Why the load check did not run, from the problems that stopped it (fail closed)."""
+    reasons = [p.message for p in problems if p.kind != "values-partial"]
+    why = reasons[0] if reasons else "the base could not be resolved"
+    return _problem("not-verified", f"the mlx-lm load check did not run: {why}", weights)
 
 
 def _problem(kind: str, message: str, file: str | None = None) -> EvidenceProblem:
@@ -192,28 +239,29 @@ def _config_fields(cfg: AdapterConfig) -> dict[str, Any]:
 
 
 def _base(
-    cfg: AdapterConfig | None, base_config: BaseConfig, problems: list[EvidenceProblem]
+    cfg: AdapterConfig | None,
+    base_config: BaseConfig,
+    problems: list[EvidenceProblem],
+    card_base: str | None = None,
 ) -> dict[str, Any] | None:
     if cfg is None:
         return None
     file = cfg.file
-    if cfg.base_model is None:
-        problems.append(_problem("base-unresolvable", "the config names no base model", file))
-        return None
-    if cfg.base_model_is_path:
-        problems.append(
-            _problem("base-unresolvable", f"the base model is a local path: {cfg.base_model}", file)
-        )
-        return None
+    name = cfg.base_model
+    if name is None or cfg.base_model_is_path:
+        usable = card_base if card_base and not is_local_path(card_base) else None
+        if usable is None:
+            what = "names no base model" if name is None else f"names its base by a path: {name}"
+            problems.append(_problem("base-unresolvable", f"the config {what}", file))
+            return None
+        name = usable  # the card's Hub id; the config's path is still reported by the rules
     try:
-        base = base_config(cfg.base_model)
+        base = base_config(name)
     except Exception as exc:  # an injected lookup (Hub, mirror) may fail in any way
-        problems.append(_problem("base-unresolvable", f"{cfg.base_model}: {exc}", file))
+        problems.append(_problem("base-unresolvable", f"{name}: {exc}", file))
         return None
     if not isinstance(base, dict):
-        problems.append(
-            _problem("base-unresolvable", f"no config.json found for {cfg.base_model}", file)
-        )
+        problems.append(_problem("base-unresolvable", f"no config.json found for {name}", file))
         return None
     return base
 
@@ -223,11 +271,10 @@ def _header(
     open_file: OpenFile,
     problems: list[EvidenceProblem],
     remote: Callable[[str], dict[str, Any] | None] | None = None,
+    saved: tuple[str, ...] = (),
 ) -> TensorSummary | None:
     if name in UNSAFE_WEIGHTS:
-        problems.append(
-            _problem("weights-unsupported", f"{name} is not safetensors; not opened", name)
-        )
+        problems.append(_problem("weights-unsupported", UNSAFE_HINTS[name], name))
         return None
     try:
         doc = remote(name) if remote is not None else None
@@ -247,7 +294,7 @@ def _header(
     except (OSError, ValueError, AuditError) as exc:  # I/O, a remote header error, Hub failure
         problems.append(_problem("weights-unreadable", f"{name}: {exc}", name))
         return None
-    summary = summarise(header.tensors)
+    summary = summarise(header.tensors, saved)
     if summary.unrecognised and summary.format != "unknown":
         listed = ", ".join(summary.unrecognised[:5])
         problems.append(_problem("tensors-unrecognised", f"not adapter tensors: {listed}", name))
@@ -270,51 +317,3 @@ def _tensor_fields(summary: TensorSummary) -> dict[str, Any]:
         "tensor_count": len(summary.tensors) + len(summary.unrecognised),
         "dtype": summary.dtype,
     }
-
-
-def _load(
-    cfg: AdapterConfig | None,
-    weights: Path,
-    summary: TensorSummary,
-    base: dict[str, Any] | None,
-    fields: dict[str, Any],
-    problems: list[EvidenceProblem],
-) -> str | None:
-    """Value checks, then the skeleton load when the base and config allow; the verifier."""
-    from . import mlx
-
-    try:
-        checks = mlx.check_values(mlx.adapter_arrays(weights, summary), fields.get("scale"))
-    except Exception as exc:  # mlx raises RuntimeError on data it cannot read
-        problems.append(_problem("load-failed", f"{type(exc).__name__}: {exc}", weights.name))
-        return None
-    fields.update(
-        lora_b_all_zero=checks.lora_b_all_zero,
-        nonfinite=checks.nonfinite,
-        module_norms=checks.module_norms,
-    )
-    if cfg is None or base is None:
-        return None
-    if cfg.fine_tune_type not in ("lora", "dora", "full"):
-        problems.append(
-            _problem(
-                "unsupported-adapter-type",
-                f"{cfg.fine_tune_type} adapters are not loadable with mlx-lm",
-                cfg.file,
-            )
-        )
-        return None
-    outcome = mlx.load_onto_skeleton(cfg, weights, summary, base)
-    problems.extend(outcome.problems)
-    if outcome.load_ok is None:
-        return None
-    fields.update(
-        base_num_layers=outcome.base_num_layers,
-        config_layers=outcome.config_layers,
-        load_ok=outcome.load_ok,
-        load_errors=outcome.load_errors,
-        base_modules=outcome.base_modules,
-    )
-    if outcome.config_modules:
-        fields["config_modules"] = outcome.config_modules
-    return outcome.verified_with

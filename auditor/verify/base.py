@@ -11,7 +11,6 @@ from typing import Any
 
 from .config import AdapterConfig
 
-REMOTE_CODE_KEYS = ("auto_map", "model_file", "trust_remote_code")
 MAX_BASE_LAYERS = 1024
 """Cap on the blocks a base config may ask for (the largest real models have about 128)."""
 
@@ -52,15 +51,21 @@ def config_layers(cfg: AdapterConfig, total: int) -> tuple[int, ...]:
 
 
 def refusal(base: Mapping[str, Any]) -> tuple[str, str] | None:
-    """Why a base config must not be built, as ``(problem kind, message)``, or None."""
-    asked = [k for k in REMOTE_CODE_KEYS if base.get(k) not in (None, False, {}, "")]
-    if asked:
+    """Why a base config must not be built, as ``(problem kind, message)``, or None.
+
+    mlx-lm builds the skeleton from ``model_type`` alone and never reads ``auto_map`` (which
+    only tells transformers where the repo's own code is), so ``auto_map`` on a ``model_type``
+    mlx-lm ships (Phi-3/4, DeepSeek-V2/V3) is no reason to refuse. Refused: ``model_file``
+    (mlx-lm's own loader would import that file) and a ``model_type`` mlx-lm does not ship
+    whose ``auto_map`` shows that only the repo's code can build it.
+    """
+    model_type = base.get("model_type")
+    if base.get("model_file") not in (None, False, ""):
         return (
             "remote-code-refused",
-            f"base config asks for custom code ({', '.join(asked)}); ailiance-audit never runs "
-            "code from an audited repository",
+            "base config names a model_file (custom code); ailiance-audit never runs code "
+            "from an audited repository",
         )
-    model_type = base.get("model_type")
     if not isinstance(model_type, str) or not _MODEL_TYPE.match(model_type):
         return (
             "unsupported-model-type",

@@ -89,6 +89,9 @@ class AdapterConfig:
     target_regex: bool = False
     num_layers: int | None = None
     layers_to_transform: tuple[int, ...] | None = None
+    rank_pattern: dict[str, int] = field(default_factory=dict)
+    alpha_pattern: dict[str, float] = field(default_factory=dict)
+    modules_to_save: tuple[str, ...] = ()
     hyperparameters: dict[str, ScalarValue] = field(default_factory=dict)
     base_model: str | None = None
     base_model_is_path: bool = False
@@ -253,9 +256,12 @@ def _parse_peft(cfg: AdapterConfig, doc: dict[str, Any]) -> None:
     cfg.rank = _int(cfg, doc.get("r", PEFT_DEFAULT_R), "r", minimum=1)
     cfg.alpha = _num(cfg, doc.get("lora_alpha"), "lora_alpha")
     cfg.dropout = _num(cfg, doc.get("lora_dropout"), "lora_dropout")
-    pattern = doc.get("rank_pattern")
-    extra = [v for v in pattern.values() if isinstance(v, int)] if isinstance(pattern, dict) else []
-    cfg.ranks = tuple(sorted({cfg.rank, *extra})) if cfg.rank else ()
+    cfg.rank_pattern = {
+        k: int(v) for k, v in _pattern(cfg, doc, "rank_pattern").items() if v >= 1 and v == int(v)
+    }
+    cfg.alpha_pattern = _pattern(cfg, doc, "alpha_pattern")
+    cfg.ranks = tuple(sorted({cfg.rank, *cfg.rank_pattern.values()})) if cfg.rank else ()
+    cfg.modules_to_save = _strings(cfg, doc.get("modules_to_save"), "modules_to_save") or ()
     alpha = cfg.alpha if cfg.alpha is not None else float(PEFT_DEFAULT_ALPHA)
     if cfg.rank and ptype == "lora":
         divisor = math.sqrt(cfg.rank) if cfg.rslora else cfg.rank
@@ -278,3 +284,17 @@ def _parse_peft(cfg: AdapterConfig, doc: dict[str, Any]) -> None:
         )
     model = doc.get("base_model_name_or_path")
     cfg.base_model = model if isinstance(model, str) and model else None
+
+
+def _pattern(cfg: AdapterConfig, doc: dict[str, Any], key: str) -> dict[str, float]:
+    """PEFT ``rank_pattern`` / ``alpha_pattern``: module-name pattern -> number."""
+    value = doc.get(key)
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in value.values()
+    ):
+        cfg.problem("config-invalid", f"{key} must map module names to numbers", key)
+        return {}
+    return {str(k): float(v) for k, v in value.items()}  # PEFT takes the first match

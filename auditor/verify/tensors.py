@@ -31,6 +31,11 @@ _PEFT = re.compile(
 )
 _LAYER = re.compile(r"(?:^|\.)(?:layers|h|blocks|layer)\.(\d+)\.(.+)$")
 _PEFT_PREFIX = "base_model.model."
+TOWERS = re.compile(
+    r"(?:^|\.)(?:vision_tower|vision_model|visual|vision_encoder|multi_modal_projector"
+    r"|mm_projector|audio_tower|audio_model)(?:\.|$)"
+)
+"""Vision/audio parts of multimodal models: mlx-lm builds only the language model."""
 
 DTYPE_NAMES = {"F16": "float16", "BF16": "bfloat16", "F32": "float32", "F64": "float64"}
 
@@ -59,6 +64,8 @@ class TensorSummary:
     dtype: str | None = None
     unrecognised: tuple[str, ...] = ()
     inconsistent: tuple[str, ...] = ()
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    saved: tuple[str, ...] = ()
 
 
 def _rank(fmt: WeightsFormat, leaf: str, shape: tuple[int, ...]) -> int | None:
@@ -99,17 +106,28 @@ def module_key(module: str) -> tuple[int | None, str]:
     return int(found.group(1)), found.group(2)
 
 
-def summarise(tensors: Mapping[str, TensorInfo]) -> TensorSummary:
-    """Analyse a validated header: format, per-module ranks, layers, modules, size, dtype."""
+def summarise(
+    tensors: Mapping[str, TensorInfo], saved_modules: tuple[str, ...] = ()
+) -> TensorSummary:
+    """Analyse a validated header: format, per-module ranks, layers, modules, size, dtype.
+
+    ``saved_modules`` is PEFT's ``modules_to_save``: full copies of those modules are saved as
+    ``base_model.model.<module>.weight`` (PEFT strips ``modules_to_save.default``) and are
+    recognised as such (``TensorSummary.saved``), not as unrecognised tensors.
+    """
     names = list(tensors)
     fmt = detect_format(names)
     pattern = _PEFT if fmt == "peft" else _MLX
     found: list[AdapterTensor] = []
     unrecognised: list[str] = []
+    saved: list[str] = []
     for name in names:
         match = pattern.match(name) if fmt != "unknown" else None
         if match is None:
-            unrecognised.append(name)
+            if fmt == "peft" and _is_saved(name, saved_modules):
+                saved.append(name[len(_PEFT_PREFIX) :])
+            else:
+                unrecognised.append(name)
             continue
         leaf, module = match.group("leaf"), match.group("module")
         if module.startswith(_PEFT_PREFIX):
@@ -117,8 +135,9 @@ def summarise(tensors: Mapping[str, TensorInfo]) -> TensorSummary:
         found.append(
             AdapterTensor(name, module, _role(leaf), _rank(fmt, leaf, tensors[name].shape))
         )
+    saved_full = {_PEFT_PREFIX + n for n in saved}
     module_ranks, inconsistent = _module_ranks(found)
-    keys = [module_key(t.module) for t in found]
+    keys = [module_key(t.module) for t in found if not TOWERS.search(t.module)]
     dtypes = sorted({DTYPE_NAMES.get(t.dtype, t.dtype.lower()) for t in tensors.values()})
     return TensorSummary(
         format=fmt,
@@ -131,7 +150,19 @@ def summarise(tensors: Mapping[str, TensorInfo]) -> TensorSummary:
         dtype=",".join(dtypes) if dtypes else None,
         unrecognised=tuple(sorted(unrecognised)),
         inconsistent=tuple(inconsistent),
+        shapes={
+            (n[len(_PEFT_PREFIX) :] if n in saved_full else n): tensors[n].shape for n in names
+        },
+        saved=tuple(sorted(saved)),
     )
+
+
+def _is_saved(name: str, saved_modules: tuple[str, ...]) -> bool:
+    """A ``modules_to_save`` copy: PEFT matches the module key's end (``key.endswith(m)``)."""
+    if not name.startswith(_PEFT_PREFIX) or not name.endswith((".weight", ".bias")):
+        return False
+    module = name[len(_PEFT_PREFIX) :].rsplit(".", 1)[0]
+    return any(module == m or module.endswith("." + m) for m in saved_modules)
 
 
 def _module_ranks(found: list[AdapterTensor]) -> tuple[dict[str, int], list[str]]:

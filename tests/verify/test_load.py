@@ -124,9 +124,8 @@ def test_remote_code_and_unsupported_model_type(tmp_path: Path) -> None:
     base = json.loads((FIXTURE_HUB / "tiny-random" / "llama-4l" / "config.json").read_text())
     folder = FIXTURES / "mlx-llama-lora"
     for extra, kind in (
-        ({"auto_map": {"AutoModel": "modeling.X"}}, "remote-code-refused"),
+        ({"model_type": "evil_arch", "auto_map": {"AutoModel": "m.X"}}, "remote-code-refused"),
         ({"model_file": "evil.py"}, "remote-code-refused"),
-        ({"trust_remote_code": True}, "remote-code-refused"),
         ({"model_type": "no_such_arch"}, "unsupported-model-type"),
         ({"model_type": "../../etc"}, "unsupported-model-type"),
         ({"num_hidden_layers": 10**6}, "base-config-invalid"),
@@ -138,6 +137,11 @@ def test_remote_code_and_unsupported_model_type(tmp_path: Path) -> None:
         assert kind in kinds(ev), (extra, ev.problems)
         assert ev.load_ok is None and ev.verified_with == "header"
         assert ev.tensor_ranks == (4,)  # header-level evidence is still reported
+    # mlx-lm builds from model_type and never reads auto_map: a shipped architecture verifies
+    for extra in ({"auto_map": {"AutoModel": "modeling.X"}}, {"trust_remote_code": True}):
+        cfg = {**base, **extra}
+        ev = evidence(folder, "load", base=lambda _, cfg=cfg: cfg)
+        assert ev.load_ok is True and ev.verified_with.startswith("mlx-lm"), ev.problems
         assert ev.lora_b_all_zero is False  # value checks need no base
 
 
@@ -157,7 +161,8 @@ def test_example_verifies_on_apertus_70b_from_config_alone() -> None:
 @pytest.mark.skipif(
     not Path("/proc/self/status").exists(), reason="peak RSS read from /proc (Linux)"
 )
-def test_example_70b_is_fast_and_bounded_in_a_fresh_process() -> None:
+def test_example_70b_is_bounded_in_a_fresh_process() -> None:
+    # time is measured in bench/ (bench_verify.py), never asserted: the machine is shared
     # VmHWM, not ru_maxrss: on Linux ru_maxrss carries the parent's (pytest's) peak across exec
     code = (
         "import time\n"
@@ -172,8 +177,7 @@ def test_example_70b_is_fast_and_bounded_in_a_fresh_process() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    seconds, rss_kb = out.stdout.split()
-    assert float(seconds) < 5.0
+    _, rss_kb = out.stdout.split()
     assert int(rss_kb) / 1024 < 300, "peak RSS above 300 MB"
 
 
