@@ -92,6 +92,7 @@ def run_cli(
     extra_env: dict[str, str] | None = None,
     cwd: Path = ROOT,
     subcommand: bool = False,
+    as_limit: int = ADDRESS_SPACE_LIMIT,
 ) -> Result:
     """``python -m auditor --offline [--mirror M]... ARGS`` in a fresh, measured process;
     with ``subcommand``, ``python -m auditor ARGS`` (ARGS start with the subcommand)."""
@@ -107,7 +108,7 @@ def run_cli(
             "env": env(**(extra_env or {})),
             "cwd": str(cwd),
             "timeout": timeout,
-            "as_limit": ADDRESS_SPACE_LIMIT,
+            "as_limit": as_limit,
             "stdout": f"{tmp}/out",
             "stderr": f"{tmp}/err",
         }
