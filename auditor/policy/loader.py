@@ -45,23 +45,8 @@ REQUIRED = ("id", "title", "severity", "violation", "message")
 KNOWN_KEYS = {*REQUIRED, *EXPRESSIONS, "let", "tags", "basis", "fix", "doc"}
 # Names a rule's ``let`` may not take: the facts document's variables and the engine's own.
 RESERVED = frozenset(
-    {
-        "item",
-        "part",
-        "schema_version",
-        "subject",
-        "upstream",
-        "edges",
-        "card",
-        "adapter",
-        "compute",
-        "files",
-        "derived",
-        "lists",
-        "math",
-        "strings",
-        "sets",
-    }
+    {"item", "part", "schema_version", "subject", "upstream", "edges", "card", "adapter", "compute",
+     "files", "derived", "lists", "math", "strings", "sets"}
 )
 _LET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PROFILES = ("default", "strict", "none")
@@ -291,13 +276,8 @@ def _structure(expr: str) -> tuple[bool, int]:
         if kind != "punct":
             continue
         if text in "([{":
-            stack.append(
-                text == "("
-                and n >= 2
-                and toks[n - 1][1] in _MACROS
-                and toks[n - 1][0] == "ident"
-                and toks[n - 2][1] == "."
-            )
+            stack.append(text == "(" and n >= 2 and toks[n - 1][1] in _MACROS
+                         and toks[n - 1][0] == "ident" and toks[n - 2][1] == ".")
             deepest = max(deepest, sum(stack))
         elif text in ")]}":
             if stack:
@@ -322,9 +302,7 @@ def _checked(expr: str, key: str, file: str, rule_id: str, line: int | None) -> 
     if nesting > MAX_COMPREHENSION_DEPTH:
         raise PolicyError(
             f"{key}: comprehensions nested {nesting} deep (at most {MAX_COMPREHENSION_DEPTH})",
-            file=file,
-            rule=rule_id,
-            line=line,
+            file=file, rule=rule_id, line=line,
         )
     return expr
 
@@ -344,17 +322,14 @@ def _lets(raw: Any, file: str, rule_id: str, line: int | None) -> dict[str, str]
         if not isinstance(name, str) or not _LET_NAME.match(name) or name in RESERVED:
             raise PolicyError(
                 f"let: {name!r} is not a usable name (lower-case, not a facts variable or 'item')",
-                file=file,
-                rule=rule_id,
-                line=line,
+                file=file, rule=rule_id, line=line,
             )
         lets[name] = _checked(str(expr).strip(), f"let.{name}", file, rule_id, line)
     return lets
 
 
-def _plan(
-    src: dict[str, str], lets: dict[str, str], file: str, rule_id: str, line: int | None
-) -> Plan:
+def _plan(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
+          line: int | None) -> Plan:
     """Compile a rule's expressions into the programs of its :class:`Plan`.
 
     Every expression is first rewritten for cel-rust's cost model (same meaning, measured in
@@ -363,7 +338,6 @@ def _plan(
     (iterating a list of large maps copies each element). With ``each``, every ``item`` becomes
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
-
     def prog(expr: str) -> Any:
         return _compile(expr, file, rule_id, line)
 
@@ -501,14 +475,9 @@ def walk_by_index(expr: str) -> str:
         if toks[n][1] not in LARGE_LISTS:
             continue
         head, dot, macro, paren, var, comma = (t[1] for t in toks[n : n + 6])
-        if not (
-            dot == "."
-            and macro in ("exists", "all")
-            and paren == "("
-            and toks[n + 4][0] == "ident"
-            and comma == ","
-            and (n == 0 or toks[n - 1][1] != ".")
-        ):
+        if not (dot == "." and macro in ("exists", "all") and paren == "("
+                and toks[n + 4][0] == "ident" and comma == ","
+                and (n == 0 or toks[n - 1][1] != ".")):
             continue
         close = _closing(toks, n + 3)
         if close is None:

@@ -25,8 +25,10 @@ What the evidence fields mean (config = adapter_config.json, tensors = the weigh
 - ``local_paths`` / ``local_path_keys``: absolute local paths found anywhere in the config.
 - ``verified_with``: ``mlx-lm <version>`` when the skeleton load ran, ``header`` when only the
   header was read, ``none`` otherwise; ``load_ok`` / ``load_errors`` (one line per bad tensor,
-  sorted); ``lora_b_all_zero``, ``nonfinite``, ``module_norms`` (Frobenius norm of
-  ``scale * A @ B`` per module, 6 significant digits) from the adapter's own values.
+  sorted); ``rank_mismatches`` (PEFT ``rank_pattern`` vs the tensors, per module);
+  ``unchecked_tensors`` (vision/audio towers mlx-lm does not build); ``lora_b_all_zero``,
+  ``nonfinite``, ``module_norms`` (Frobenius norm of ``scale * A @ B`` per module, 6
+  significant digits) from the adapter's own values (``values.py``: cost bounded).
 - ``config_lines``: key -> line in the config, dotted (``lora_parameters.rank``) and canonical
   (``rank``, ``scale``, ``alpha``, ``base_model``, ``target_modules``, ``iterations``...).
 """
@@ -42,6 +44,7 @@ from ..errors import AuditError
 from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot
 from .base import base_layer_count, config_layers
 from .config import MAX_CONFIG_BYTES, AdapterConfig, is_local_path, parse_config
+from .kinds import FILE_PROBLEMS, PROBLEM_KINDS, UNSAFE_HINTS
 from .loadcheck import load_and_check
 from .safetensors import HeaderError, header_from_dict, read_header
 from .tensors import TensorSummary, summarise
@@ -54,58 +57,6 @@ WEIGHT_NAMES = ("adapters.safetensors", "adapter_model.safetensors")
 
 UNSAFE_WEIGHTS = ("adapter_model.bin", "adapters.npz")
 """Weight files we recognise but never open (pickle can run code; npz is not safetensors)."""
-
-UNSAFE_HINTS = {
-    "adapter_model.bin": "adapter_model.bin is a pickle and is never opened (unpickling can run "
-    "code); convert it to safetensors where you trust it: PeftModel.from_pretrained(base, "
-    "folder).save_pretrained(folder, safe_serialization=True), or safetensors.torch.save_file"
-    "(torch.load('adapter_model.bin', weights_only=True), 'adapter_model.safetensors')",
-    "adapters.npz": "adapters.npz (old mlx-lm format) is not opened; re-save it as "
-    "adapters.safetensors: mx.save_safetensors('adapters.safetensors', dict(mx.load("
-    "'adapters.npz')))",
-}
-
-PROBLEM_KINDS = {
-    "config-missing": "weights are present but there is no adapter_config.json",
-    "config-invalid": "the config is not JSON, not an object, or a value has the wrong type",
-    "config-incomplete": "a value mlx-lm needs (lora_parameters.scale) is absent",
-    "weights-missing": "a config is present but no adapters.safetensors/adapter_model.safetensors",
-    "weights-unsupported": "only a pickle/npz weight file is present; it is never opened",
-    "weights-unreadable": "the weight file could not be fetched or read",
-    "header-invalid": "the safetensors header is truncated, not UTF-8/JSON, or malformed",
-    "header-too-large": "the header length or entry count exceeds the cap",
-    "dtype-invalid": "a tensor has a dtype safetensors does not define",
-    "offsets-invalid": "data_offsets overlap, leave gaps, or disagree with shapes or file size",
-    "tensors-unrecognised": "tensor names that are neither mlx-lm nor PEFT adapter parameters",
-    "rank-inconsistent": "a module's A and B factors have different inner dimensions",
-    "base-unresolvable": "the config names no base, a local path, or a base that was not found",
-    "remote-code-refused": "the base config asks for custom code (auto_map, model_file, ...)",
-    "unsupported-model-type": "mlx-lm has no architecture for the base's model_type",
-    "base-config-invalid": "mlx-lm cannot build the base architecture from its config.json",
-    "unsupported-adapter-type": "a PEFT type other than LoRA/DoRA: not loadable with mlx-lm",
-    "load-failed": "reading the adapter tensors failed before the architecture check",
-    "values-partial": "part of the value checks did not run (budget, size or pattern time)",
-    "not-verified": "--verify load was asked but the load check did not run (message: why)",
-}
-
-FILE_PROBLEMS = frozenset(
-    {
-        "config-invalid",
-        "config-incomplete",
-        "weights-unsupported",
-        "weights-unreadable",
-        "header-invalid",
-        "header-too-large",
-        "dtype-invalid",
-        "offsets-invalid",
-        "tensors-unrecognised",
-        "rank-inconsistent",
-        "remote-code-refused",
-        "base-config-invalid",
-        "load-failed",
-    }
-)
-"""Problems adapter.files-invalid reports as errors; a load they stopped needs no second word."""
 
 OpenFile = Callable[[str], Path | None]
 BaseConfig = Callable[[str], dict[str, Any] | None]

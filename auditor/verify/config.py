@@ -256,9 +256,8 @@ def _parse_peft(cfg: AdapterConfig, doc: dict[str, Any]) -> None:
     cfg.rank = _int(cfg, doc.get("r", PEFT_DEFAULT_R), "r", minimum=1)
     cfg.alpha = _num(cfg, doc.get("lora_alpha"), "lora_alpha")
     cfg.dropout = _num(cfg, doc.get("lora_dropout"), "lora_dropout")
-    cfg.rank_pattern = {
-        k: int(v) for k, v in _pattern(cfg, doc, "rank_pattern").items() if v >= 1 and v == int(v)
-    }
+    ranks = _pattern(cfg, doc, "rank_pattern")
+    cfg.rank_pattern = {k: int(v) for k, v in ranks.items() if v >= 1 and v == int(v)}
     cfg.alpha_pattern = _pattern(cfg, doc, "alpha_pattern")
     cfg.ranks = tuple(sorted({cfg.rank, *cfg.rank_pattern.values()})) if cfg.rank else ()
     cfg.modules_to_save = _strings(cfg, doc.get("modules_to_save"), "modules_to_save") or ()
@@ -288,9 +287,7 @@ def _parse_peft(cfg: AdapterConfig, doc: dict[str, Any]) -> None:
 
 def _pattern(cfg: AdapterConfig, doc: dict[str, Any], key: str) -> dict[str, float]:
     """PEFT ``rank_pattern`` / ``alpha_pattern``: module-name pattern -> number."""
-    value = doc.get(key)
-    if value is None or value == {}:
-        return {}
+    value = doc.get(key) or {}
     if not isinstance(value, dict) or not all(
         isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
         for v in value.values()

@@ -211,6 +211,7 @@ def _cases() -> dict[str, dict[str, bytes | str]]:
                         (HERE.parents[1] / "examples" / "hub" / BASE / "config.json").read_text()
                     ),
                     auto_map={"AutoModelForCausalLM": "modeling_evil.EvilModel"},
+                    model_file="modeling_evil.py",
                     trust_remote_code=True,
                 ),
                 indent=2,
