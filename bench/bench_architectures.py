@@ -36,7 +36,7 @@ START, END = "<!-- bench_architectures:start -->", "<!-- bench_architectures:end
 TARGET_MB, TARGET_S = 150.0, 5.0
 
 CHILD = """
-import json, sys, time
+import json, resource, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 from auditor.models import RepoSnapshot
@@ -48,7 +48,8 @@ ev = collect_evidence(snap, lambda n: folder / n, level="load", base_config=lamb
 assert ev.load_ok, (ev.load_errors, ev.problems)
 with open("/proc/self/status") as fh:
     rss = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1024
-print(json.dumps({"seconds": time.perf_counter() - t0, "rss_mb": rss}))
+cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+print(json.dumps({"seconds": time.perf_counter() - t0, "cpu": cpu, "rss_mb": rss}))
 """
 
 
@@ -69,6 +70,7 @@ def measure(arch: str, fmt: str, repeats: int) -> dict[str, float]:
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return {
         "seconds": statistics.median(r["seconds"] for r in runs),
+        "cpu": statistics.median(r["cpu"] for r in runs),
         "rss_mb": max(r["rss_mb"] for r in runs),
     }
 
@@ -77,16 +79,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    rows, met = [], True
+    rows, met, cpu_met = [], True, True
     load_before = os.getloadavg()[0]
     for arch, entry in architectures().items():
         for fmt in ("mlx-lm", "peft"):
             m = measure(arch, fmt, args.repeats)
             ok = m["rss_mb"] < TARGET_MB and m["seconds"] < TARGET_S
+            cpu_ok = m["rss_mb"] < TARGET_MB and m["cpu"] < TARGET_S
+            cpu_met &= cpu_ok
             met &= ok
             rows.append(
                 f"| {arch} | `{entry['config']['model_type']}` | {fmt} | {m['seconds']:.2f} s "
-                f"| {m['rss_mb']:.0f} MB | {'yes' if ok else 'NO'} |"
+                f"| {m['cpu']:.2f} s | {m['rss_mb']:.0f} MB | {'yes' if ok else 'NO'} "
+                f"| {'yes' if cpu_ok else 'NO'} |"
             )
             print(rows[-1], flush=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -103,11 +108,16 @@ def main() -> int:
             f"several people): load average {load_before:.1f} before, {load_after:.1f} after; "
             "times on a busy machine are upper bounds.",
             "",
-            "| base (config.json of) | model_type | format | time | peak RSS | target met |",
-            "| --- | --- | --- | --- | --- | --- |",
+            "CPU time (user + system of the child) is what contention inflates least; the "
+            "target is judged on wall time and, separately, on CPU time.",
+            "",
+            "| base (config.json of) | model_type | format | wall | CPU | peak RSS "
+            "| met (wall) | met (CPU) |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
             *rows,
             "",
-            f"All targets met: {'yes' if met else 'no'}.",
+            f"All targets met on wall time: {'yes' if met else 'no'}; "
+            f"on CPU time: {'yes' if cpu_met else 'no'}.",
             END,
         ]
     )

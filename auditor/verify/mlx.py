@@ -30,6 +30,10 @@ from .values import ValueChecks, check_values
 __all__ = ["LoadOutcome", "ValueChecks", "adapter_arrays", "check_values", "load_onto_skeleton"]
 
 MAX_LOAD_ERRORS = 50
+MAX_LOAD_RANK = 65536
+"""A config rank above any real layer width is capped for the loader (mlx-lm would otherwise
+build rank x width factors for every wrapped layer); the tensors then do not fit, as they
+would not have with the config's rank."""
 
 
 @dataclass
@@ -160,7 +164,7 @@ def _skeleton(base: Mapping[str, Any], outcome: LoadOutcome) -> Any:
 def _mlx_adapter_config(cfg: AdapterConfig) -> dict[str, Any]:
     """The adapter config mlx-lm's loader gets: the file's own values, defaults filled in."""
     params: dict[str, Any] = {
-        "rank": cfg.rank or 8,
+        "rank": min(cfg.rank or 8, MAX_LOAD_RANK),
         # the scale does not change names or shapes; a missing one is reported by config.py
         "scale": cfg.scale if cfg.scale is not None else 1.0,
         "dropout": 0.0,
