@@ -164,7 +164,9 @@ def _evidence(ev: AdapterEvidence) -> Text:
 def _verification(ev: AdapterEvidence) -> str:
     """Say "verified" only when the load check ran and passed (fail closed)."""
     if ev.load_ok is True:
-        return f"verified with {ev.verified_with}"
+        skipped = len(ev.unchecked_tensors)
+        towers = f" ({skipped} vision/audio tensor(s) not checked)" if skipped else ""
+        return f"verified with {ev.verified_with}{towers}"
     if ev.load_ok is False:
         return f"does not load with {ev.verified_with}"
     if ev.verified_with == "header":

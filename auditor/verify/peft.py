@@ -111,8 +111,9 @@ def _module_config(
     if pattern_rank is not None:
         rank = int(pattern_rank)
     got = summary.module_ranks.get(module)
-    if rank is not None and got is not None and got != rank and pattern_rank is not None:
-        out.rank_mismatches.append(f"{module}: rank {got}, rank_pattern says {rank}")
+    if cfg.rank_pattern and rank is not None and got is not None and got != rank:
+        source = "rank_pattern" if pattern_rank is not None else "r (no rank_pattern entry)"
+        out.rank_mismatches.append(f"{module}: rank {got}, {source} says {rank}")
     alpha = matcher.pattern_value(cfg.alpha_pattern, module) if cfg.alpha_pattern else None
     if rank and (alpha is not None or pattern_rank is not None):
         base_alpha = alpha if alpha is not None else (cfg.alpha if cfg.alpha is not None else 8.0)

@@ -62,6 +62,13 @@ def test_rank_pattern_is_checked_per_module(tmp_path: Path) -> None:
     code, entry, found = audit(folder, mirror)
     assert "adapter.rank-mismatch" in found and code != 0
     assert any("rank_pattern" in f["message"] for f in entry["findings"])
+    _rerank(tensors, "v_proj", 4)  # every rank is one the config names, on the wrong module
+    save(folder, {**config, "rank_pattern": {"q_proj": 4}}, tensors)
+    _, entry, found = audit(folder, mirror)
+    assert "adapter.rank-mismatch" in found
+    assert any(
+        "v_proj: rank 4, r (no rank_pattern entry)" in f["message"] for f in entry["findings"]
+    )
 
 
 def test_modules_to_save_are_recognised_and_shape_checked(tmp_path: Path) -> None:
