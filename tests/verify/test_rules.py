@@ -277,3 +277,21 @@ def test_pack_examples_pass_and_cover_every_adapter_rule() -> None:
     mine = [r for r in results if r.rule.startswith("adapter.")]
     assert mine and all(r.ok for r in mine), [r for r in mine if not r.ok]
     assert not [m for m in missing if m.startswith("adapter.")]
+
+
+def test_problem_kinds_and_the_rules_that_report_them_agree() -> None:
+    import re
+
+    import yaml
+
+    from auditor.verify.kinds import FILE_PROBLEMS, PROBLEM_KINDS
+
+    rules = {r["id"]: r for r in yaml.safe_load(PACK.read_text())["rules"]}
+    listed = set(re.findall(r"'([a-z-]+)'", rules["adapter.files-invalid"]["each"]))
+    assert listed == set(FILE_PROBLEMS)
+    not_verified = set(re.findall(r"'([a-z-]+)'", rules["adapter.not-verified"]["each"]))
+    # the rest is reported through a field (files-missing, base-unresolvable) or through the
+    # not-verified problem that names it as the reason the load did not run
+    elsewhere = {"config-missing", "weights-missing", "base-unresolvable", "unsupported-model-type"}
+    elsewhere |= {"unsupported-adapter-type"}
+    assert set(PROBLEM_KINDS) == set(FILE_PROBLEMS) | not_verified | elsewhere
