@@ -121,7 +121,7 @@ def _check_peft(cfg: AdapterConfig, model: Any, summary: TensorSummary, out: Loa
             EvidenceProblem(
                 kind="values-partial",
                 message="rank_pattern/alpha_pattern/target_modules patterns were not fully "
-                "evaluated (time budget)",
+                "evaluated (time budget, or a pattern Python's re syntax does not accept)",
             )
         )
 

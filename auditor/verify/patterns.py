@@ -28,6 +28,7 @@ class Matcher:
         self._deadline = time.monotonic() + budget
         self._compiled: dict[str, regex.Pattern[str] | None] = {}
         self.exhausted = False
+        """True once a pattern could not be evaluated (out of time, or it does not compile)."""
 
     def _pattern(self, source: str) -> regex.Pattern[str] | None:
         if source not in self._compiled:
@@ -43,7 +44,7 @@ class Matcher:
         pattern = self._pattern(source)
         left = self._deadline - time.monotonic()
         if pattern is None or left <= 0:
-            self.exhausted = self.exhausted or left <= 0
+            self.exhausted = True
             return None
         try:
             return pattern.fullmatch(name, timeout=left) is not None

@@ -111,7 +111,8 @@ def _module_config(
     if pattern_rank is not None:
         rank = int(pattern_rank)
     got = summary.module_ranks.get(module)
-    if cfg.rank_pattern and rank is not None and got is not None and got != rank:
+    known = not matcher.exhausted  # a pattern that could not be evaluated proves nothing
+    if cfg.rank_pattern and known and rank is not None and got is not None and got != rank:
         source = "rank_pattern" if pattern_rank is not None else "r (no rank_pattern entry)"
         out.rank_mismatches.append(f"{module}: rank {got}, {source} says {rank}")
     alpha = matcher.pattern_value(cfg.alpha_pattern, module) if cfg.alpha_pattern else None
