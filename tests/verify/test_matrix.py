@@ -20,7 +20,7 @@ from .matrix import Case, cases, write_case
 
 # one of each layout, clean in both formats: quantised base, MoE per expert, MLA (kv_b_proj),
 # fused qkv with auto_map, GPT-NeoX, multimodal with transformers' new and old names; the wrong
-# twins of three of them. Everything else (22 bases) is in the slow run and the benchmark.
+# twins of three of them. Everything else (23 bases) is in the slow run and the benchmark.
 DEFAULT = {
     "llama3.2-1b-4bit",
     "qwen3-moe-30b-a3b",
