@@ -33,8 +33,13 @@ def _text(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, **text} if isinstance(text, dict) else config
 
 
-def block_dims(config: dict[str, Any], layer: int) -> dict[str, tuple[int, int]]:
-    """transformers block-relative module -> (in, out) for the modules the matrix adapts."""
+def block_dims(
+    config: dict[str, Any], layer: int, experts: bool = True
+) -> dict[str, tuple[int, int]]:
+    """transformers block-relative module -> (in, out) for the modules the matrix adapts.
+
+    ``experts=False`` leaves out the per-expert modules (an attention-only adapter on a MoE).
+    """
     c = _text(config)
     kind = config["model_type"]
     h, heads = c["hidden_size"], c["num_attention_heads"]
@@ -59,15 +64,15 @@ def block_dims(config: dict[str, Any], layer: int) -> dict[str, tuple[int, int]]
             dims["self_attn.q_b_proj"] = (c["q_lora_rank"], heads * (nope + rope))
         else:
             dims["self_attn.q_proj"] = (h, heads * (nope + rope))
-        if layer >= c.get("first_k_dense_replace", 0):
+        if experts and layer >= c.get("first_k_dense_replace", 0):
             for e in range(c["n_routed_experts"]):
                 dims[f"mlp.experts.{e}.gate_proj"] = (h, c["moe_intermediate_size"])
         return dims
     dims = {"self_attn.q_proj": (h, heads * hd), "self_attn.v_proj": (h, kv * hd)}
-    if kind == "mixtral":
+    if kind == "mixtral" and experts:
         for e in range(c["num_local_experts"]):
             dims[f"block_sparse_moe.experts.{e}.w1"] = (h, inter)
-    if kind == "qwen3_moe":
+    if kind == "qwen3_moe" and experts:
         for e in range(c["num_experts"]):
             dims[f"mlp.experts.{e}.gate_proj"] = (h, c["moe_intermediate_size"])
     return dims
@@ -105,7 +110,7 @@ class Case:
 
     arch: str
     fmt: str  # "mlx-lm" | "peft"
-    variant: str  # clean | wrong-rank | wrong-hidden | old-names | dora | rslora | ...
+    variant: str  # clean | wrong-rank | wrong-hidden | old-names | dora | rslora | attention
     expect: str | None  # the adapter.* rule that must fire; None = no adapter finding
 
     @property
@@ -132,17 +137,19 @@ def write_case(case: Case, root: Path) -> tuple[Path, Path, str]:
     layers = [total - 2, total - 1]
     rank = WRONG_RANK if case.variant == "wrong-rank" else RANK
     grow = 64 if case.variant == "wrong-hidden" else 0
+    experts = case.variant != "attention"
     rng = np.random.default_rng(0)
     tensors: dict[str, np.ndarray] = {}
     if case.fmt == "mlx-lm":
         prefix = _MLX_PREFIX.get(config["model_type"], "model.layers")
-        keys = sorted(_mlx_modules(block_dims(config, layers[0])))
+        keys = sorted(_mlx_modules(block_dims(config, layers[0], experts)))
         for i in layers:
-            for rel, (experts, n_in, n_out) in sorted(_mlx_modules(block_dims(config, i)).items()):
+            modules = _mlx_modules(block_dims(config, i, experts))
+            for rel, (count, n_in, n_out) in sorted(modules.items()):
                 name = f"{prefix}.{i}.{rel}"
-                if experts:
-                    tensors[name + ".lora_a"] = _factor(rng, (experts, rank, n_in + grow))
-                    tensors[name + ".lora_b"] = _factor(rng, (experts, n_out, rank))
+                if count:
+                    tensors[name + ".lora_a"] = _factor(rng, (count, rank, n_in + grow))
+                    tensors[name + ".lora_b"] = _factor(rng, (count, n_out, rank))
                 else:
                     tensors[name + ".lora_a"] = _factor(rng, (n_in + grow, rank))
                     tensors[name + ".lora_b"] = _factor(rng, (rank, n_out))
@@ -159,7 +166,7 @@ def write_case(case: Case, root: Path) -> tuple[Path, Path, str]:
             prefix = entry["peft_prefix_old"]
         targets: set[str] = set()
         for i in layers:
-            for rel, (n_in, n_out) in sorted(block_dims(config, i).items()):
+            for rel, (n_in, n_out) in sorted(block_dims(config, i, experts).items()):
                 name = f"base_model.model.{prefix}.{i}.{rel}"
                 targets.add(rel.rsplit(".", 1)[-1])
                 tensors[name + ".lora_A.weight"] = _factor(rng, (rank, n_in + grow))
