@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from auditor.pipeline import AuditOptions
     from auditor.policy import PolicySet
 
-SUBCOMMANDS = ("facts", "policy", "hook", "card", "serve")
+SUBCOMMANDS = ("facts", "policy", "hook", "card", "serve", "census")
 FORMATS = ("text", "json", "sarif", "markdown", "spdx", "spdx3", "cyclonedx", "html")
 
 

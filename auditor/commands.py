@@ -26,6 +26,10 @@ def run(name: str, argv: Sequence[str], common: Common) -> int:
         from auditor.hooks.command import run as run_hook
 
         return run_hook(argv, common)
+    if name == "census":
+        from auditor.census.command import run as run_census
+
+        return run_census(argv, common)
     if name == "card":
         from auditor.sync.command import run as run_card
 

@@ -1,0 +1,124 @@
+"""``ailiance-audit census``: audit a set of repos into a Parquet dataset; ``census report DIR``.
+
+Thin: parse, build the plan's inputs, call :mod:`auditor.census.run` or the report; exit 0 when
+every repo was audited, 3 when some could not be (their rows say why), 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from auditor.errors import EXIT_OK, EXIT_UNRESOLVED, UsageError
+
+Common = Callable[[argparse.ArgumentParser], None]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def parser(common: Common) -> argparse.ArgumentParser:
+    """The census parser (the audit command's source and policy options, plus the plan's)."""
+    p = _Parser(
+        prog="ailiance-audit census",
+        description="Audit many repos on Dask into a Parquet dataset (see docs/census.md). "
+        "Without --from-file/--author/--search/--filter: every model repo of the --mirror(s). "
+        "'census report DIR' summarises a dataset.",
+    )
+    common(p)
+    p.set_defaults(verify="none")  # a census reads cards; --verify header|load reads weights
+    p.add_argument("--out", required=True, metavar="DIR", help="output dataset directory")
+    p.add_argument("--from-file", metavar="FILE", help="repos to audit, one per line")
+    p.add_argument("--author", action="append", default=[], metavar="ORG",
+                   help="every model repo of ORG on the Hub (repeatable)")  # fmt: skip
+    p.add_argument("--search", metavar="TEXT", help="Hub listing: ids containing TEXT")
+    p.add_argument("--filter", action="append", default=[], metavar="TAG",
+                   help="Hub listing: repos with TAG, e.g. base_model:adapter:ORG/NAME "
+                   "(repeatable: all must match)")  # fmt: skip
+    p.add_argument("--limit", type=int, metavar="N", help="audit at most N repos")
+    p.add_argument("--locked", metavar="FILE", help="audit exactly the revisions in a lock file")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="tcp://host:8786, a scheduler file, or sync (default: a local cluster)")  # fmt: skip
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes of the local cluster (default: one per core)")  # fmt: skip
+    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="repos per task")
+    p.add_argument("--time-limit", type=float, default=120.0, metavar="S",
+                   help="seconds per repo before it is a failed row (default 120)")  # fmt: skip
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def report_parser() -> argparse.ArgumentParser:
+    """``census report DIR``."""
+    p = _Parser(prog="ailiance-audit census report",
+                description="Summarise a census dataset with DuckDB.")  # fmt: skip
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--html", metavar="FILE", help="HTML summary (default DIR/report.html)")
+    p.add_argument("--markdown", metavar="FILE", help="Markdown summary (default DIR/report.md)")
+    p.add_argument("--sql", metavar="QUERY",
+                   help="run one query over the views repos, findings, edges and print it")  # fmt: skip
+    return p
+
+
+def run(argv: Sequence[str], common: Common) -> int:
+    """Dispatch ``census ...`` or ``census report ...``."""
+    if argv and argv[0] == "report":
+        return _report(report_parser().parse_args(list(argv[1:])))
+    return _census(parser(common).parse_args(list(argv)))
+
+
+def _census(args: argparse.Namespace) -> int:
+    from auditor.census import run as engine
+    from auditor.census.store import Store
+    from auditor.census.targets import enumerate_targets
+    from auditor.census.tasks import Spec
+    from auditor.cli import options_from
+
+    options = options_from(args)  # the audit command's checks and environment (mirrors, offline)
+    if args.locked and not Path(args.locked).is_file():
+        raise UsageError(f"--locked {args.locked}: no such file")
+    specs = enumerate_targets(args)
+    if not specs:
+        raise UsageError("nothing to audit: give --mirror, --from-file, --author or a listing")
+    spec = Spec(
+        mirrors=tuple(str(m) for m in options.mirrors),
+        offline=options.offline,
+        verify=options.verify,
+        policy=tuple(options.policy),
+        locked=str(Path(args.locked).resolve()) if args.locked else None,
+        max_depth=options.max_depth,
+        time_limit=args.time_limit,
+    )
+    client = engine.connect(args.scheduler, args.workers)
+    try:
+        out = engine.census(client, spec, specs, Store(Path(args.out)),
+                            batch_size=args.batch_size, progress=not args.no_progress)  # fmt: skip
+    finally:
+        engine.close(client)
+    print(
+        f"census: {out.listed} repos listed, {out.skipped} already in {args.out}, "
+        f"{out.audited} audited, {out.failed} failed; {out.upstream} upstream repos resolved "
+        f"once; {out.batches} batches",
+        file=sys.stderr,
+    )
+    return EXIT_UNRESOLVED if out.failed else EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from auditor.census import report
+
+    root = Path(args.directory)
+    if not (root / "repos").is_dir():
+        raise UsageError(f"{root}: not a census directory (no repos/ table)")
+    if args.sql:
+        print(report.query_text(root, args.sql))
+        return EXIT_OK
+    html = Path(args.html) if args.html else root / "report.html"
+    markdown = Path(args.markdown) if args.markdown else root / "report.md"
+    report.write(root, html, markdown)
+    print(f"census report: {html} and {markdown}", file=sys.stderr)
+    return EXIT_OK
