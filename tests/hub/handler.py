@@ -206,9 +206,16 @@ class HubHandler(BaseHTTPRequestHandler):
         author = query.get("author", [""])[0]
         cursor = int(query.get("cursor", ["0"])[0] or 0)
         token = self._token()
+        search = query.get("search", [""])[0]
+        tags = query.get("filter", [])
+        listed = (
+            self.hub.data.listing(kind, author, search, tags)
+            if search or tags
+            else (self.hub.data.by_author(kind, author) if author else [])
+        )
         repos = [
             r
-            for r in (self.hub.data.by_author(kind, author) if author else [])
+            for r in listed
             if not r.private or (token, kind, r.repo_id.lower()) in self.hub.grants
         ]
         page = repos[cursor : cursor + self.hub.page_size]
@@ -233,8 +240,11 @@ class HubHandler(BaseHTTPRequestHandler):
         headers = {}
         if cursor + self.hub.page_size < len(repos):
             prefix = "/api/models" if kind == "model" else "/api/datasets"
+            extra = (f"&search={quote(search)}" if search else "") + "".join(
+                f"&filter={quote(t)}" for t in tags
+            )
             nxt = (
-                f"{self.hub.url}{prefix}?author={quote(author)}"
+                f"{self.hub.url}{prefix}?author={quote(author)}{extra}"
                 f"&cursor={cursor + self.hub.page_size}"
             )
             headers["Link"] = f'<{nxt}>; rel="next"'

@@ -79,6 +79,21 @@ class Repo:
     private: bool = False
     gated: str | bool | None = None  # None: derived from the card (extra_gated_* keys)
 
+    def listing_tags(self) -> set[str]:
+        """Tags a Hub listing filter matches: the card's and the derived base_model ones."""
+        commit = self.commit("main")
+        if commit is None:
+            return set()
+        card = self.card(commit)
+        tags = {str(t) for t in card.get("tags") or [] if isinstance(card.get("tags"), list)}
+        bases = card.get("base_model") or []
+        relation = card.get("base_model_relation") or (
+            "adapter" if "adapter_config.json" in commit.files else "finetune"
+        )
+        for base in [bases] if isinstance(bases, str) else bases:
+            tags |= {f"base_model:{base}", f"base_model:{relation}:{base}"}
+        return tags
+
     def commit(self, revision: str | None) -> Commit | None:
         """The commit a revision names: a ref, a full sha, or a sha prefix of 7+ characters."""
         rev = revision or "main"
@@ -188,6 +203,25 @@ class HubData:
         """A repo by kind and id (ids are case-insensitive on the Hub)."""
         with self._lock:
             return self._repos.get((kind, repo_id.lower()))
+
+    def listing(self, kind: str, author: str, search: str, tags: list[str]) -> list[Repo]:
+        """Repos of a listing (``author``, ``search`` in the id, every tag of ``filter``), by id.
+
+        A repo's tags for filtering are its card's ``tags`` plus those the Hub derives from
+        ``base_model``: ``base_model:<id>`` and ``base_model:<relation>:<id>``.
+        """
+        with self._lock:
+            repos = [r for (k, _), r in self._repos.items() if k == kind]
+        out = []
+        for repo in sorted(repos, key=lambda r: r.repo_id):
+            if author and repo.repo_id.split("/")[0].lower() != author.lower():
+                continue
+            if search and search.lower() not in repo.repo_id.lower():
+                continue
+            if tags and not set(tags) <= repo.listing_tags():
+                continue
+            out.append(repo)
+        return out
 
     def by_author(self, kind: str, author: str) -> list[Repo]:
         """Repos of one owner, sorted by id."""
