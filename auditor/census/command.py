@@ -33,34 +33,60 @@ def parser(common: Common) -> argparse.ArgumentParser:
     p.set_defaults(verify="none")  # a census reads cards; --verify header|load reads weights
     p.add_argument("--out", required=True, metavar="DIR", help="output dataset directory")
     p.add_argument("--from-file", metavar="FILE", help="repos to audit, one per line")
-    p.add_argument("--author", action="append", default=[], metavar="ORG",
-                   help="every model repo of ORG on the Hub (repeatable)")  # fmt: skip
+    p.add_argument(
+        "--author",
+        action="append",
+        default=[],
+        metavar="ORG",
+        help="every model repo of ORG on the Hub (repeatable)",
+    )
     p.add_argument("--search", metavar="TEXT", help="Hub listing: ids containing TEXT")
-    p.add_argument("--filter", action="append", default=[], metavar="TAG",
-                   help="Hub listing: repos with TAG, e.g. base_model:adapter:ORG/NAME "
-                   "(repeatable: all must match)")  # fmt: skip
+    p.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="Hub listing: repos with TAG, e.g. base_model:adapter:ORG/NAME "
+        "(repeatable: all must match)",
+    )
     p.add_argument("--limit", type=int, metavar="N", help="audit at most N repos")
     p.add_argument("--locked", metavar="FILE", help="audit exactly the revisions in a lock file")
-    p.add_argument("--scheduler", metavar="ADDR",
-                   help="tcp://host:8786, a scheduler file, or sync (default: a local cluster)")  # fmt: skip
-    p.add_argument("--workers", type=int, metavar="N",
-                   help="worker processes of the local cluster (default: one per core)")  # fmt: skip
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="tcp://host:8786, a scheduler file, or sync (default: a local cluster)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the local cluster (default: one per core)",
+    )
     p.add_argument("--batch-size", type=int, default=500, metavar="N", help="repos per task")
-    p.add_argument("--time-limit", type=float, default=120.0, metavar="S",
-                   help="seconds per repo before it is a failed row (default 120)")  # fmt: skip
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="seconds per repo before it is a failed row (default 120)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
 def report_parser() -> argparse.ArgumentParser:
     """``census report DIR``."""
-    p = _Parser(prog="ailiance-audit census report",
-                description="Summarise a census dataset with DuckDB.")  # fmt: skip
+    p = _Parser(
+        prog="ailiance-audit census report", description="Summarise a census dataset with DuckDB."
+    )
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--html", metavar="FILE", help="HTML summary (default DIR/report.html)")
     p.add_argument("--markdown", metavar="FILE", help="Markdown summary (default DIR/report.md)")
-    p.add_argument("--sql", metavar="QUERY",
-                   help="run one query over the views repos, findings, edges and print it")  # fmt: skip
+    p.add_argument(
+        "--sql",
+        metavar="QUERY",
+        help="run one query over the views repos, findings, edges and print it",
+    )
     return p
 
 
@@ -93,12 +119,18 @@ def _census(args: argparse.Namespace) -> int:
         max_depth=options.max_depth,
         time_limit=args.time_limit,
     )
-    client = engine.connect(args.scheduler, args.workers)
+    client, cluster = engine.connect(args.scheduler, args.workers)
     try:
-        out = engine.census(client, spec, specs, Store(Path(args.out)),
-                            batch_size=args.batch_size, progress=not args.no_progress)  # fmt: skip
+        out = engine.census(
+            client,
+            spec,
+            specs,
+            Store(Path(args.out)),
+            batch_size=args.batch_size,
+            progress=not args.no_progress,
+        )
     finally:
-        engine.close(client)
+        engine.close(client, cluster)
     print(
         f"census: {out.listed} repos listed, {out.skipped} already in {args.out}, "
         f"{out.audited} audited, {out.failed} failed; {out.upstream} upstream repos resolved "

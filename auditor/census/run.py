@@ -68,36 +68,33 @@ class SyncExecutor:
         """Nothing to release."""
 
 
-def connect(scheduler: str | None, workers: int | None) -> Any:
-    """A Dask client (or the sync executor) for ``--scheduler``; the caller closes it."""
+def connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
+    """(client, embedded cluster or None) for ``--scheduler``; close both with :func:`close`."""
     if scheduler == "sync":
-        return SyncExecutor()
+        return SyncExecutor(), None
     from distributed import Client, LocalCluster
 
     if scheduler is None:
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
         )
-        client = Client(cluster)
-        client.census_cluster = cluster  # closed with the client
-        return client
+        return Client(cluster), cluster  # type: ignore[no-untyped-call]
     if scheduler.startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
-        return Client(scheduler)
+        return Client(scheduler), None  # type: ignore[no-untyped-call]
     if Path(scheduler).is_file():
-        return Client(scheduler_file=scheduler)
+        return Client(scheduler_file=scheduler), None  # type: ignore[no-untyped-call]
     from auditor.errors import UsageError
 
     raise UsageError(f"--scheduler {scheduler!r}: not sync, an address or a scheduler file")
 
 
-def close(client: Any) -> None:
-    """Close the client and the embedded cluster, if any."""
+def close(client: Any, cluster: Any) -> None:
+    """Close the client, then the embedded cluster (if any)."""
     client.close()
-    cluster = getattr(client, "census_cluster", None)
     if cluster is not None:
         cluster.close()
 
@@ -108,7 +105,7 @@ def completed(client: Any, futures: Sequence[Any]) -> Iterator[Any]:
         return cf.as_completed(futures)
     from distributed import as_completed
 
-    return iter(as_completed(futures))
+    return iter(as_completed(futures))  # type: ignore[no-untyped-call]
 
 
 def census(
@@ -155,8 +152,8 @@ def _audit(
     for batch in batches:
         name = plan.batch_name(batch)
         roots = [ref for item in batch for ref in item.refs]
-        future = client.submit(tasks.audit, spec, batch, slice_for(table, roots), key=f"audit-{name}",
-                               pure=False, retries=1)  # fmt: skip
+        part = slice_for(table, roots)
+        future = client.submit(tasks.audit, spec, batch, part, key=f"audit-{name}", retries=1)
         names[future] = (name, batch)
     for future in completed(client, list(names)):
         name, batch = names.pop(future)

@@ -88,9 +88,14 @@ def rows_of(report: TargetReport, sha: str | None, seconds: float) -> Rows:
     key = repo_key(target.repo_id or target.spec, target.kind)
     graph = report.graph
     subject = graph.nodes[0] if graph else None
-    first = next(
-        (e for e in graph.edges if e.source == graph.subject and e.relation != "trained_on"), None
-    ) if graph else None
+    first = (
+        next(
+            (e for e in graph.edges if e.source == graph.subject and e.relation != "trained_on"),
+            None,
+        )
+        if graph
+        else None
+    )
     base = next((n for n in graph.nodes if first and n.id == first.target), None) if graph else None
     live = [f for f in report.findings if f.suppressed_by is None]
     repo = {
@@ -143,7 +148,7 @@ def rows_of(report: TargetReport, sha: str | None, seconds: float) -> Rows:
 
 def failed_rows(key: str, kind: str, sha: str | None, error: str, seconds: float) -> Rows:
     """The rows of a repo whose audit did not finish (crash, time limit, lost lookup)."""
-    repo = {name: None for name in REPOS.names}
+    repo = dict.fromkeys(REPOS.names)
     repo.update(
         id=key, kind=kind, sha=sha, status="failed", error=error, nodes=0, errors=0,
         warnings=0, notes=0, seconds=round(seconds, 6), audited_at=now(),

@@ -56,15 +56,20 @@ def from_listing(
     if source.offline:
         raise UsageError("a Hub listing (--search, --filter) needs the network (offline is on)")
     out: list[str] = []
-    for author in authors or [None]:
-        kwargs: dict[str, Any] = {"search": search, "filter": list(tags) or None,
-                                  "author": author, "limit": limit}  # fmt: skip
-        what = f"models matching {kwargs!r}"
-        subject = source.make_subject(what, f"{source.endpoint}/models")
-        items = source.call(
-            lambda kw=kwargs: list(source.api.list_models(**kw, token=source.token_arg)), subject
-        )
-        out.extend(str(item.id) for item in items)
+    owners: list[str | None] = [*authors] or [None]
+    for author in owners:
+        kwargs: dict[str, Any] = {
+            "search": search,
+            "filter": list(tags) or None,
+            "author": author,
+            "limit": limit,
+        }
+        subject = source.make_subject(f"models matching {kwargs!r}", f"{source.endpoint}/models")
+
+        def listing(kw: dict[str, Any] = kwargs) -> list[Any]:
+            return list(source.api.list_models(**kw, token=source.token_arg))
+
+        out.extend(str(item.id) for item in source.call(listing, subject))
     return out
 
 

@@ -26,8 +26,16 @@ def test_killed_worker_leaves_complete_duplicate_free_output(mirror: Path, tmp_p
     specs = from_mirror(mirror)
     out = tmp_path / "out"
     spec = tasks.Spec(mirrors=(str(mirror),), verify="none")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:  # fmt: skip
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         result: list[object] = []
         worker = threading.Thread(
             target=lambda: result.append(
@@ -40,8 +48,11 @@ def test_killed_worker_leaves_complete_duplicate_free_output(mirror: Path, tmp_p
         while not list((out / "repos").glob("*.parquet")) if (out / "repos").is_dir() else True:
             assert worker.is_alive() and time.monotonic() < deadline
             time.sleep(0.02)
-        busy = [addr for addr, keys in client.processing().items()
-                if any(str(k).startswith("audit-") for k in keys)]  # fmt: skip
+        busy = [
+            addr
+            for addr, keys in client.processing().items()
+            if any(str(k).startswith("audit-") for k in keys)
+        ]
         assert busy, "no audit batch in flight when the worker was to be killed"
         pids = client.run(os.getpid)
         written_at_kill = len(list((out / "repos").glob("*.parquet")))

@@ -14,6 +14,7 @@ from pathlib import Path
 from conftest import ROOT, census, table
 
 from auditor.census.report import connect
+from auditor.census.targets import from_mirror
 
 
 def partitions(out: Path) -> dict[str, int]:
@@ -21,9 +22,27 @@ def partitions(out: Path) -> dict[str, int]:
 
 
 def test_interrupted_run_resumes_with_only_the_missing_repos(mirror: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "auditor", "census", "--mirror", str(mirror), "--out", str(out),
-           "--scheduler", "sync", "--batch-size", "20", "--verify", "none", "--no-progress"]  # fmt: skip
+    out, subset = tmp_path / "out", tmp_path / "repos.txt"
+    subset.write_text("\n".join(from_mirror(mirror)[:100]) + "\n")
+    cmd = [
+        sys.executable,
+        "-m",
+        "auditor",
+        "census",
+        "--mirror",
+        str(mirror),
+        "--from-file",
+        str(subset),
+        "--out",
+        str(out),
+        "--scheduler",
+        "sync",
+        "--batch-size",
+        "10",
+        "--verify",
+        "none",
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300  # hang guard only
@@ -36,28 +55,44 @@ def test_interrupted_run_resumes_with_only_the_missing_repos(mirror: Path, tmp_p
         proc.wait()
     before = partitions(out)
     first = {r["id"] for r in table(out, "repos")}
-    assert 0 < len(first) < 240  # killed mid-run
+    assert 0 < len(first) < 100  # killed mid-run
     # A batch cut short between its findings and its repos file leaves an orphan behind.
     orphan = out / "findings" / "part-orphan.parquet"
     shutil.copyfile(out / "findings" / next(iter(before)), orphan)
     (out / "repos" / ".part-x.parquet.tmp").write_bytes(b"half a file")
 
-    assert census("--mirror", mirror, "--out", out, "--scheduler", "sync", "--batch-size", "20",
-                  "--verify", "none") == 0  # fmt: skip
+    assert (
+        census(
+            "--mirror",
+            mirror,
+            "--from-file",
+            subset,
+            "--out",
+            out,
+            "--scheduler",
+            "sync",
+            "--batch-size",
+            "10",
+            "--verify",
+            "none",
+        )
+        == 0
+    )
     after = partitions(out)
     assert all(after[name] == ino for name, ino in before.items())  # nothing rewritten
-    new = [r["id"] for name in set(after) - set(before)
-           for r in table_of(out / "repos" / name)]  # fmt: skip
+    new = [r["id"] for name in set(after) - set(before) for r in table_of(out / "repos" / name)]
     assert sorted(new) == sorted(set(new)) and not set(new) & first  # only the missing ones
     ids = [r["id"] for r in table(out, "repos")]
-    assert len(ids) == len(set(ids)) == 240
+    assert len(ids) == len(set(ids)) == 100
     assert not orphan.exists()
     findings = {r["repo"] for r in table(out, "findings")}
     assert findings <= set(ids)
     assert not list((out / "repos").glob(".*.tmp"))
 
 
-def test_a_changed_repo_is_audited_again_and_wins_in_the_views(mirror: Path, tmp_path: Path) -> None:
+def test_a_changed_repo_is_audited_again_and_wins_in_the_views(
+    mirror: Path, tmp_path: Path
+) -> None:
     repos = ("sim/base-3", "sim-org1/adapter-1", "sim-org2/adapter-2")
     subset = tmp_path / "repos.txt"
     subset.write_text("\n".join(repos) + "\n")
@@ -74,11 +109,15 @@ def test_a_changed_repo_is_audited_again_and_wins_in_the_views(mirror: Path, tmp
     rows = table(out, "repos")
     assert sorted(r["id"] for r in rows).count("sim-org1/adapter-1") == 2
     con = connect(out)
-    (latest,) = con.execute("SELECT license, sha FROM repos WHERE id = 'sim-org1/adapter-1'").fetchall()
+    (latest,) = con.execute(
+        "SELECT license, sha FROM repos WHERE id = 'sim-org1/adapter-1'"
+    ).fetchall()
     assert latest[0] == "CC-BY-NC-4.0"
     shas = {r["sha"] for r in rows if r["id"] == "sim-org1/adapter-1"}
     assert latest[1] in shas and len(shas) == 2
-    (n,) = con.execute("SELECT count(DISTINCT sha) FROM findings WHERE repo = 'sim-org1/adapter-1'").fetchone()
+    (n,) = con.execute(
+        "SELECT count(DISTINCT sha) FROM findings WHERE repo = 'sim-org1/adapter-1'"
+    ).fetchone()
     assert n == 1
 
 
