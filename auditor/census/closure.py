@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -122,10 +123,11 @@ class ClosureSource:
             return self.fallback.path(snapshot, filename)
         digest = hashlib.sha256(entry.files[filename]).hexdigest()
         path = self._root() / digest
-        if not path.is_file():
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(entry.files[filename])
-            tmp.replace(path)
+        if not path.is_file():  # threads may race here: each writes its own temporary file
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(entry.files[filename])
+            os.replace(tmp, path)
         return path
 
     def read_safetensors_header(self, snapshot: RepoSnapshot, filename: str) -> Any:

@@ -20,6 +20,7 @@ from auditor.card.frontmatter import parse_front_matter
 from auditor.census.closure import ClosureSource, Entry, Key, fetch_entry, refs_of
 from auditor.census.schema import Rows, failed_rows, merge, repo_key, rows_of
 from auditor.errors import TargetError
+from auditor.graph import parallel_map
 from auditor.models import CardClaims, RepoSnapshot, TargetReport
 from auditor.pipeline import AuditOptions, VerifyLevel, audit_isolated, make_resolver
 from auditor.policy import PolicySet, load_policies
@@ -40,6 +41,7 @@ class Spec:
     locked: str | None = None
     max_depth: int = 10
     time_limit: float = 120.0
+    threads: int = 8  # repos in flight per worker: Hub round trips overlap, the CPU work does not
 
     def options(self) -> AuditOptions:
         """Pipeline options as ``ailiance-audit`` builds them from the same flags."""
@@ -97,58 +99,58 @@ def content_sha(resolver: Resolver, snap: RepoSnapshot) -> str:
 def scan(spec: Spec, specs: list[str]) -> list[Scanned]:
     """Resolve each subject and read the upstream ids of its card's front matter."""
     _, resolver, _ = state(spec)
-    out = []
-    for text in specs:
-        target = parse_target(text)
-        kind = target.kind.value
-        key = repo_key(target.repo_id or text, target.kind)
-        try:
-            snap = resolver.resolve(target.repo_id or text, target.kind, None)
-            card = resolver.read_text(snap, "README.md") or ""
-            meta = parse_front_matter(card.replace("\r\n", "\n"), "README.md").metadata
-            sha = snap.revision or content_sha(resolver, snap)
-            refs = refs_of(snap, CardClaims(metadata=meta))
-        except TargetError as exc:
-            out.append(Scanned(text, key, kind, None, error=f"unresolved: {exc}"))
-            continue
-        except Exception as exc:  # a bug or a hostile card: this repo fails, the run goes on
-            out.append(Scanned(text, key, kind, None, error=f"scan failed: {exc!r}"[:300]))
-            continue
-        out.append(Scanned(text, key, kind, sha, refs))
-    return out
+    return parallel_map(lambda text: _scan_one(resolver, text), specs, spec.threads)
+
+
+def _scan_one(resolver: Resolver, text: str) -> Scanned:
+    target = parse_target(text)
+    kind = target.kind.value
+    key = repo_key(target.repo_id or text, target.kind)
+    try:
+        snap = resolver.resolve(target.repo_id or text, target.kind, None)
+        card = resolver.read_text(snap, "README.md") or ""
+        meta = parse_front_matter(card.replace("\r\n", "\n"), "README.md").metadata
+        sha = snap.revision or content_sha(resolver, snap)
+        refs = refs_of(snap, CardClaims(metadata=meta))
+    except TargetError as exc:
+        return Scanned(text, key, kind, None, error=f"unresolved: {exc}")
+    except Exception as exc:  # a bug or a hostile card: this repo fails, the run goes on
+        return Scanned(text, key, kind, None, error=f"scan failed: {exc!r}"[:300])
+    return Scanned(text, key, kind, sha, refs)
 
 
 def resolve(spec: Spec, keys: list[Key]) -> list[tuple[Key, Entry]]:
-    """Resolve upstream repos for the shared table."""
+    """Resolve upstream repos for the shared table (a repo that raises is left out of it: the
+    audit then asks the source chain itself, exactly as the CLI would)."""
     _, resolver, _ = state(spec)
-    out = []
-    for key in keys:
+
+    def one(key: Key) -> tuple[Key, Entry] | None:
         try:
-            out.append((key, fetch_entry(resolver, key)))
+            return key, fetch_entry(resolver, key)
         except Exception:
-            continue
-    return out
+            return None
+
+    return [found for found in parallel_map(one, keys, spec.threads) if found is not None]
 
 
 def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
     """Audit one batch against its slice of the upstream table; one row set per repo."""
     options, fallback, policy = state(spec)
     resolver = Resolver([ClosureSource(table, fallback)])
-    parts = []
-    for item in batch:
-        start = time.perf_counter()
+
+    def one(item: Scanned) -> Rows:
         if item.error is not None:
-            parts.append(failed_rows(item.key, item.kind, item.sha, item.error, 0.0))
-            continue
+            return failed_rows(item.key, item.kind, item.sha, item.error, 0.0)
+        start = time.perf_counter()
         pin = item.sha if item.sha and GIT_SHA.match(item.sha) else None
         target = parse_target(item.spec, pin)
         report, error = _bounded(target, resolver, policy, options, spec.time_limit)
         seconds = time.perf_counter() - start
         if report is None:
-            parts.append(failed_rows(item.key, item.kind, item.sha, error, seconds))
-        else:
-            parts.append(rows_of(report, item.sha, seconds))
-    return merge(parts)
+            return failed_rows(item.key, item.kind, item.sha, error, seconds)
+        return rows_of(report, item.sha, seconds)
+
+    return merge(parallel_map(one, batch, spec.threads))
 
 
 def _bounded(
