@@ -22,8 +22,16 @@ ADAPTERS = [
 
 def test_filter_by_base_audits_its_adapters_like_the_cli(hub: HubServer, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code = census("--filter", f"base_model:adapter:{BASE}", "--out", out, "--scheduler", "sync",
-                  "--verify", "none")  # fmt: skip
+    code = census(
+        "--filter",
+        f"base_model:adapter:{BASE}",
+        "--out",
+        out,
+        "--scheduler",
+        "sync",
+        "--verify",
+        "none",
+    )
     assert code == 0
     rows = {r["id"]: r for r in table(out, "repos")}
     assert sorted(rows) == ADAPTERS
@@ -34,8 +42,11 @@ def test_filter_by_base_audits_its_adapters_like_the_cli(hub: HubServer, tmp_pat
     main(["--verify", "none", "--format", "json", "--output", str(report), ADAPTERS[1]])
     (target,) = json.loads(report.read_text())["targets"]
     cli = sorted((f["rule_id"], f["node"], f["message"]) for f in target["findings"])
-    got = sorted((r["rule"], r["node"], r["message"]) for r in table(out, "findings")
-                 if r["repo"] == ADAPTERS[1])  # fmt: skip
+    got = sorted(
+        (r["rule"], r["node"], r["message"])
+        for r in table(out, "findings")
+        if r["repo"] == ADAPTERS[1]
+    )
     assert got == cli and got
 
 
@@ -43,3 +54,13 @@ def test_search_and_limit(hub: HubServer, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert census("--search", "math", "--limit", "2", "--out", out, "--scheduler", "sync") == 0
     assert sorted(r["id"] for r in table(out, "repos")) == ADAPTERS[:2]
+
+
+def test_author_repeatable(hub: HubServer, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = census(
+        "--author", "Ailiance-fr", "--author", "swiss-ai", "--out", out, "--scheduler", "sync"
+    )
+    assert code == 0
+    ids = sorted(r["id"] for r in table(out, "repos"))
+    assert ids == sorted([*ADAPTERS, BASE, "swiss-ai/Apertus-70B-2509"])
