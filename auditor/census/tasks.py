@@ -150,7 +150,8 @@ def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
             return failed_rows(item.key, item.kind, item.sha, error, seconds)
         return rows_of(report, item.sha, seconds)
 
-    return merge(parallel_map(one, batch, spec.threads))
+    # mlx-lm loads are not made concurrent within a process: one repo at a time with --verify load
+    return merge(parallel_map(one, batch, 1 if spec.verify == "load" else spec.threads))
 
 
 def _bounded(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import census, table
 
 from auditor.cli import main
@@ -78,11 +79,14 @@ def test_census_findings_equal_cli_on_a_sample(mirror: Path, tmp_path: Path) -> 
         assert census_findings(out, repo), f"{repo}: a sample repo with no finding tests little"
 
 
-def test_census_equals_cli_on_the_examples_with_header_verification(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "verify", ["header", pytest.param("load", marks=[pytest.mark.mlx, pytest.mark.slow])]
+)
+def test_census_equals_cli_on_the_examples(verify: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    census("--mirror", EXAMPLES, "--out", out, "--scheduler", "sync", "--verify", "header")
+    census("--mirror", EXAMPLES, "--out", out, "--scheduler", "sync", "--verify", verify)
     rows = {r["id"]: r for r in table(out, "repos")}
     assert len(rows) == 5 and {r["status"] for r in rows.values()} == {"ok"}
     for repo in rows:
-        target = cli_report(EXAMPLES, repo, tmp_path, "--verify", "header")
+        target = cli_report(EXAMPLES, repo, tmp_path, "--verify", verify)
         assert census_findings(out, repo) == cli_findings(target), repo
