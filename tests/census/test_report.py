@@ -62,3 +62,22 @@ def test_report_renders_in_chromium(dataset: Path, tmp_path: Path) -> None:
     assert (image.width, image.height) == (1280, 1800)
     assert colours[BAR] > 2_000  # single-colour bar charts drawn
     assert colours[NOTE] > 2_000 and colours[ERROR] > 200  # stacked severity bars
+
+
+def test_report_escapes_what_the_dataset_holds() -> None:
+    from auditor.census.render import render_html, render_markdown
+    from auditor.census.report import QUESTIONS, Answer
+
+    hostile = '<img src=x onerror="alert(1)">|[x](javascript:alert(1))'
+    totals = {"repos": 1, "ok": 1, "findings": 0, "leaks": 0, "leaking_repos": 0}
+    answers = [
+        Answer(q, ["label", "a", "b", "c"], [(hostile, 1, 0, 0)])
+        if q.chart == "stacked"
+        else Answer(q, ["label", "n"], [(hostile, 1)])
+        for q in QUESTIONS
+    ]
+    page = render_html(totals, answers)
+    assert "<img" not in page and "&lt;img src=x" in page
+    markdown = render_markdown(totals, answers)
+    assert "<img" not in markdown and "&lt;img" in markdown
+    assert "\\[x\\](javascript" in markdown  # brackets escaped: no link

@@ -125,3 +125,20 @@ def table_of(path: Path) -> list[dict[str, object]]:
     import pyarrow.parquet as pq
 
     return pq.read_table(path).to_pylist()
+
+
+def test_over_time_repos_are_failed_rows_not_lost(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    examples = ROOT / "examples" / "hub"
+    code = census("--mirror", examples, "--out", out, "--scheduler", "sync", "--time-limit", "1e-6")
+    assert code == 3  # complete, but some repos were not audited
+    rows = table(out, "repos")
+    assert len(rows) == 5
+    assert {(r["status"], r["error"]) for r in rows} == {
+        ("failed", "time limit exceeded (1e-06 s)")
+    }
+    assert table(out, "findings") == []
+    # a later run with a sane limit audits them again; the views show the new rows only
+    assert census("--mirror", examples, "--out", out, "--scheduler", "sync") == 0
+    con = connect(out)
+    assert con.execute("SELECT DISTINCT status FROM repos").fetchall() == [("ok",)]
