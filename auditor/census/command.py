@@ -151,6 +151,11 @@ def _report(args: argparse.Namespace) -> int:
         return EXIT_OK
     html = Path(args.html) if args.html else root / "report.html"
     markdown = Path(args.markdown) if args.markdown else root / "report.md"
-    report.write(root, html, markdown)
+    from auditor.census.render import render_html, render_markdown
+    from auditor.output import write_atomic
+
+    totals, found = report.answers(root)
+    write_atomic(html, render_html(totals, found))
+    write_atomic(markdown, render_markdown(totals, found))
     print(f"census report: {html} and {markdown}", file=sys.stderr)
     return EXIT_OK

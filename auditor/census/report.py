@@ -135,12 +135,3 @@ def query_text(root: Path, sql: str) -> str:
     lines += ["\t".join("" if v is None else str(v) for v in row) for row in rows]
     return "\n".join(lines)
 
-
-def write(root: Path, html: Path, markdown: Path) -> None:
-    """Write the HTML and Markdown summaries (atomically, like every report)."""
-    from auditor.census.render import render_html, render_markdown
-    from auditor.output import write_atomic
-
-    totals, found = answers(root)
-    write_atomic(html, render_html(totals, found))
-    write_atomic(markdown, render_markdown(totals, found))
