@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import census, table
+from census_helpers import census, table
 
 from auditor.cli import main
 from tests.hub.server import HubServer

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import table
+from census_helpers import table
 from distributed import Client, LocalCluster
 
 from auditor.census import run, tasks

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, census
+from census_helpers import ROOT, census
 
 from auditor.cli import main
 

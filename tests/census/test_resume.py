@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, census, table
+from census_helpers import ROOT, census, table
 
 from auditor.census.report import connect
 from auditor.census.targets import from_mirror

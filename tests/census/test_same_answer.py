@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import census, table
+from census_helpers import census, table
 
 from auditor.cli import main
 

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, census, table
+from census_helpers import ROOT, census, table
 from distributed import Client, LocalCluster
 
 EXAMPLES = ROOT / "examples" / "hub"
