@@ -54,7 +54,7 @@ def _warm(spec: tasks.Spec) -> bool:
 
 def one_run(mirror: Path, specs: list[str], workers: int, work: Path) -> dict[str, Any]:
     """A census of ``specs`` on a fresh warmed cluster of ``workers`` processes."""
-    spec = tasks.Spec(mirrors=(str(mirror),), verify="none")
+    spec = tasks.Spec(mirrors=(str(mirror),), offline=True, verify="none")
     out = Path(tempfile.mkdtemp(dir=work))
     with (
         LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

@@ -134,4 +134,3 @@ def query_text(root: Path, sql: str) -> str:
     lines = ["\t".join(columns)]
     lines += ["\t".join("" if v is None else str(v) for v in row) for row in rows]
     return "\n".join(lines)
-

@@ -145,7 +145,9 @@ def _audit(
     client: Any, bar: Progress, spec: tasks.Spec, todo: list[tasks.Scanned],
     table: dict[Key, Entry], store: Store, batch_size: int, out: Outcome,
 ) -> None:  # fmt: skip
-    batches = plan.batches(todo, batch_size)
+    # At least four batches per worker when there are few repos, so no worker sits idle.
+    size = max(1, min(batch_size, -(-len(todo) // (4 * _workers(client)))))
+    batches = plan.batches(todo, size)
     out.batches = len(batches)
     task = bar.add_task("audit", total=len(todo), failed=0)
     names: dict[Any, tuple[str, list[tasks.Scanned]]] = {}
@@ -167,6 +169,13 @@ def _audit(
         out.audited += len(rows["repos"]) - failed
         out.failed += failed
         bar.update(task, advance=len(rows["repos"]), failed=out.failed)
+
+
+def _workers(client: Any) -> int:
+    """How many workers the cluster has now (1 for the sync executor)."""
+    if isinstance(client, SyncExecutor):
+        return 1
+    return max(1, len(client.scheduler_info().get("workers", {})))
 
 
 def _gather(client: Any, bar: Progress, label: str, fn: Callable[..., list[Any]],

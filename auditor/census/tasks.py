@@ -157,8 +157,10 @@ def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
 def _bounded(
     target: Any, resolver: Resolver, policy: PolicySet, options: AuditOptions, limit: float
 ) -> tuple[TargetReport | None, str]:
-    """``audit_isolated`` under a time limit (an over-time audit is left to finish unobserved)."""
+    """``audit_isolated`` under a time limit: an audit that took longer is failed, whether it
+    finished meanwhile or not (then it is left to finish unobserved)."""
     box: list[TargetReport | BaseException] = []
+    start = time.perf_counter()
 
     def work() -> None:
         try:
@@ -169,7 +171,7 @@ def _bounded(
     thread = threading.Thread(target=work, name="census-audit", daemon=True)
     thread.start()
     thread.join(limit)
-    if not box:
+    if not box or time.perf_counter() - start > limit:
         return None, f"time limit exceeded ({limit:g} s)"
     result = box[0]
     if isinstance(result, BaseException):

@@ -17,8 +17,10 @@ from auditor.cli import main  # noqa: E402
 
 
 def census(*args: str | Path) -> int:
-    """``ailiance-audit census ARGS`` in this process, no progress bar."""
-    return main(["census", *map(str, args), "--no-progress"])
+    """``ailiance-audit census ARGS`` in this process, no progress bar; ``--offline`` with a
+    mirror (tests never reach the internet: a repo missing from the mirror stays missing)."""
+    offline = ["--offline"] if "--mirror" in args else []
+    return main(["census", *map(str, args), *offline, "--no-progress"])
 
 
 def table(out: Path, name: str, columns: Sequence[str] | None = None) -> list[dict[str, object]]:

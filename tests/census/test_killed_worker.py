@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def test_killed_worker_leaves_complete_duplicate_free_output(mirror: Path, tmp_path: Path) -> None:
     specs = from_mirror(mirror)
     out = tmp_path / "out"
-    spec = tasks.Spec(mirrors=(str(mirror),), verify="none")
+    spec = tasks.Spec(mirrors=(str(mirror),), offline=True, verify="none")
     with (
         LocalCluster(
             n_workers=2,

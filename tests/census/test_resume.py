@@ -42,6 +42,7 @@ def test_interrupted_run_resumes_with_only_the_missing_repos(mirror: Path, tmp_p
         "--verify",
         "none",
         "--no-progress",
+        "--offline",
     ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -19,7 +19,19 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "hub"
 
 def cli_report(mirror: Path, repo: str, tmp: Path, *extra: str) -> dict[str, object]:
     out = tmp / "cli.json"
-    main(["--mirror", str(mirror), *extra, "--format", "json", "--output", str(out), repo])
+    main(
+        [
+            "--mirror",
+            str(mirror),
+            "--offline",
+            *extra,
+            "--format",
+            "json",
+            "--output",
+            str(out),
+            repo,
+        ]
+    )
     report = json.loads(out.read_text())
     (target,) = report["targets"]
     return target  # type: ignore[no-any-return]
