@@ -21,14 +21,14 @@ from auditor.output import expand_targets
 def from_file(path: str, offline: bool) -> list[str]:
     """The targets of a file, one per line (``#`` comments), as the audit command reads it."""
     args = argparse.Namespace(targets=[], from_file=path, author=None, filter=None,
-                              offline=offline, revision=None)  # fmt: skip
+                              offline=offline, revision=None, mirror=[])  # fmt: skip
     return [t.spec for t in expand_targets(args)]
 
 
-def from_author(author: str, offline: bool) -> list[str]:
-    """Every model repo of ``author`` (``ailiance-audit --author``)."""
+def from_author(author: str, offline: bool, mirrors: list[str]) -> list[str]:
+    """Every model repo of ``author`` (``ailiance-audit --author``), from the mirrors first."""
     args = argparse.Namespace(targets=[], from_file=None, author=author, filter=None,
-                              offline=offline, revision=None)  # fmt: skip
+                              offline=offline, revision=None, mirror=mirrors)  # fmt: skip
     return [t.spec for t in expand_targets(args)]
 
 
@@ -83,7 +83,7 @@ def enumerate_targets(args: argparse.Namespace) -> list[str]:
         specs += from_listing(args.search, args.filter, args.author, args.limit, offline)
     else:
         for author in args.author:
-            specs += from_author(author, offline)
+            specs += from_author(author, offline, list(args.mirror))
     if not (args.from_file or args.author or args.search or args.filter):
         for mirror in args.mirror:  # no other selection: the census is the mirrors' repos
             specs += from_mirror(Path(mirror))

@@ -23,7 +23,8 @@ def partitions(out: Path) -> dict[str, int]:
 
 def test_interrupted_run_resumes_with_only_the_missing_repos(mirror: Path, tmp_path: Path) -> None:
     out, subset = tmp_path / "out", tmp_path / "repos.txt"
-    subset.write_text("\n".join(from_mirror(mirror)[:100]) + "\n")
+    repos = from_mirror(mirror)  # all 240, in batches of 2: far more work left than a poll's delay
+    subset.write_text("\n".join(repos) + "\n")
     cmd = [
         sys.executable,
         "-m",
@@ -38,7 +39,7 @@ def test_interrupted_run_resumes_with_only_the_missing_repos(mirror: Path, tmp_p
         "--scheduler",
         "sync",
         "--batch-size",
-        "10",
+        "2",
         "--verify",
         "none",
         "--no-progress",
@@ -56,7 +57,7 @@ def test_interrupted_run_resumes_with_only_the_missing_repos(mirror: Path, tmp_p
         proc.wait()
     before = partitions(out)
     first = {r["id"] for r in table(out, "repos")}
-    assert 0 < len(first) < 100  # killed mid-run
+    assert 0 < len(first) < len(repos)  # killed mid-run
     # A batch cut short between its findings and its repos file leaves an orphan behind.
     orphan = out / "findings" / "part-orphan.parquet"
     shutil.copyfile(out / "findings" / next(iter(before)), orphan)
@@ -73,7 +74,7 @@ def test_interrupted_run_resumes_with_only_the_missing_repos(mirror: Path, tmp_p
             "--scheduler",
             "sync",
             "--batch-size",
-            "10",
+            "2",
             "--verify",
             "none",
         )
@@ -84,7 +85,7 @@ def test_interrupted_run_resumes_with_only_the_missing_repos(mirror: Path, tmp_p
     new = [r["id"] for name in set(after) - set(before) for r in table_of(out / "repos" / name)]
     assert sorted(new) == sorted(set(new)) and not set(new) & first  # only the missing ones
     ids = [r["id"] for r in table(out, "repos")]
-    assert len(ids) == len(set(ids)) == 100
+    assert len(ids) == len(set(ids)) == len(repos)
     assert not orphan.exists()
     findings = {r["repo"] for r in table(out, "findings")}
     assert findings <= set(ids)
