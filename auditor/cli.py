@@ -73,6 +73,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The audit command's parser (subcommands have their own)."""
+    from auditor.models import FAIL_ON
+
     p = _Parser(
         prog="ailiance-audit",
         description=(
@@ -99,7 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="file for the --format at the same position (default stdout)",
     )
-    p.add_argument("--fail-on", choices=("error", "warning", "note", "never"), default="error")
+    p.add_argument(
+        "--fail-on",
+        choices=tuple(FAIL_ON),
+        default="error",
+        help="the lowest severity that fails the run (exit 1): error (default), warning, note, "
+        "info, or never",
+    )
     p.add_argument(
         "--baseline",
         metavar="REF|FILE",

@@ -43,16 +43,26 @@ class RepoKind(StrEnum):
 
 
 class Severity(StrEnum):
-    """Finding severity, ordered error > warning > note."""
+    """Finding severity, ordered error > warning > note > info: the one declaration of the
+    vocabulary (rule packs, ``--fail-on``, report counts and formats all derive from it).
+
+    ``info`` records a fact and asks nothing of the reader (the training-compute estimate), so
+    ``--fail-on note`` stays usable on a clean repository.
+    """
 
     ERROR = "error"
     WARNING = "warning"
     NOTE = "note"
+    INFO = "info"
 
     @property
     def rank(self) -> int:
         """Numeric order: higher is more severe."""
-        return {"note": 1, "warning": 2, "error": 3}[self.value]
+        return {"info": 0, "note": 1, "warning": 2, "error": 3}[self.value]
+
+
+# ``--fail-on`` levels: a severity (the run fails on findings at or above it) or never.
+FAIL_ON: dict[str, int] = {**{s.value: s.rank for s in Severity}, "never": 99}
 
 
 class Location(Frozen):
@@ -411,7 +421,10 @@ class Finding(Frozen):
     tags: tuple[str, ...] = ()
     basis: str | None = None
     fix: str | None = None
+    pack: str | None = None
     help_uri: str | None = None
+    # A one-line form of ``message`` for the terminal and Markdown (the full text stays here).
+    summary: str | None = None
     evidence: dict[str, str] = Field(default_factory=dict)
     suppressed_by: Waiver | None = None
     fingerprint: str = ""
@@ -450,6 +463,7 @@ class Summary(Frozen):
     error: int = 0
     warning: int = 0
     note: int = 0
+    info: int = 0
     suppressed: int = 0
 
 

@@ -29,11 +29,9 @@ from auditor.errors import (
     UsageError,
 )
 from auditor.formats import base as formats
-from auditor.models import AuditReport, Severity, Target
+from auditor.models import FAIL_ON, AuditReport, Severity, Target
 from auditor.policy import PolicySet
 from auditor.sources.base import parse_target
-
-_FAIL_ON = {"error": 3, "warning": 2, "note": 1, "never": 99}
 
 
 def targets_from(specs: Sequence[str], revision: str | None) -> list[Target]:
@@ -113,7 +111,7 @@ def exit_code(report: AuditReport, fail_on: str) -> int:
         return EXIT_INTERNAL
     if any(t.status != "audited" for t in report.targets):
         return EXIT_UNRESOLVED
-    threshold = _FAIL_ON[fail_on]
+    threshold = FAIL_ON[fail_on]
     for target in report.targets:
         for finding in gating(report, target):  # with --baseline: new findings only
             if Severity(finding.severity).rank >= threshold:
@@ -204,10 +202,17 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def print_policy_list(policy: PolicySet) -> None:
-    """The effective rules: id, severity, pack, tags, one per line."""
+    """The effective rules: id, severity (after the profile: ``strict`` raises contested-law
+    rules to error, marked ``*``), pack, tags, one per line."""
     from auditor.formats.escape import clean  # pack names and tags come from the pack files
 
     for rule in policy.rules:
         tags = ",".join(rule.tags)
-        print(clean(f"{rule.id:42} {rule.severity.value:8} {rule.pack:18} {tags}"))
-    print(f"{len(policy.rules)} rules, profile {policy.profile}, from {len(policy.sources)} files")
+        severity = rule.override.value + "*" if rule.override else rule.severity.value
+        print(clean(f"{rule.id:42} {severity:8} {rule.pack:18} {tags}"))
+    raised = sum(rule.override is not None for rule in policy.rules)
+    note = f" (* {raised} raised by the profile)" if raised else ""
+    print(
+        f"{len(policy.rules)} rules, profile {policy.profile}, from {len(policy.sources)} files"
+        + note
+    )

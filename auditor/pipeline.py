@@ -31,6 +31,7 @@ from auditor.models import (
     Facts,
     RepoKind,
     RepoSnapshot,
+    Severity,
     Summary,
     Target,
     TargetReport,
@@ -272,7 +273,7 @@ def facts_for(target: Target, options: AuditOptions) -> Facts:
 
 def make_report(reports: Sequence[TargetReport], policy: PolicySet) -> AuditReport:
     """Assemble the run's report and its summary counts."""
-    counts = {"error": 0, "warning": 0, "note": 0, "suppressed": 0}
+    counts = {**{sev.value: 0 for sev in Severity}, "suppressed": 0}
     for rep in reports:
         for f in rep.findings:
             counts["suppressed" if f.suppressed_by else f.severity.value] += 1

@@ -44,7 +44,8 @@ border-radius:8px;padding:10px 16px;min-width:120px}.card b{display:block;font-s
 .card.error b{color:#cf222e}.card.warning b{color:#9a6700}.card.note b{color:#0969da}
 .sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600}
 .sev-error .sev{background:#ffebe9;color:#cf222e}.sev-warning .sev{background:#fff8c5;
-color:#9a6700}.sev-note .sev{background:#ddf4ff;color:#0969da}.state{font-size:11px}
+color:#9a6700}.sev-note .sev{background:#ddf4ff;color:#0969da}.sev-info .sev{background:#f6f8fa;
+color:#59636e}.state{font-size:11px}
 .findings{table-layout:fixed}.findings th:nth-child(1){width:92px}
 .findings th:nth-child(2){width:24%}.findings th:nth-child(4){width:34%}
 .basis,.fix,.help{margin:0 0 4px;font-size:12px}
@@ -75,6 +76,7 @@ def _summary(report: AuditReport) -> str:
         ("errors", s.error, "error"),
         ("warnings", s.warning, "warning"),
         ("notes", s.note, "note"),
+        ("info", s.info, "info"),
     ]
     if s.suppressed:
         cards.append(("waived", s.suppressed, ""))

@@ -11,10 +11,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any
-
-import yaml
 
 from auditor.formats import common
 from auditor.formats.escape import flatten
@@ -22,13 +18,6 @@ from auditor.models import AdapterEvidence, CardClaims, Finding, TargetReport
 
 MESSAGE_LIMIT = 2000
 _SAFE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~%/#?=&+-]*)?$")
-_PACK_OF_PREFIX = {
-    "license": "license-chain",
-    "adapter": "adapter-integrity",
-    "aiact": "eu-ai-act",
-    "cop": "eu-ai-act",
-    "card": "card-hygiene",
-}
 
 
 def esc(text: object, limit: int | None = None) -> str:
@@ -43,39 +32,16 @@ def link(url: str | None, label: str) -> str:
     return f'<a href="{html.escape(url, quote=True)}" rel="noopener noreferrer">{label}</a>'
 
 
-@lru_cache(maxsize=1)
-def rule_info() -> dict[str, dict[str, Any]]:
-    """Rule id -> pack, title, basis, fix from the shipped packs (read as data, not compiled)."""
-    from auditor.policy.loader import builtin_dir, pack_files
-
-    out: dict[str, dict[str, Any]] = {}
-    for path in pack_files(builtin_dir()):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for rule in doc.get("rules") or ():
-            if isinstance(rule, dict) and isinstance(rule.get("id"), str):
-                out[rule["id"]] = {**rule, "pack": doc.get("pack", path.stem)}
-    return out
-
-
-def pack_of(rule_id: str) -> str:
-    """The pack a rule belongs to (shipped packs; else by its id prefix)."""
-    info = rule_info().get(rule_id)
-    if info is not None:
-        return str(info["pack"])
-    return _PACK_OF_PREFIX.get(rule_id.split(".", 1)[0], "other")
-
-
 def _basis_fix(f: Finding) -> str:
-    info = rule_info().get(f.rule_id, {})
-    basis = f.basis or info.get("basis")
-    fix = info.get("fix")
+    basis, fix = f.basis, f.fix
     parts = []
     if basis:
         parts.append(f'<p class="basis"><b>Basis</b> {esc(basis, MESSAGE_LIMIT)}</p>')
     if fix:
         parts.append(f'<p class="fix"><b>Fix</b> {esc(fix, MESSAGE_LIMIT)}</p>')
     if f.help_uri:
-        parts.append(f'<p class="help">{link(f.help_uri, esc("rule documentation"))}</p>')
+        url = common.doc_url(f.help_uri)
+        parts.append(f'<p class="help">{link(url, esc("rule documentation"))}</p>')
     return "".join(parts) or "—"
 
 
@@ -83,13 +49,13 @@ def findings_by_pack(findings: Sequence[Finding], states: Sequence[str | None]) 
     """Active findings, one table per policy pack, most severe first."""
     packs: dict[str, list[tuple[Finding, str | None]]] = {}
     for f, state in zip(findings, states, strict=True):
-        packs.setdefault(pack_of(f.rule_id), []).append((f, state))
+        packs.setdefault(f.pack or "other", []).append((f, state))
     out = []
     for pack in sorted(packs):
         rows = []
         for f, state in packs[pack]:
             where = esc(str(f.location)) if f.location else "—"
-            title = rule_info().get(f.rule_id, {}).get("title") or f.title
+            title = f.title
             badge = f' <span class="state">{esc(state)}</span>' if state else ""
             rows.append(
                 f'<tr class="sev-{f.severity.value}"><td><span class="sev">'

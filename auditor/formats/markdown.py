@@ -27,14 +27,15 @@ from auditor.models import (
 
 MESSAGE_LIMIT = 400  # characters of a finding message in a table cell
 MAX_ROWS = 100  # findings shown per target; GitHub comments stop at 65,536 characters
-_SEVERITY = {"error": "**error**", "warning": "warning", "note": "note"}
+_SEVERITY = {"error": "**error**", "warning": "warning", "note": "note", "info": "info"}
 # GitHub's Primer colours (danger, attention, accent) so the diagram matches the page.
 _STYLE = {
     "error": "fill:#ffebe9,stroke:#cf222e,stroke-width:2px",
     "warning": "fill:#fff8c5,stroke:#9a6700,stroke-width:2px",
     "note": "fill:#ddf4ff,stroke:#0969da,stroke-width:2px",
+    "info": "fill:#f6f8fa,stroke:#59636e,stroke-width:1px",
 }
-_STROKE = {"error": "#cf222e", "warning": "#9a6700", "note": "#0969da"}
+_STROKE = {"error": "#cf222e", "warning": "#9a6700", "note": "#0969da", "info": "#59636e"}
 
 
 @register("markdown")
@@ -65,6 +66,7 @@ def _summary(report: AuditReport) -> str:
         _plural(s.error, "error"),
         _plural(s.warning, "warning"),
         _plural(s.note, "note"),
+        f"{s.info} info",
     ]
     if s.suppressed:
         parts.append(f"{s.suppressed} waived")
@@ -130,9 +132,11 @@ def _findings_table(findings: list[tuple[Finding, str | None]]) -> list[str]:
         else:
             cell = md_text(str(f.location)) if f.location else "—"
         severity = _SEVERITY[f.severity.value] + (f" · {state}" if state else "")
-        rows.append(
-            f"| {severity} | {md_code(f.rule_id)} | {md_text(f.message, MESSAGE_LIMIT)} | {cell} |"
-        )
+        message = md_text(f.summary or f.message, MESSAGE_LIMIT)
+        fix = common.short_fix(f.fix)
+        if fix and f.suppressed_by is None and f.severity is not Severity.INFO:
+            message += f" · **Fix:** {md_text(fix, MESSAGE_LIMIT)}"
+        rows.append(f"| {severity} | {md_code(f.rule_id)} | {message} | {cell} |")
     if len(findings) > MAX_ROWS:
         rows.append(
             f"| | | … and {len(findings) - MAX_ROWS} more (see the JSON or SARIF report) | |"
@@ -175,7 +179,7 @@ def _mermaid(graph: LicenseGraph, findings: list[Finding]) -> list[str]:
     for f in findings:
         if f.node in ids and (f.node not in worst or f.severity.rank > worst[f.node].rank):
             worst[f.node] = f.severity
-    for sev in ("error", "warning", "note"):
+    for sev in (level.value for level in Severity):
         named = sorted(ids[n] for n, s in worst.items() if s.value == sev)
         if named:
             lines += [f"  classDef sev_{sev} {_STYLE[sev]}", f"  class {','.join(named)} sev_{sev}"]

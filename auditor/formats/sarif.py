@@ -19,18 +19,16 @@ import posixpath
 import re
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 from auditor.formats import common
 from auditor.formats.base import register
-from auditor.models import AuditReport, Finding, Location, RepoKind, TargetReport
+from auditor.models import AuditReport, Finding, Location, RepoKind, Severity, TargetReport
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/Ailiance-fr/ailiance-audit"
-# Rule pages are repo-relative (docs/rules/<id>.md); SARIF wants absolute help URIs (§3.49.12).
-DOCS_BASE = INFORMATION_URI + "/blob/main/"
+INFORMATION_URI = common.PROJECT_URI
+DOCS_BASE = common.DOCS_BASE
 FINGERPRINT_KEY = "ailianceAuditFinding/v1"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @register("sarif")
@@ -105,11 +103,14 @@ def rule_name(rule_id: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", rule_id) if p)
 
 
+def level(f: Finding) -> str:
+    """SARIF's level (§3.27.10): ``info`` findings are ``none`` (informational, no problem)."""
+    return "none" if f.severity is Severity.INFO else f.severity.value
+
+
 def help_uri(uri: str | None) -> str | None:
-    """An absolute help URI: repo-relative rule pages resolve against the project's docs."""
-    if not uri:
-        return None
-    return uri if _SCHEME.match(uri) else urljoin(DOCS_BASE, uri)
+    """An absolute help URI (``common.doc_url``)."""
+    return common.doc_url(uri)
 
 
 def _rules(findings: list[Finding]) -> list[dict[str, Any]]:
@@ -136,7 +137,7 @@ def _rule(f: Finding, tags: list[str]) -> dict[str, Any]:
         "shortDescription": {"text": f.title},
         "fullDescription": {"text": " ".join(lines[:2])},
         "help": {"text": "\n".join(lines)},
-        "defaultConfiguration": {"level": f.severity.value},
+        "defaultConfiguration": {"level": level(f)},
         "properties": {"tags": tags},
     }
     if uri:
@@ -163,7 +164,7 @@ def _result(
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
-        "level": f.severity.value,
+        "level": level(f),
         "message": {"text": message_text(f.message)},
     }
     location: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from rich.tree import Tree
 from auditor.formats.base import register
 from auditor.formats.common import successors
 from auditor.formats.escape import clean
+from auditor.formats.common import short_fix
 from auditor.models import (
     AdapterEvidence,
     AuditReport,
@@ -25,10 +26,11 @@ from auditor.models import (
     Finding,
     LicenseGraph,
     Node,
+    Severity,
     TargetReport,
 )
 
-_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan", "info": "dim"}
 WIDTH = 110
 
 
@@ -65,7 +67,7 @@ def _summary(report: AuditReport) -> Text:
     s = report.summary
     text = Text(f"ailiance-audit {report.tool.version}: {s.targets} target(s), ", style="bold")
     text.append(f"{s.error} error(s)", style="bold red" if s.error else "")
-    text.append(f", {s.warning} warning(s), {s.note} note(s)")
+    text.append(f", {s.warning} warning(s), {s.note} note(s), {s.info} info")
     if s.suppressed:
         text.append(f", {s.suppressed} waived")
     if s.unresolved:
@@ -239,8 +241,13 @@ def _findings(findings: tuple[Finding, ...]) -> Table | Text:
             else Text(f.severity.value, style=_STYLE[f.severity.value])
         )
         where = clean(str(f.location)) if f.location else clean(f.node)
-        msg = clean(f.message)
+        msg = Text(clean(f.summary or f.message))
         if f.suppressed_by:
-            msg += f" (waived until {f.suppressed_by.expires}: {clean(f.suppressed_by.reason)})"
+            msg.append(
+                f" (waived until {f.suppressed_by.expires}: {clean(f.suppressed_by.reason)})"
+            )
+        fix = short_fix(f.fix)
+        if fix and not f.suppressed_by and f.severity is not Severity.INFO:
+            msg.append(f"\nfix: {clean(fix)}", style="dim")
         table.add_row(sev, f.rule_id, where, msg)
     return table

@@ -53,7 +53,9 @@ def build_parser(common: Common) -> argparse.ArgumentParser:
     for action in run._actions:
         if action.dest == "verify":
             action.help = "adapter verification level (default here: header, no mlx import)"
-    run.add_argument("--fail-on", choices=("error", "warning", "note", "never"), default="error")
+    from auditor.models import FAIL_ON
+
+    run.add_argument("--fail-on", choices=tuple(FAIL_ON), default="error")
     run.add_argument("--path", action="append", default=[], metavar="GLOB", help="only these dirs")
     # The hook blocks a push that adds findings: one already on the remote does not block an
     # unrelated push (it stays in the report, marked); --all-findings blocks on every finding.

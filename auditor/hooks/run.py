@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 from auditor.errors import EXIT_OK
 from auditor.hooks import changes
 from auditor.hooks import git as g
-from auditor.models import AuditReport, Finding, Target, TargetReport
+from auditor.models import FAIL_ON, AuditReport, Finding, Target, TargetReport
 
 PROBE_TIMEOUT = 1.5
 BYPASS = "To push anyway, once: git push --no-verify"
-_RANK = {"error": 3, "warning": 2, "note": 1, "never": 99}
+_RANK = FAIL_ON
 _TRUE = ("1", "true", "True", "yes", "on")
 
 
@@ -157,6 +157,7 @@ def summarize(
     from auditor.formats.escape import clean
 
     lines = []
+    fixes: list[Finding] = []
     threshold = _RANK[fail_on]
     for unit, target in zip(units, report.targets, strict=True):
         where = f"{unit.subdir or repo.name} ({_at(unit)})"
@@ -166,11 +167,14 @@ def summarize(
         blocking = [f for f in gating(report, target) if _RANK[f.severity.value] >= threshold]
         lines.append(_head(where, target, blocking, fail_on, report.baseline is not None))
         lines += [_finding_line(f) for f in blocking]
+        fixes += [f for f in blocking if f.fix]
     if code == EXIT_OK:
         return "\n".join(lines)
+    if fixes:
+        lines.append(f"ailiance-audit: to fix {fixes[0].rule_id}: {clean(fixes[0].fix or '')}")
     lines.append(
-        "ailiance-audit: push blocked. Fix the card (full report: ailiance-audit DIR), or waive a "
-        "finding in .ailiance-audit.yaml (rule, reason, owner, expires)."
+        "ailiance-audit: push blocked. Fix the findings (full report: ailiance-audit DIR), or "
+        "waive a finding in .ailiance-audit.yaml (rule, reason, owner, expires)."
     )
     lines.append(f"ailiance-audit: {BYPASS}")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from auditor.errors import PolicyError
 from auditor.facts import derive
 from auditor.models import Facts, Finding, Location, Severity, finding_order
 from auditor.policy.celimport import add_stdlib_to_context, cel
-from auditor.policy.loader import PolicySet, Rule
+from auditor.policy.loader import PolicySet, Rule, is_builtin
 
 RULE_DOCS = "docs/rules/{id}.md"
 MAX_FINDINGS_PER_RULE = 200
@@ -184,10 +184,19 @@ def _finding(rule: Rule, row: dict[str, Any]) -> Finding:
         location=location,
         tags=rule.tags,
         basis=rule.basis,
-        help_uri=RULE_DOCS.format(id=rule.id),
+        fix=rule.fix,
+        pack=rule.pack,
+        help_uri=doc_link(rule),
+        summary=_text(row["summary"]) if row.get("summary") is not None else None,
         evidence=evidence,
         fingerprint=fingerprint(rule.id, node, location, message),
     )
+
+
+def doc_link(rule: Rule) -> str | None:
+    """The rule's documentation page: shipped rules have one in ``docs/rules/``; a custom pack's
+    rule has none of ours (a page named after its id would be a dead link)."""
+    return RULE_DOCS.format(id=rule.id) if is_builtin(rule.file) else None
 
 
 def _location(raw: Any) -> Location | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ EXPRESSIONS = (
     "node",
     "severity_expr",
     "evidence",
+    "summary",
 )
 REQUIRED = ("id", "title", "severity", "violation", "message")
 KNOWN_KEYS = {*REQUIRED, *EXPRESSIONS, "let", "tags", "basis", "fix", "doc"}
@@ -156,6 +157,16 @@ def load_policies(specs: Sequence[str] = ("default",)) -> PolicySet:
     return PolicySet(rules=rules, sources=tuple(_display(f) for f in files), profile=profile)
 
 
+@lru_cache(maxsize=256)
+def is_builtin(file: str) -> bool:
+    """Whether a rule's ``file`` is one of the shipped packs."""
+    try:
+        Path(file).resolve().relative_to(builtin_dir().resolve())
+    except ValueError:
+        return False
+    return True
+
+
 def _display(path: Path) -> str:
     """Shipped packs are named ``builtin:<file>`` so reports do not depend on the install path."""
     try:
@@ -220,7 +231,10 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         severity = Severity(str(raw["severity"]))
     except ValueError as exc:
         raise PolicyError(
-            "severity must be error, warning or note", file=file, rule=rule_id, line=line
+            "severity must be " + ", ".join(s.value for s in Severity),
+            file=file,
+            rule=rule_id,
+            line=line,
         ) from exc
     sources = {}
     for key in EXPRESSIONS:
@@ -389,7 +403,8 @@ def _fields(src: dict[str, str], node: str) -> str:
         f"{{'message': ({src['message']}), 'node': ({node}), "
         f"'location': ({src.get('location', 'null')}), "
         f"'severity': ({src.get('severity_expr') or 'null'}), "
-        f"'evidence': ({src.get('evidence', '{}')})}}"
+        f"'evidence': ({src.get('evidence', '{}')}), "
+        f"'summary': ({src.get('summary', 'null')})}}"
     )
 
 

@@ -67,6 +67,12 @@ WAIVER_RULES: dict[str, tuple[str, str, str]] = {
 }
 """The waiver meta-rules: id -> (severity, title, what fires it); used by the rule docs."""
 
+WAIVER_FIXES = {
+    "waiver.invalid": "Give the entry a rule, a reason, an owner and an expiry (YYYY-MM-DD).",
+    "waiver.expired": "Fix the finding it waived, or renew the waiver with a new expiry.",
+    "waiver.unused": "Remove the waiver, or correct its rule id or node.",
+}
+
 
 class WaiverProblem(Exception):
     """A waiver entry that cannot be used."""
@@ -227,6 +233,8 @@ def _meta(rule_id: str, message: str, node: str, location: Location | None) -> F
         location=location,
         tags=("waivers",),
         basis="waivers must be valid, current and used",
+        fix=WAIVER_FIXES[rule_id],
+        pack="waivers",
         help_uri=RULE_DOCS.format(id=rule_id),
         fingerprint=fingerprint(rule_id, node, location, message),
     )

@@ -28,8 +28,9 @@ SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 @pytest.fixture(autouse=True)
 def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Golden files assume no injected time; tests that want one set it themselves."""
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    """Golden files are made at the injected time 0 (without it SBOMs carry the run's time);
+    tests that want another time set it themselves."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
 
 
 @pytest.fixture(params=sorted(CASES))

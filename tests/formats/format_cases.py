@@ -283,6 +283,9 @@ def adapter_evidence() -> AdapterEvidence:
     )
 
 
+PACKS = {"adapter": "adapter-integrity", "license": "license-chain", "aiact": "eu-ai-act"}
+
+
 def adapter_findings() -> tuple[Finding, ...]:
     """Findings of each severity, with and without locations, one waived."""
 
@@ -303,6 +306,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             node=node,
             location=location,
             help_uri=f"docs/rules/{rule}.md",
+            pack=PACKS[rule.split(".")[0]],
             **kw,
         )  # type: ignore[arg-type]
 
@@ -338,6 +342,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             loc("README.md", 2),
             tags=("license-chain",),
             basis="legal.md §6.4",
+            fix="Pass the base's terms on: ship its license text and notice. Then declare it.",
             fingerprint="b2" * 16,
         ),
         finding(
@@ -363,7 +368,7 @@ def adapter_findings() -> tuple[Finding, ...]:
         ),
         finding(
             "aiact.scope",
-            Severity.NOTE,
+            Severity.INFO,
             "EU AI Act scope: training compute estimate",
             "Fine-tuning compute 1.2e17 FLOP is far below one third of the base's 1.2e24 "
             "FLOP: the publisher is not presumed a GPAI provider.",
@@ -371,6 +376,8 @@ def adapter_findings() -> tuple[Finding, ...]:
             None,
             tags=("eu-ai-act",),
             basis="GL §17, §63-64",
+            fix="Nothing to fix: this records the estimate.",
+            summary="not presumed a new GPAI provider: 1.2e17 FLOP vs one-third threshold 4e23 FLOP",
             fingerprint="d4" * 16,
         ),
         finding(
@@ -411,7 +418,7 @@ def adapter_report() -> AuditReport:
         tool=TOOL,
         policy=POLICY,
         targets=(target,),
-        summary=Summary(targets=1, error=2, warning=2, note=1, suppressed=1),
+        summary=Summary(targets=1, error=2, warning=2, note=0, info=1, suppressed=1),
     )
 
 

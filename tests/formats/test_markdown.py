@@ -156,7 +156,7 @@ def test_layout_of_the_adapter_report(report: AuditReport):
     md = render(report)
     assert md.startswith(
         "## ailiance-audit report\n\n**ailiance-audit 0.1.0**: 1 target, "
-        "2 errors, 2 warnings, 1 note, 1 waived\n"
+        "2 errors, 2 warnings, 0 notes, 1 info, 1 waived\n"
     )
     table = [line for line in md.splitlines() if line.startswith("| **error** |")]
     assert table[0].startswith("| **error** | `adapter.rank-mismatch` | The card and adapter")

@@ -94,7 +94,7 @@ def test_results_point_at_rule_file_line_and_node(report: AuditReport):
         base_uri == f"https://huggingface.co/{SUBJECT}/blob/{report.targets[0].snapshot.revision}/"
     )
     levels = [r["level"] for r in results]
-    assert levels == ["error", "error", "warning", "warning", "note", "note"]
+    assert levels == ["error", "error", "warning", "warning", "note", "none"]  # info: none
     config = next(r for r in results if r["ruleId"] == "adapter.local-path-leak")
     assert config["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         "adapter_config.json"

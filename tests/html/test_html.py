@@ -72,7 +72,9 @@ def test_every_case_is_well_formed_and_self_contained(name: str) -> None:
         for key, value in attrs:
             assert not key.startswith("on") and key not in ("src", "srcset", "formaction")
             if key == "href":
-                assert value and re.match(r"^https://huggingface\.co/[\w./-]+$", value), value
+                hub = r"^https://huggingface\.co/[\w./-]+$"
+                docs = r"^https://github\.com/Ailiance-fr/ailiance-audit/blob/main/docs/rules/[\w.-]+$"
+                assert value and (re.match(hub, value) or re.match(docs, value)), value
     assert 'http-equiv="Content-Security-Policy" content="default-src \'none\';' in text
     assert not re.search(r"url\((?!#)", text)  # no CSS/SVG fetch, only in-page markers
     assert text == render(CASES[name]())  # deterministic

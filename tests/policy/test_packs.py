@@ -198,7 +198,7 @@ def test_article_52_for_systemic_risk_notification_is_fine() -> None:
 
 def test_scope_note_without_a_base_says_the_test_does_not_apply() -> None:
     (note,) = findings({}, "aiact.scope")
-    assert note.severity.value == "note"
+    assert note.severity.value == "info"
     assert "one-third modifier test does not apply" in note.message
 
 
