@@ -377,7 +377,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             tags=("eu-ai-act",),
             basis="GL §17, §63-64",
             fix="Nothing to fix: this records the estimate.",
-            summary="not presumed a new GPAI provider: 1.2e17 FLOP vs one-third threshold 4e23 FLOP",
+            summary="not presumed a new GPAI provider: 1.2e17 FLOP vs threshold 4e23 FLOP",
             fingerprint="d4" * 16,
         ),
         finding(
