@@ -16,9 +16,10 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import __version__
+from auditor.argparsing import Parser
 from auditor.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -39,11 +40,6 @@ if TYPE_CHECKING:
 
 SUBCOMMANDS = ("facts", "policy", "hook", "card", "serve", "census")
 FORMATS = ("text", "json", "sarif", "markdown", "spdx", "spdx3", "cyclonedx", "html")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -75,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The audit command's parser (subcommands have their own)."""
     from auditor.models import FAIL_ON
 
-    p = _Parser(
+    p = Parser(
         prog="ailiance-audit",
         description=(
             "Audit Hugging Face model/dataset repos: license chain, EU AI Act documentation, "
@@ -129,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for tests and ``python -m auditor``; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     previous = _on_sigterm()
+    stdout = sys.stdout
+    sys.stdout = ReaderSafeStdout(stdout)
     try:
         if args and args[0] in SUBCOMMANDS:
             from auditor import commands
@@ -152,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        sys.stdout = stdout
 
 
 def _on_sigterm() -> signal.Handlers | None:
@@ -168,6 +167,48 @@ def _on_sigterm() -> signal.Handlers | None:
         return signal.signal(signal.SIGTERM, terminate)  # type: ignore[return-value]
     except ValueError:
         return None
+
+
+class ReaderSafeStdout:
+    """Standard output that a reader may close early (``ailiance-audit --policy-list | head``).
+
+    The first write to a closed pipe stops all output quietly (the rest is discarded) instead of
+    ending the run with an internal error: the command finishes and returns its own exit code.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.closed_by_reader = False
+
+    def write(self, text: str) -> int:
+        """Write, unless the reader has gone."""
+        if not self.closed_by_reader:
+            try:
+                self.stream.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush, unless the reader has gone."""
+        if not self.closed_by_reader:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        self.closed_by_reader = True
+        # What is still buffered would fail again when the interpreter flushes at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 def main_entry() -> None:
@@ -234,7 +275,7 @@ def _lock_path(value: str | None) -> Path | None:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from auditor.output import emit, exit_code, expand_targets, print_policy_list
+    from auditor.output import check_stdout, emit, exit_code, expand_targets, print_policy_list
     from auditor.policy import load_policies
 
     policy = load_policies(args.policy or ["default"])
@@ -249,6 +290,7 @@ def _audit(args: argparse.Namespace) -> int:
         )
     if len(args.output) > max(len(args.format), 1):
         raise UsageError("more --output files than --format options")
+    check_stdout(args.format or ["text"], args.output)
     options = options_from(args)
     report, interrupted = _run(targets, options, policy)
     if args.baseline and not interrupted:

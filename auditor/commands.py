@@ -8,14 +8,10 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from auditor.argparsing import Parser
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 Common = Callable[[argparse.ArgumentParser], None]
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
 
 
 def run(name: str, argv: Sequence[str], common: Common) -> int:
@@ -46,7 +42,7 @@ def _facts(argv: Sequence[str], common: Common) -> int:
     from auditor.pipeline import facts_for
     from auditor.sources.base import parse_target
 
-    p = _Parser(prog="ailiance-audit facts", description="Print the facts document of a target.")
+    p = Parser(prog="ailiance-audit facts", description="Print the facts document of a target.")
     p.add_argument("target", metavar="TARGET")
     common(p)
     args = p.parse_args(list(argv))
@@ -59,7 +55,7 @@ def _policy(argv: Sequence[str]) -> int:
     from auditor.formats.escape import clean
     from auditor.policy.testing import run_tests
 
-    p = _Parser(prog="ailiance-audit policy", description="Test a policy pack directory.")
+    p = Parser(prog="ailiance-audit policy", description="Test a policy pack directory.")
     p.add_argument("action", choices=["test"])
     p.add_argument("directory", metavar="DIR", help="pack files, with examples in DIR/tests/")
     args = p.parse_args(list(argv))
@@ -67,6 +63,11 @@ def _policy(argv: Sequence[str]) -> int:
     if not directory.is_dir():
         raise UsageError(f"{directory}: not a directory")
     results, missing = run_tests(directory)
+    if not results and not missing:
+        raise UsageError(
+            f"{directory}: no rules and no examples (a pack directory holds *.yaml packs and "
+            "their examples in tests/)"
+        )
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(clean(f"FAIL {r.rule} [{r.name}]: expected {r.expect}, got: {r.detail}"))

@@ -10,6 +10,7 @@ import argparse
 import errno
 import fnmatch
 import os
+import re
 import socket
 import stat
 import sys
@@ -33,6 +34,9 @@ from auditor.models import FAIL_ON, AuditReport, Severity, Target
 from auditor.policy import PolicySet
 from auditor.sources.base import parse_target
 
+# A comment runs from a '#' at the start of a line or after a space to the end of the line.
+_COMMENT = re.compile(r"(^|\s)#.*$")
+
 
 def targets_from(specs: Sequence[str], revision: str | None) -> list[Target]:
     """Parse every command-line target (a usage error names the bad one)."""
@@ -47,7 +51,7 @@ def expand_targets(args: argparse.Namespace) -> list[Target]:
             lines = Path(args.from_file).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"--from-file {args.from_file}: {exc}") from exc
-        specs += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        specs += [spec for spec in (_COMMENT.sub("", ln).strip() for ln in lines) if spec]
     if args.filter and not args.author:
         raise UsageError("--filter needs --author")
     if args.author:
@@ -117,6 +121,16 @@ def exit_code(report: AuditReport, fail_on: str) -> int:
             if Severity(finding.severity).rank >= threshold:
                 return EXIT_FINDINGS
     return EXIT_OK
+
+
+def check_stdout(names: Sequence[str], outputs: Sequence[str]) -> None:
+    """Refuse two formats on standard output: the reader could not tell where one ends."""
+    to_stdout = [n for i, n in enumerate(names) if i >= len(outputs) or outputs[i] == "-"]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            f"{len(to_stdout)} formats ({', '.join(to_stdout)}) would go to standard output, "
+            "mixed into one stream: give an --output FILE for each format but one"
+        )
 
 
 def emit(report: AuditReport, names: Sequence[str], outputs: Sequence[str]) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from auditor import __version__
 from auditor.card import parse_card
 from auditor.compute import estimate, tokens_from_text
-from auditor.errors import AuditError, TargetError
+from auditor.errors import AuditError, TargetError, UsageError
 from auditor.facts import build_facts
 from auditor.graph import Upstream, build_graph
 from auditor.models import (
@@ -130,14 +130,31 @@ class _Repos:
 
 
 def resolve_target(target: Target, resolver: Resolver, options: AuditOptions) -> RepoSnapshot:
-    """The subject snapshot: a local directory is served by its own source."""
+    """The subject snapshot: a local directory is served by its own source.
+
+    A revision that the answering source cannot honour (a folder, a mirror: they have one state)
+    is a usage error, never a silent audit of whatever is there.
+    """
+    revision = target.revision or options.revision
     if target.path is not None:
+        if revision:
+            raise UsageError(
+                f"revision {revision!r} asked for {target.spec}, a local folder audited as it is "
+                "on disk: check the revision out first (or compare with --baseline REF)"
+            )
         local = LocalSource(Path(target.path), kind=target.kind)
         snap = local.snapshot()
         resolver.register(snap, local)
         return snap
     assert target.repo_id is not None
-    return resolver.resolve(target.repo_id, target.kind, target.revision or options.revision)
+    snap = resolver.resolve(target.repo_id, target.kind, revision)
+    if revision and snap.origin == "mirror":
+        raise UsageError(
+            f"revision {revision!r} asked for {target.repo_id}, but it comes from {snap.location}, "
+            "a mirror with one state and no revisions (--revision and --baseline REF need a Hub "
+            "target or a git checkout)"
+        )
+    return snap
 
 
 def collect(

@@ -6,19 +6,15 @@ import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from auditor.errors import EXIT_OK, UsageError
+from auditor.argparsing import Parser
+from auditor.errors import EXIT_OK
 
 Common = Callable[[argparse.ArgumentParser], None]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
-
-
 def build_parser(common: Common) -> argparse.ArgumentParser:
     """The ``hook`` parser and its four actions."""
-    p = _Parser(
+    p = Parser(
         prog="ailiance-audit hook",
         description="Pre-push hook for model repos, and the changed-directory finder CI uses.",
     )

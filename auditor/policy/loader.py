@@ -15,6 +15,7 @@ Errors name the file, the rule and the line/column.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -130,7 +131,12 @@ def pack_files(path: Path) -> list[Path]:
         return [path]
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-    raise PolicyError("no such policy file or directory", file=str(path))
+    close = difflib.get_close_matches(str(path), PROFILES, n=1)
+    hint = f" (did you mean the profile {close[0]!r}?)" if close else ""
+    raise PolicyError(
+        f"no such policy file or directory, and not a profile ({', '.join(PROFILES)}){hint}",
+        file=str(path),
+    )
 
 
 def load_policies(specs: Sequence[str] = ("default",)) -> PolicySet:

@@ -18,6 +18,7 @@ case may still override single ``derived`` keys.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,11 +78,71 @@ def case_facts(over: dict[str, Any] | None, texts: dict[str, str] | None = None)
     ``over["derived"]`` still win, for examples about a single derived value. Raises pydantic's
     ``ValidationError`` when the merged document does not fit the schema.
     """
-    over = over or {}
+    over = with_item_defaults(over or {})
     files = sorted({*over.get("files", ()), *(texts or {})})
     facts = Facts.model_validate(merge(base_facts(), {**over, "files": files}))
     derived = merge(derive(facts, texts=texts), over.get("derived") or {})
     return facts.model_copy(update={"derived": derived})
+
+
+_LOCATION = {"file": "README.md"}
+_UNKNOWN_LICENSE = {"declared": None, "spdx": "NOASSERTION", "name": "unknown", "known": False}
+
+
+def _claim(item: dict[str, Any]) -> dict[str, Any]:
+    return {"raw": str(item.get("value", "")), "source": "table", "location": _LOCATION}
+
+
+# The required fields an example may leave out of a list element, by list (the facts schema in
+# docs/facts.md): an example states what its rule reads, not the whole document.
+_ITEM_DEFAULTS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    ("", "upstream"): lambda item: {
+        "kind": "model", "role": "base", "depth": 1, "resolved": True, "license": _UNKNOWN_LICENSE
+    },
+    ("card", "hyperparameters"): _claim,
+    ("card", "base_models_in_prose"): _claim,
+    ("card", "license_mentions"): lambda item: {
+        "text": str(item.get("license", "")), "context": "prose", "about_subject": True,
+        "location": _LOCATION,
+    },
+    ("card", "chain_rows"): lambda item: {
+        "license_text": str(item.get("license") or ""), "is_subject": False, "location": _LOCATION
+    },
+    ("card", "statements"): lambda item: {"location": _LOCATION},
+    ("card", "sections"): lambda item: {"level": 2, "line": 1},
+    ("card", "problems"): lambda item: {
+        "message": str(item.get("kind", "")), "location": _LOCATION
+    },
+    ("adapter", "problems"): lambda item: {"message": str(item.get("kind", ""))},
+}
+
+
+def with_item_defaults(over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` with defaults filled into the elements of the lists it gives."""
+    out = dict(over)
+    for (section, name), defaults in _ITEM_DEFAULTS.items():
+        holder = out if not section else out.get(section)
+        if not isinstance(holder, dict) or not isinstance(holder.get(name), list):
+            continue
+        items = [
+            merge(defaults(item), item) if isinstance(item, dict) else item
+            for item in holder[name]
+        ]
+        if section:
+            out[section] = {**holder, name: items}
+        else:
+            out[name] = items
+    return out
+
+
+def plain_errors(exc: ValidationError, limit: int = 5) -> str:
+    """A schema error in plain words: where (``upstream[0].license.spdx``) and what."""
+    lines = []
+    for err in exc.errors(include_url=False)[:limit]:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+        lines.append(f"{where.lstrip('.') or 'facts'}: {err['msg'].lower()}")
+    more = exc.error_count() - limit
+    return "; ".join(lines) + (f"; and {more} more" if more > 0 else "")
 
 
 def merge(base: Any, over: Any) -> Any:
@@ -132,7 +193,9 @@ def _run_file(path: Path, policy: PolicySet, rules: dict[str, Any]) -> list[Case
             facts = case_facts(case.get("facts"), _texts(case.get("texts")))
         except ValidationError as exc:
             raise PolicyError(
-                f"case {name!r}: facts do not fit the schema: {exc}", file=str(path), rule=rule_id
+                f"case {name!r}: facts do not fit the schema (docs/facts.md): {plain_errors(exc)}",
+                file=str(path),
+                rule=rule_id,
             ) from exc
         fired = [f for f in evaluate(facts, single) if f.rule_id == rule_id]
         ok = bool(fired) == (expect == "fail")

@@ -12,15 +12,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from auditor.argparsing import Parser
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from auditor.models import is_repo_id
 
 Common = Callable[[argparse.ArgumentParser], None]
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
 
 
 def _dataset_id(spec: str) -> str:
@@ -32,7 +28,7 @@ def _dataset_id(spec: str) -> str:
 
 def parser(common: Common) -> argparse.ArgumentParser:
     """The ``card`` subcommand's parser."""
-    p = _Parser(
+    p = Parser(
         prog="ailiance-audit card",
         description="Regenerate the fact-bearing sections of a model card from its repository.",
     )

@@ -39,6 +39,7 @@ def test_push_rejected_then_accepted(tmp_path: Path, env: dict[str, str]) -> Non
     assert rejected.returncode != 0
     assert RULE in rejected.stderr
     assert "NonCommercial" in rejected.stderr  # the rule's message, not only its id
+    assert f"to fix {RULE}: " in rejected.stderr  # and what to do about it
     assert "git push --no-verify" in rejected.stderr
     assert remote_head(remote, env) is None  # nothing reached the remote
 
