@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,13 +40,14 @@ def quiet_hub(tmp_path: Path, example_hub: Path) -> Path:
     card = hub / CLEAN / "README.md"
     card.write_text(
         card.read_text(encoding="utf-8")
-        + "\n## Contact\n\nCopyright complaints: copyright@example.org. Questions: team@example.org.\n",
+        + "\n## Contact\n\nCopyright complaints: copyright@example.org. "
+        "Questions: team@example.org.\n",
         encoding="utf-8",
     )
     return hub
 
 
-# ----------------------------------------------------------------- inputs that are not what they say
+# ------------------------------------------------------------ inputs that are not what they say
 
 
 def test_policy_test_of_a_missing_or_empty_directory_is_a_usage_error(
@@ -118,8 +120,7 @@ def test_a_reader_closing_the_pipe_ends_output_quietly(
 def test_a_closed_pipe_in_a_real_process_is_not_an_internal_error(tmp_path: Path) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)
-    exe = Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin" / "ailiance-audit"
-    exe = exe if exe.is_file() else Path(__file__).resolve().parents[2] / ".venv/bin/ailiance-audit"
+    exe = Path(sys.executable).parent / "ailiance-audit"  # the installed console script
     proc = subprocess.run([str(exe), "--policy-list"], stdout=write_end, stderr=subprocess.PIPE,
                           timeout=120, check=False)
     os.close(write_end)
@@ -127,7 +128,7 @@ def test_a_closed_pipe_in_a_real_process_is_not_an_internal_error(tmp_path: Path
     assert proc.stderr == b""
 
 
-# ------------------------------------------------------------------------ the fix reaches the reader
+# ---------------------------------------------------------------- the fix reaches the reader
 
 CUSTOM_PACK = """\
 pack: my-org
@@ -172,7 +173,7 @@ def test_every_finding_carries_its_fix_pack_and_doc_link_in_every_format(
     assert ">my-org <small>" in html
 
 
-# ------------------------------------------------------------------------------------- less noise
+# ------------------------------------------------------------------------------- less noise
 
 
 def test_scope_is_one_line_in_text_and_whole_in_json(
@@ -222,7 +223,7 @@ def test_a_binary_readme_gives_one_finding(
     assert "card.front-matter-invalid" not in ids and "license.missing" not in ids
 
 
-# -------------------------------------------------------------------------------- small things
+# ----------------------------------------------------------------------------- small things
 
 
 def test_unrecognised_option_is_named_once_with_a_suggestion(
