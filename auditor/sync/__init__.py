@@ -139,8 +139,13 @@ def read_card(root: Path) -> tuple[Path, bytes | None]:
     return path, raw
 
 
-def sync_card(root: Path, options: AuditOptions, datasets: Sequence[str] = ()) -> SyncResult:
-    """Sync the card of the repository in ``root``; nothing is written (see :func:`write_card`)."""
+def sync_card(
+    root: Path, options: AuditOptions, datasets: Sequence[str] = (), skeleton: bool = False
+) -> SyncResult:
+    """Sync the card of the repository in ``root``; nothing is written (see :func:`write_card`).
+
+    ``skeleton`` adds the training-content summary template when the card has none.
+    """
     path, raw = read_card(root.resolve())
     old = raw.decode("utf-8", errors="surrogateescape") if raw is not None else ""
     facts = facts_of(root, raw, options)
@@ -150,7 +155,7 @@ def sync_card(root: Path, options: AuditOptions, datasets: Sequence[str] = ()) -
     if lineage:  # the chain must come from the graph the new front matter declares
         facts = facts_of(root, "".join(lines).encode("utf-8", errors="surrogateescape"), options)
     for role in sections.ROLES:
-        lines, more = sections.place(lines, role, facts, nl)
+        lines, more = sections.place(lines, role, facts, nl, skeleton)
         notes += more
     text, more = sync_restated("".join(lines), facts.adapter, sections.generated_lines(lines))
     notes += more

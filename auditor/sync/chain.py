@@ -11,6 +11,7 @@ the one the card parser reads as a chain table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from auditor.models import Edge, Facts, License, Node, RepoKind
@@ -129,10 +130,38 @@ def _gaps(facts: Facts) -> list[str]:
     return out
 
 
-def render(facts: Facts) -> Rendered:
-    """The ``license-chain`` section."""
+PUBLISHER = "stated by the publisher"
+_SUBJECT_WORDS = re.compile(r"\bthis (?:repo(?:sitory)?|model|adapter)\b", re.I)
+
+
+def carried_rows(facts: Facts, old_rows: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """Rows of the card's chain table that sync does not own, kept as the publisher wrote them.
+
+    Sync owns the rows of the repositories in the graph (their id is in the component) and the
+    subject's row (bold, or "this repository/model/adapter"); a row it wrote before has five
+    cells and is owned unless marked as the publisher's. Everything else (an author's
+    "Training data (internal curation)" row) is the publisher's statement and stays.
+    """
+    ids = [n.id.lower() for n in facts.upstream]
+    out: list[tuple[str, ...]] = []
+    for cells in old_rows:
+        if len(cells) < 2 or not cells[0].strip():
+            continue
+        component = cells[0].strip()
+        if len(cells) >= 5 and cells[2].strip() != PUBLISHER:
+            continue
+        if component.startswith("**") or _SUBJECT_WORDS.search(component):
+            continue
+        if any(i in component.lower() for i in ids):
+            continue
+        out.append((component, cells[1].strip(), PUBLISHER, "—", "—"))
+    return out
+
+
+def render(facts: Facts, old_rows: Sequence[Sequence[str]] = ()) -> Rendered:
+    """The ``license-chain`` section (rows the sync does not own are carried over)."""
     subject = facts.subject
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for node in facts.upstream:
         kind = "dataset" if node.kind == RepoKind.DATASET else "model"
         rows.append((
@@ -140,8 +169,14 @@ def render(facts: Facts) -> Rendered:
                                                                         subject.id),
             traits(node.license, node.gated), "; ".join(duties(node)) or "—",
         ))  # fmt: skip
+    rows += carried_rows(facts, old_rows)
     declared = ", ".join(facts.card.metadata.license) or "not declared"
-    rows.append(("**This repository**", f"**{text(declared, 80)}**", "—",
+    # An id the audit does not know is written so that it is not read back as a license
+    # statement of its own (it would contradict the front matter it copies).
+    unknown = " (not a license id the audit knows)" if declared != "not declared" and not (
+        subject.license.known
+    ) else ""
+    rows.append(("**This repository**", f"**{text(declared, 80)}**{unknown}", "—",
                  traits(subject.license), "—"))  # fmt: skip
     body = table(("Component", "License", "Relation", "Traits", "Requires downstream"), rows)
     grouped = _grouped(facts.upstream)

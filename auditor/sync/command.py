@@ -43,7 +43,19 @@ def parser(common: Common) -> argparse.ArgumentParser:
         metavar="ID",
         help="a training dataset (org/name) to declare in datasets: (repeatable)",
     )
+    p.add_argument(
+        "--summary-skeleton",
+        action="store_true",
+        help="add the AI Office training-content summary template when the card has none "
+        "(its fields to complete are then reported by the audit)",
+    )
     common(p)
+    for action in p._actions:
+        if action.dest == "verify":
+            action.help = (
+                "adapter verification level; sync reads at least the safetensors headers "
+                "(none counts as header), so every level gives the same card"
+            )
     return p
 
 
@@ -60,7 +72,10 @@ def run(argv: Sequence[str], common: Common) -> int:
             f"card sync: {args.target!r} is not a directory (give a local clone of the repository)"
         )
     datasets = [_dataset_id(d) for d in args.dataset]
-    result = sync_card(root.resolve(), options_from(args), datasets)
+    # The training table states tensor facts (rank, modules, layers): without the headers it
+    # would differ, and --check would answer differently at --verify none.
+    args.verify = "header" if args.verify == "none" else args.verify
+    result = sync_card(root.resolve(), options_from(args), datasets, args.summary_skeleton)
     sys.stdout.write(clean(result.diff()))  # the card's own bytes: no escape reaches a terminal
     sys.stdout.flush()
     for note in result.notes:

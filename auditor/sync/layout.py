@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.card.document import Document, Heading, Table, parse_blocks
+from auditor.card.document import Block, Document, Heading, Table, parse_blocks
 from auditor.card.tables import is_chain_table
-from auditor.card.text import clean
+from auditor.card.text import clean, split_field
 from auditor.card.values import canonical, label_key
 
 TRAINING_TITLES = frozenset(
@@ -51,6 +51,8 @@ class Span:
     whole: bool  # the heading is part of the span (the section becomes generated)
     level: int  # heading level of the section
     rows: tuple[tuple[str, ...], ...] = ()  # the adopted table's rows (cells), for carry-over
+    # "table", or "list": the Trainer's "- learning_rate: 2e-05" bullets (rows: one raw line each)
+    dialect: str = "table"
 
 
 def read_document(lines: Sequence[str], body_start: int) -> Document:
@@ -116,7 +118,41 @@ def adopt(role: str, lines: Sequence[str], body_start: int) -> Span | None:
             return Span(start, stop, True, heading.level, rows)
         first = table_start(table)
         return Span(first, table.rows[-1].line, False, heading.level, rows)
+    found = hyper_list(doc) if role == "training" else None
+    if found is None:
+        return None
+    first, last, level = found
+    raw = tuple((lines[i].rstrip("\r\n"),) for i in range(first - 1, last))
+    return Span(first - 1, last, False, level, raw, dialect="list")
+
+
+def hyper_list(doc: Document) -> tuple[int, int, int] | None:
+    """The first run of "- key: value" bullets under a training heading that names at least
+    two known hyperparameters (the Hugging Face Trainer's card): 1-based first and last line,
+    and the heading level."""
+    runs: list[list[Block]] = []
+    for block in filter(_hyper_bullet, doc.blocks):
+        last = runs[-1][-1] if runs else None
+        if last and block.path == last.path and block.lines[0][0] == last.lines[-1][0] + 1:
+            runs[-1].append(block)
+        else:
+            runs.append([block])
+    for run in runs:
+        if len(run) >= 2 and sum(1 for b in run if canonical(_field(b)[0])) >= 2:
+            return run[0].lines[0][0], run[-1].lines[-1][0], run[0].path[-1].level
     return None
+
+
+def _field(block: Block) -> tuple[str, str]:
+    return split_field(clean(block.lines[0][1])) or ("", "")
+
+
+def _hyper_bullet(block: Block) -> bool:
+    if block.kind != "bullet" or not block.path or len(block.lines) != 1:
+        return False
+    if label_key(clean(block.path[-1].title)) not in TRAINING_TITLES:
+        return False
+    return bool(_field(block)[0])
 
 
 def insertion_point(lines: Sequence[str], body_start: int) -> tuple[int, int]:

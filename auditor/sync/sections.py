@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from auditor.models import Facts
-from auditor.sync import chain, markers, notices, summary, training
+from auditor.sync import chain, markers, notices, summary, training, trainlist
 from auditor.sync.common import Rendered
 from auditor.sync.frontmatter import locate
 from auditor.sync.layout import adopt, insertion_point, read_document
@@ -46,10 +46,14 @@ def _rows_of(inner: Sequence[str]) -> list[tuple[str, ...]]:
     return [row.cells for t in doc.tables for row in t.rows]
 
 
-def _render(role: str, facts: Facts, rows: Sequence[Sequence[str]], level: int) -> Rendered | None:
+def _render(
+    role: str, facts: Facts, rows: Sequence[Sequence[str]], level: int, dialect: str = "table"
+) -> Rendered | None:
+    if role == "training" and dialect == "list":
+        return trainlist.render_list(facts, [r[0] for r in rows])
     makers: dict[str, Callable[[], Rendered | None]] = {
         "training": lambda: training.render(facts, rows),
-        "license-chain": lambda: chain.render(facts),
+        "license-chain": lambda: chain.render(facts, rows),
         "notices": lambda: notices.render(facts),
         "training-summary": lambda: summary.render(facts, level),
     }
@@ -61,12 +65,29 @@ def _lines(rendered: Rendered, level: int | None) -> list[str]:
     return [*head, *rendered.body, ""]
 
 
-def place(lines: list[str], role: str, facts: Facts, nl: str) -> tuple[list[str], list[str]]:
-    """Regenerate, adopt or insert one role's section; returns the lines and notes."""
+def place(
+    lines: list[str], role: str, facts: Facts, nl: str, skeleton: bool = False
+) -> tuple[list[str], list[str]]:
+    """Regenerate, adopt or insert one role's section; returns the lines and notes.
+
+    The training-summary skeleton is new text to complete, each of whose gaps the audit reports:
+    it is added only when asked for (``skeleton``), so a default sync never makes an audit worse;
+    a skeleton already in the card (a marked region) is kept up to date.
+    """
     regions, broken = markers.find_regions(lines)
     if role in broken:
         return lines, [f"{role}: markers are broken ({broken[role]}); left as it is"]
     start = _body_start(lines)
+    if role == "training-summary" and role not in regions and not skeleton:
+        if _has_summary(facts):
+            return lines, [
+                "training-summary: the card already has or links a training-content "
+                "summary; no skeleton generated"
+            ]
+        return lines, [
+            "training-summary: the card has no public summary of training content; "
+            "--summary-skeleton adds the AI Office template for you to complete"
+        ]
     if role == "training-summary" and role not in regions and _has_summary(facts):
         return lines, [
             "training-summary: the card already has or links a training-content "
@@ -76,7 +97,11 @@ def place(lines: list[str], role: str, facts: Facts, nl: str) -> tuple[list[str]
         region = regions[role]
         inner = region.inner(lines)
         level = _heading_level(inner)
-        rendered = _render(role, facts, _rows_of(inner), level or 2)
+        if role == "training" and trainlist.is_list(inner):
+            raw = [(ln.rstrip("\r\n"),) for ln in inner if ln.strip()]
+            rendered = _render(role, facts, raw, level or 2, "list")
+        else:
+            rendered = _render(role, facts, _rows_of(inner), level or 2)
         if rendered is None:
             return lines, [f"{role}: nothing to generate from the evidence; left as it is"]
         new = markers.block(role, _lines(rendered, level), nl)
@@ -84,7 +109,10 @@ def place(lines: list[str], role: str, facts: Facts, nl: str) -> tuple[list[str]
     visible = markers.masked(lines)
     span = adopt(role, visible, start) if role in ("training", "license-chain") else None
     at, level = (span.start, span.level) if span else insertion_point(visible, start)
-    rendered = _render(role, facts, span.rows if span else (), level)
+    if role == "license-chain" and span is None and not facts.upstream:
+        return lines, []  # a chain of one repository says nothing the front matter does not
+    rendered = _render(role, facts, span.rows if span else (), level,
+                       span.dialect if span else "table")
     if rendered is None:
         return lines, []
     if span is not None:

@@ -32,7 +32,7 @@ def test_a_repo_without_card_gets_one(sync: Sync, tmp_path: Path) -> None:
     repo.mkdir()
     for name in ("adapter_config.json", "adapters.safetensors"):
         shutil.copy(EXAMPLE / name, repo / name)
-    code, diff, _ = sync(repo, "--verify", "header", "--write")
+    code, diff, _ = sync(repo, "--verify", "header", "--write", "--summary-skeleton")
     assert code == 0 and diff.startswith("--- a/README.md")
     text = (repo / "README.md").read_text()
     assert text.startswith(

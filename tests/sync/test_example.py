@@ -71,7 +71,7 @@ def test_sync_then_audit_clears_what_sync_can_fix(repo: Path, sync: Sync) -> Non
     assert (repo / "README.md").read_text() == old  # no --write: nothing written
     assert "needs a person: datasets: not declared" in err
 
-    code, _, _ = sync(repo, "--write")
+    code, _, _ = sync(repo, "--write", "--summary-skeleton")  # the skeleton is asked for
     assert code == 0
     new = (repo / "README.md").read_text()
     after = audit(repo)
@@ -95,7 +95,7 @@ def test_sync_then_audit_clears_what_sync_can_fix(repo: Path, sync: Sync) -> Non
 
 def test_declared_dataset_clears_lineage_and_fills_the_chain(repo: Path, sync: Sync) -> None:
     dataset = "microsoft/orca-math-word-problems-200k"
-    code, _, err = sync(repo, "--write", "--dataset", dataset)
+    code, _, err = sync(repo, "--write", "--dataset", dataset, "--summary-skeleton")
     assert code == 0 and "datasets: not declared" not in err
     text = (repo / "README.md").read_text()
     assert f"datasets:\n- {dataset}\n" in text
