@@ -12,9 +12,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hooks.gitrepo import card, commit_all, console_script, git
 
 from auditor.cli import main
+from auditor.errors import EXIT_USAGE
 
 CREDITS = "## Credits\n\nDatasets by acme (CC BY-NC 4.0).\n"
 BASE_CARD = card("apache-2.0", ("acme/nc-math",), CREDITS)
@@ -150,20 +152,16 @@ def test_bad_baselines_are_usage_errors(tmp_path: Path, env: dict[str, str], cap
     assert "not inside a git work tree" in capsys.readouterr().err
 
 
-def test_hub_target_baseline_is_a_revision_of_the_same_repo(
-    tmp_path: Path, env: dict[str, str]
+def test_a_baseline_ref_a_mirror_cannot_honour_is_a_usage_error(
+    tmp_path: Path, env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # A Hub id's baseline REF is a Hub revision of the same repo; a mirror has one state, so
+    # comparing with "main" (or any ref) would compare the mirror with itself: "0 new".
     from hooks.gitrepo import EXAMPLE_HUB
 
     out = tmp_path / "r.json"
     argv = ["--mirror", str(EXAMPLE_HUB), "Ailiance-fr/apertus-math-lora", "--verify", "none"]
-    plain = main([*argv, "--format", "json", "--output", str(out)])
-    assert plain == 1  # the example has an error...
     code = main([*argv, "--baseline", "main", "--format", "json", "--output", str(out)])
-    report = json.loads(out.read_text())
-    target = report["targets"][0]
-    assert code == 0  # ...that the same repo already had at that revision (mirrors are unpinned)
-    assert target["baseline_new"] == [] and len(target["baseline_unchanged"]) == len(
-        target["findings"]
-    )
-    assert report["baseline"] == "revision main"
+    assert code == EXIT_USAGE
+    assert "no revisions" in capsys.readouterr().err
+    assert not out.exists()
