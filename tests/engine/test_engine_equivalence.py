@@ -50,6 +50,7 @@ def naive_rows(rule: Rule, document: dict[str, Any]) -> list[dict[str, Any]]:
             "location": run(src["location"]) if "location" in src else None,
             "severity": run(src["severity_expr"]) if "severity_expr" in src else None,
             "evidence": run(src["evidence"]) if "evidence" in src else {},
+            "summary": run(src["summary"]) if "summary" in src else None,
         }
 
     subject_id = document["subject"]["id"]
