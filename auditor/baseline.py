@@ -103,6 +103,7 @@ def at_ref(
 ) -> tuple[str | None, Previous]:
     """``(sha, findings)`` of ``target`` at ``ref``; findings ``()`` if it did not exist then."""
     if target.path is None:  # a Hub target: the ref is a Hub revision of the same repo
+        _check_revision(target, ref, options)
         moved = target.model_copy(update={"revision": ref})
         return None, _findings_of([moved], options, policy)
     from auditor.hooks import git as g
@@ -112,6 +113,24 @@ def at_ref(
     sha = g.rev_parse(repo, ref)
     subdir = path.resolve().relative_to(repo).as_posix()
     return sha, audit_tree(repo, sha, "" if subdir == "." else subdir, path.name, options, policy)
+
+
+def _check_revision(target: Target, ref: str, options: AuditOptions) -> None:
+    """A baseline revision the repo does not have is a usage error, not "every finding new".
+
+    The repo itself resolved (it was just audited), so "not found" at ``ref`` means the ref;
+    a network failure stays what it is (the baseline is then not audited).
+    """
+    from auditor.errors import TargetError
+    from auditor.pipeline import make_resolver
+
+    if target.repo_id is None:
+        return
+    try:
+        make_resolver(options).resolve(target.repo_id, target.kind, ref)
+    except TargetError as exc:
+        if exc.reason == "not-found":
+            raise UsageError(f"--baseline {ref}: {exc}") from exc
 
 
 def audit_tree(

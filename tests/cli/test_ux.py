@@ -17,6 +17,7 @@ import pytest
 
 from auditor import cli
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from tests.hub.fixtures import hub, hub_data  # noqa: F401 (the loopback Hub fixtures)
 
 MATH = "Ailiance-fr/apertus-math-lora"
 CLEAN = "Ailiance-fr/apertus-math-orca-lora"
@@ -35,16 +36,16 @@ def findings(out: str) -> list[dict[str, object]]:
 @pytest.fixture
 def quiet_hub(tmp_path: Path, example_hub: Path) -> Path:
     """The example hub with the clean example's card giving its contact points: only info left."""
-    hub = tmp_path / "hub"
-    shutil.copytree(example_hub, hub)
-    card = hub / CLEAN / "README.md"
+    mirror = tmp_path / "hub"
+    shutil.copytree(example_hub, mirror)
+    card = mirror / CLEAN / "README.md"
     card.write_text(
         card.read_text(encoding="utf-8")
         + "\n## Contact\n\nCopyright complaints: copyright@example.org. "
         "Questions: team@example.org.\n",
         encoding="utf-8",
     )
-    return hub
+    return mirror
 
 
 # ------------------------------------------------------------ inputs that are not what they say
@@ -79,6 +80,21 @@ def test_baseline_ref_that_cannot_be_honoured_is_a_usage_error(
                        "--baseline", "nosuchref")
     assert code == EXIT_USAGE and "nosuchref" in err
     assert "0 new" not in err
+
+
+@pytest.mark.usefixtures("hub")  # the loopback Hub, no mirror
+def test_baseline_revision_the_hub_repo_lacks_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.sources import hub as hub_module
+    from auditor.sources.hub_errors import RetryPolicy
+
+    monkeypatch.setattr(hub_module, "RetryPolicy", lambda: RetryPolicy(retries=1, backoff=0.01))
+    base = [MATH, "--verify", "none", "--format", "json"]
+    code, out, err = run(capsys, *base, "--baseline", "nosuchref")
+    assert code == EXIT_USAGE and "--baseline nosuchref" in err and "not found" in err
+    code, out, _ = run(capsys, *base, "--baseline", "main")
+    assert code == EXIT_OK and json.loads(out)["baseline"] == "revision main"
 
 
 def test_missing_mirror_is_a_usage_error(capsys: pytest.CaptureFixture[str],
