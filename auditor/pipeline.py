@@ -130,18 +130,12 @@ class _Repos:
 
 
 def resolve_target(target: Target, resolver: Resolver, options: AuditOptions) -> RepoSnapshot:
-    """The subject snapshot: a local directory is served by its own source.
-
-    A revision that the answering source cannot honour (a folder, a mirror: they have one state)
-    is a usage error, never a silent audit of whatever is there.
-    """
+    """The subject snapshot: a local directory is served by its own source. A revision that a
+    folder or a mirror cannot honour (they have one state) is a usage error, never ignored."""
     revision = target.revision or options.revision
     if target.path is not None:
         if revision:
-            raise UsageError(
-                f"revision {revision!r} asked for {target.spec}, a local folder audited as it is "
-                "on disk: check the revision out first (or compare with --baseline REF)"
-            )
+            raise UsageError(f"revision {revision!r} asked for {target.spec}, {_ONE_STATE}")
         local = LocalSource(Path(target.path), kind=target.kind)
         snap = local.snapshot()
         resolver.register(snap, local)
@@ -149,12 +143,14 @@ def resolve_target(target: Target, resolver: Resolver, options: AuditOptions) ->
     assert target.repo_id is not None
     snap = resolver.resolve(target.repo_id, target.kind, revision)
     if revision and snap.origin == "mirror":
-        raise UsageError(
-            f"revision {revision!r} asked for {target.repo_id}, but it comes from {snap.location}, "
-            "a mirror with one state and no revisions (--revision and --baseline REF need a Hub "
-            "target or a git checkout)"
-        )
+        raise UsageError(f"revision {revision!r} asked for {snap.location}, {_ONE_STATE}")
     return snap
+
+
+_ONE_STATE = (
+    "a local folder or mirror with one state and no revisions (--revision and --baseline REF "
+    "need a Hub target or a git checkout: check the revision out first)"
+)
 
 
 def collect(

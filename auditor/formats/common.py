@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 from auditor.models import (
     AuditReport,
@@ -29,12 +29,6 @@ from auditor.models import (
 HUB = "https://huggingface.co"
 # Where SPDX documents of this tool live; SPDX 2.3 §6.5 only asks for a unique absolute URI.
 NAMESPACE_BASE = "https://spdx.org/spdxdocs/ailiance-audit/"
-PROJECT_URI = "https://github.com/Ailiance-fr/ailiance-audit"
-# Rule pages are repo-relative (docs/rules/<id>.md) in findings.
-DOCS_BASE = PROJECT_URI + "/blob/main/"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-# A sentence ends at . ! ? before a capital letter, not after "e.g." or "i.e."
-_SENTENCE_END = re.compile(r"(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=[A-Z])")
 UNKNOWN_LICENSES = frozenset({"", "NOASSERTION", "UNKNOWN", "NONE"})
 # Hub repo names: letters, digits, "-", "_", "." (Hub docs), optionally under one namespace.
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
@@ -271,25 +265,6 @@ def creation_time() -> datetime:
     except (ValueError, OverflowError, OSError):
         pass
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def short_fix(fix: str | None, limit: int = 160) -> str | None:
-    """A rule's fix as one compact line: its first sentence, shortened to ``limit`` characters
-    (the full text is in the JSON, SARIF and HTML reports)."""
-    if not fix:
-        return None
-    text = " ".join(fix.split())
-    end = _SENTENCE_END.search(text)
-    first = text[: end.start()] if end else text
-    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
-
-
-def doc_url(uri: str | None) -> str | None:
-    """An absolute link to a rule's page: repo-relative pages resolve against the project's
-    docs (SARIF wants absolute help URIs, §3.49.12; the HTML report links only https)."""
-    if not uri:
-        return None
-    return uri if _SCHEME.match(uri) else urljoin(DOCS_BASE, uri)
 
 
 def safe_id(text: str, allowed: str = r"A-Za-z0-9.-") -> str:

@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from auditor.formats import common
+from auditor.formats import common, rules
 from auditor.formats.escape import flatten
 from auditor.models import AdapterEvidence, CardClaims, Finding, TargetReport
 
@@ -40,7 +40,7 @@ def _basis_fix(f: Finding) -> str:
     if fix:
         parts.append(f'<p class="fix"><b>Fix</b> {esc(fix, MESSAGE_LIMIT)}</p>')
     if f.help_uri:
-        url = common.doc_url(f.help_uri)
+        url = rules.doc_url(f.help_uri)
         parts.append(f'<p class="help">{link(url, esc("rule documentation"))}</p>')
     return "".join(parts) or "—"
 

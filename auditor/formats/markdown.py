@@ -11,7 +11,7 @@ the comment renders inert (issue 6: no mention, link, HTML or table break from a
 
 from __future__ import annotations
 
-from auditor.formats import common
+from auditor.formats import common, rules
 from auditor.formats.base import register
 from auditor.formats.escape import md_code, md_text, mermaid_label
 from auditor.models import (
@@ -133,7 +133,7 @@ def _findings_table(findings: list[tuple[Finding, str | None]]) -> list[str]:
             cell = md_text(str(f.location)) if f.location else "—"
         severity = _SEVERITY[f.severity.value] + (f" · {state}" if state else "")
         message = md_text(f.summary or f.message, MESSAGE_LIMIT)
-        fix = common.short_fix(f.fix)
+        fix = rules.short_fix(f.fix)
         if fix and f.suppressed_by is None and f.severity is not Severity.INFO:
             message += f" · **Fix:** {md_text(fix, MESSAGE_LIMIT)}"
         rows.append(f"| {severity} | {md_code(f.rule_id)} | {message} | {cell} |")

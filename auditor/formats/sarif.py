@@ -21,13 +21,13 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from auditor.formats import common
+from auditor.formats import common, rules
 from auditor.formats.base import register
 from auditor.models import AuditReport, Finding, Location, RepoKind, Severity, TargetReport
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = common.PROJECT_URI
-DOCS_BASE = common.DOCS_BASE
+INFORMATION_URI = rules.PROJECT_URI
+DOCS_BASE = rules.DOCS_BASE
 FINGERPRINT_KEY = "ailianceAuditFinding/v1"
 
 
@@ -109,8 +109,8 @@ def level(f: Finding) -> str:
 
 
 def help_uri(uri: str | None) -> str | None:
-    """An absolute help URI (``common.doc_url``)."""
-    return common.doc_url(uri)
+    """An absolute help URI (``rules.doc_url``)."""
+    return rules.doc_url(uri)
 
 
 def _rules(findings: list[Finding]) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from rich.tree import Tree
 from auditor.formats.base import register
 from auditor.formats.common import successors
 from auditor.formats.escape import clean
-from auditor.formats.common import short_fix
+from auditor.formats.rules import short_fix
 from auditor.models import (
     AdapterEvidence,
     AuditReport,

@@ -79,3 +79,12 @@ def test_examples():
     assert mermaid_label('a"b<c>') == "a#34;b#60;c#62;"
     assert flatten("x" * 10, limit=5) == "xxxx…"
     assert flatten("a\u202eb\u2028c") == "a b c"
+
+
+def test_a_fix_is_shown_as_its_first_sentence() -> None:
+    from auditor.formats.rules import short_fix
+
+    fix = "Add a contact (e.g. an address) to the card. Then ask Art. 53 questions there."
+    assert short_fix(fix) == "Add a contact (e.g. an address) to the card."
+    assert short_fix("x " * 200, limit=20) == "x x x x x x x x x x…"
+    assert short_fix(None) is None
