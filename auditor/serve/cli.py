@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditor.argparsing import Parser
 from auditor.errors import EXIT_OK, UsageError
 from auditor.serve.config import (
     FAIL_ON,
@@ -33,14 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("ailiance_audit.serve")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
-
-
 def parser() -> argparse.ArgumentParser:
     """The ``serve`` subcommand's parser."""
-    p = _Parser(
+    p = Parser(
         prog="ailiance-audit serve",
         description="Audit Hub pull requests from webhooks; answer on each PR (docs/hub-gate.md).",
     )

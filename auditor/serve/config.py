@@ -31,10 +31,11 @@ from typing import Any, Literal, cast
 import yaml
 
 from auditor.errors import UsageError
+from auditor.models import FAIL_ON as FAIL_ON_RANK
 from auditor.models import RepoKind
 
 VerifyLevel = Literal["none", "header", "load"]
-FAIL_ON = ("error", "warning", "note", "never")
+FAIL_ON = tuple(FAIL_ON_RANK)  # the severities (auditor.models.Severity) and never
 VERIFY = ("none", "header", "load")
 MAX_CONFIG_BYTES = 1 << 20
 _FIELDS = {"policy", "fail_on", "verify", "mirrors", "waivers"}
