@@ -16,10 +16,11 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
 from auditor import __version__
 from auditor.argparsing import Parser
+from auditor.console import ReaderSafeStdout
 from auditor.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -167,48 +168,6 @@ def _on_sigterm() -> signal.Handlers | None:
         return signal.signal(signal.SIGTERM, terminate)  # type: ignore[return-value]
     except ValueError:
         return None
-
-
-class ReaderSafeStdout:
-    """Standard output that a reader may close early (``ailiance-audit --policy-list | head``).
-
-    The first write to a closed pipe stops all output quietly (the rest is discarded) instead of
-    ending the run with an internal error: the command finishes and returns its own exit code.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.closed_by_reader = False
-
-    def write(self, text: str) -> int:
-        """Write, unless the reader has gone."""
-        if not self.closed_by_reader:
-            try:
-                self.stream.write(text)
-            except BrokenPipeError:
-                self._reader_gone()
-        return len(text)
-
-    def flush(self) -> None:
-        """Flush, unless the reader has gone."""
-        if not self.closed_by_reader:
-            try:
-                self.stream.flush()
-            except BrokenPipeError:
-                self._reader_gone()
-
-    def _reader_gone(self) -> None:
-        self.closed_by_reader = True
-        # What is still buffered would fail again when the interpreter flushes at exit.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.stream.fileno())
-            os.close(devnull)
-        except (OSError, ValueError, AttributeError):
-            pass
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.stream, name)
 
 
 def main_entry() -> None:
