@@ -210,7 +210,7 @@ def test_scope_is_one_line_in_text_and_whole_in_json(
 def test_fail_on_note_passes_a_repo_whose_only_finding_is_info(
     capsys: pytest.CaptureFixture[str], quiet_hub: Path
 ) -> None:
-    base = ["--mirror", str(quiet_hub), CLEAN, "--verify", "none"]
+    base = ["--mirror", str(quiet_hub), CLEAN, "--verify", "header"]
     code, out, _ = run(capsys, *base, "--fail-on", "note", "--format", "json")
     assert {f["severity"] for f in findings(out)} == {"info"}
     assert code == EXIT_OK
