@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from auditor.card.lic import license_of
 from auditor.models import Edge, Facts, License, Node, RepoKind
 from auditor.sync.common import GAP, Rendered, code, table, text
 
@@ -173,9 +174,8 @@ def render(facts: Facts, old_rows: Sequence[Sequence[str]] = ()) -> Rendered:
     declared = ", ".join(facts.card.metadata.license) or "not declared"
     # An id the audit does not know is written so that it is not read back as a license
     # statement of its own (it would contradict the front matter it copies).
-    unknown = " (not a license id the audit knows)" if declared != "not declared" and not (
-        subject.license.known
-    ) else ""
+    read_back = license_of(declared) if declared != "not declared" else None
+    unknown = " (not a license id the audit knows)" if read_back == "NOASSERTION" else ""
     rows.append(("**This repository**", f"**{text(declared, 80)}**{unknown}", "—",
                  traits(subject.license), "—"))  # fmt: skip
     body = table(("Component", "License", "Relation", "Traits", "Requires downstream"), rows)
