@@ -40,7 +40,9 @@ def test_sync_refuses_a_card_link_out_of_the_repo(tmp_path: Path) -> None:
 def test_sync_writes_through_a_link_inside_the_repo(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "docs").mkdir(parents=True)
-    (repo / "docs" / "card.md").write_text(CARD)
+    # A base gives the card a chain to write (a repository alone gets none).
+    based = CARD.replace("---\n#", "base_model: org/base\n---\n#", 1)
+    (repo / "docs" / "card.md").write_text(based)
     (repo / "README.md").symlink_to("docs/card.md")
     result = _sync(repo, "--write")
     assert result.rc == 0, result.stderr

@@ -53,7 +53,8 @@ def test_card_sync_diff_and_notes_are_cleaned(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     body = f"# Model {HOSTILE}\n\nHello {HOSTILE} text\n"
-    (repo / "README.md").write_text(f"---\nlicense: apache-2.0\n---\n{body}")
+    card = f"---\nlicense: apache-2.0\nbase_model: org/base\n---\n{body}"  # a base: a chain
+    (repo / "README.md").write_text(card)
     result = run_cli(
         ["card", "sync", str(repo), "--offline", "--verify", "none"], subcommand=True, timeout=60
     )
