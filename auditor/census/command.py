@@ -11,19 +11,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from auditor.argparsing import Parser
 from auditor.errors import EXIT_OK, EXIT_UNRESOLVED, UsageError
 
 Common = Callable[[argparse.ArgumentParser], None]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
-
-
 def parser(common: Common) -> argparse.ArgumentParser:
     """The census parser (the audit command's source and policy options, plus the plan's)."""
-    p = _Parser(
+    p = Parser(
         prog="ailiance-audit census",
         description="Audit many repos on Dask into a Parquet dataset (see docs/census.md). "
         "Without --from-file/--author/--search/--filter: every model repo of the --mirror(s). "
@@ -76,7 +72,7 @@ def parser(common: Common) -> argparse.ArgumentParser:
 
 def report_parser() -> argparse.ArgumentParser:
     """``census report DIR``."""
-    p = _Parser(
+    p = Parser(
         prog="ailiance-audit census report", description="Summarise a census dataset with DuckDB."
     )
     p.add_argument("directory", metavar="DIR")
