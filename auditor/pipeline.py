@@ -19,7 +19,7 @@ from typing import Any, Literal
 from auditor import __version__
 from auditor.card import parse_card
 from auditor.compute import estimate, tokens_from_text
-from auditor.errors import AuditError, TargetError, UsageError
+from auditor.errors import AuditError, TargetError
 from auditor.facts import build_facts
 from auditor.graph import Upstream, build_graph
 from auditor.models import (
@@ -41,7 +41,7 @@ from auditor.models import (
 from auditor.policy import PolicySet, evaluate, load_policies
 from auditor.policy.waivers import PYPROJECT, apply_waivers, load_repo_waivers
 from auditor.sources.base import Resolver, Source
-from auditor.sources.local import LocalSource, MirrorSource
+from auditor.sources.local import LocalSource, MirrorSource, one_state
 from auditor.sources.lock import LockSource, read_lock, write_lock
 
 VerifyLevel = Literal["none", "header", "load"]
@@ -130,27 +130,19 @@ class _Repos:
 
 
 def resolve_target(target: Target, resolver: Resolver, options: AuditOptions) -> RepoSnapshot:
-    """The subject snapshot: a local directory is served by its own source. A revision that a
-    folder or a mirror cannot honour (they have one state) is a usage error, never ignored."""
+    """The subject snapshot: a local directory is served by its own source."""
     revision = target.revision or options.revision
     if target.path is not None:
-        if revision:
-            raise UsageError(f"revision {revision!r} asked for {target.spec}, {_ONE_STATE}")
+        one_state(target.spec, revision)  # a folder cannot honour a revision: usage error
         local = LocalSource(Path(target.path), kind=target.kind)
         snap = local.snapshot()
         resolver.register(snap, local)
         return snap
     assert target.repo_id is not None
     snap = resolver.resolve(target.repo_id, target.kind, revision)
-    if revision and snap.origin == "mirror":
-        raise UsageError(f"revision {revision!r} asked for {snap.location}, {_ONE_STATE}")
+    if snap.origin == "mirror":
+        one_state(snap.location, revision)
     return snap
-
-
-_ONE_STATE = (
-    "a local folder or mirror with one state and no revisions (--revision and --baseline REF "
-    "need a Hub target or a git checkout: check the revision out first)"
-)
 
 
 def collect(

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Literal
 
+from auditor.errors import UsageError
 from auditor.models import RepoKind, RepoSnapshot
 
 MAX_FILES = 10_000
@@ -128,3 +129,15 @@ def inside(root: Path, filename: str) -> Path | None:
     if not path.is_relative_to(root) or not path.is_file():
         return None
     return path
+
+
+def one_state(where: str, revision: str | None) -> None:
+    """Refuse a revision for a local folder or a mirror (one state, no revisions): auditing
+    what is on disk instead would be a silent no-op."""
+    if revision:
+        raise UsageError(
+            f"revision {revision!r} asked for {where}, a local folder or mirror with one state and "
+            "no revisions (--revision and --baseline REF need a Hub target or a git checkout: "
+            "check the revision out first)"
+        )
+    return None
