@@ -52,6 +52,18 @@ def test_fail_on_levels(capsys: pytest.CaptureFixture[str], example_hub: Path) -
     assert code == 0
 
 
+@pytest.mark.parametrize("level", ["none", "header"])
+def test_clean_example_has_no_warning_at_any_card_level(
+        capsys: pytest.CaptureFixture[str], example_hub: Path, level: str) -> None:
+    # The card names modules by path (self_attn.q_proj), the mlx-lm config by the same keys and
+    # the facts by leaf (q_proj): the same modules, not a mismatch.
+    code, out, _ = run(capsys, "--mirror", str(example_hub), CLEAN, "--verify", level,
+                       "--format", "json", "--fail-on", "warning")
+    findings = [f["rule"] for t in json.loads(out)["targets"] for f in t["findings"]
+                if f["severity"] in ("error", "warning")]
+    assert (code, findings) == (0, [])
+
+
 def test_unresolved_target_exits_3_and_keeps_other_results(
         capsys: pytest.CaptureFixture[str], example_hub: Path) -> None:
     code, out, _ = run(capsys, "--mirror", str(example_hub), "--offline", "--format", "json",
