@@ -1,10 +1,10 @@
-"""Training-compute estimate and the AI Act one-third test (legal.md §2.2-2.4, §8).
+"""Training-compute estimate and the AI Act one-third test (docs/legal-basis.md §2.2-2.4, §8).
 
 * Base compute (GL §118, §130-132): the reported FLOP figure; else ``6 · N · D`` from the base's
   parameter count (counted from its ``config.json``) and pre-training tokens; else unknown, and the
   modifier threshold falls back to GL §64: ⅓ × 10^23 FLOP (⅓ × 10^25 for a systemic-risk base).
 * Fine-tune compute: ``6 · N_base · D_ft`` (GL §132; for LoRA the gradients still flow through the
-  frozen base, so N is the *base* parameter count, legal.md §2.4 auditor note).
+  frozen base, so N is the *base* parameter count, docs/legal-basis.md §2.4).
 * A modifier is presumed the provider of a new GPAI model when its compute exceeds one third of the
   base's (GL §63). GPAI indicative criterion: > 10^23 FLOP (GL §17); systemic: > 10^25 (Art 51(2)).
 

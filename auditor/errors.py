@@ -1,4 +1,4 @@
-"""Errors that end a run or a target, each mapped to a published exit code (ARCHITECTURE.md)."""
+"""Errors that end a run or a target, each mapped to a published exit code (docs/architecture.md)."""
 
 from __future__ import annotations
 

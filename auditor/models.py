@@ -1,6 +1,6 @@
 """Data model: the frozen pydantic objects the pipeline stages exchange.
 
-Stages talk only through these types (ARCHITECTURE.md, "Data model"). Everything here is
+Stages talk only through these types (docs/architecture.md, "Data model"). Everything here is
 JSON-able: the JSON report is ``AuditReport.model_dump(mode="json")`` and the facts document
 that policies see is ``Facts.model_dump(mode="json")``.
 """
@@ -229,7 +229,7 @@ class CardClaims(Frozen):
 
 
 class License(Frozen):
-    """A normalised license with the traits policies reason about (legal.md §6)."""
+    """A normalised license with the traits policies reason about (docs/legal-basis.md §6)."""
 
     declared: str | None
     spdx: str
@@ -347,7 +347,7 @@ class AdapterEvidence(Frozen):
     module_norms: dict[str, float] = Field(default_factory=dict)
     config_lines: dict[str, int] = Field(default_factory=dict)
     problems: tuple[EvidenceProblem, ...] = ()
-    # Derived data for the adapter-integrity rules (issue 4; see auditor/verify/__init__.py).
+    # Derived data for the adapter-integrity rules (see auditor/verify/__init__.py).
     config_ranks: tuple[int, ...] = ()
     scale_divisor: float | None = None
     target_module_names: tuple[str, ...] = ()

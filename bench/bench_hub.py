@@ -1,4 +1,4 @@
-"""Benchmark: the upstream walk over the loopback Hub, concurrent vs sequential (issue 5).
+"""Benchmark: the upstream walk over the loopback Hub, concurrent vs sequential.
 
 100 adapter repos sharing 3 bases and 10 datasets are generated into a temporary mirror and
 served by tests/hub/server.py in a separate process, with 50 ms added to every response. Each

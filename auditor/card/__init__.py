@@ -5,8 +5,8 @@ dialect seen in the wild: the Ailiance "push v2" card (``## Training`` table, ``
 the AI Office training-summary template and its older Ailiance variants (:mod:`.pst`), the Hub
 model-card template's ``* **License:** …`` bullets, pages rendered to plain text (no front matter,
 "Rank / alpha / dropout 16 / 32 / 0.05"), and cards whose newlines were flattened into spaces.
-It never raises: malformed input becomes a :class:`CardProblem` (ARCHITECTURE.md: "a malformed
-card ... is a finding, never a crash"). It imports neither mlx nor transformers.
+It never raises: malformed input becomes a :class:`CardProblem` (docs/architecture.md,
+"Errors and exit codes": bad input is data, never an exception). It imports neither mlx nor transformers.
 """
 
 from __future__ import annotations

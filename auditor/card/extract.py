@@ -181,7 +181,7 @@ def extract(units: Units, file: str, declared_bases: tuple[str, ...] = ()) -> Ex
 
 
 MAX_PER_VALUE = 8
-"""Restatements of one (name, value) kept: rules compare claims pairwise (RULES.md,
+"""Restatements of one (name, value) kept: rules compare claims pairwise (
 adapter.card-self-inconsistent, license.conflict-in-card), so thousands of copies cost quadratic
 time; the first few already carry the value and where the card states it."""
 MAX_PER_NAME = 64

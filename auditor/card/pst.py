@@ -5,7 +5,7 @@ Provider identification", "2.1 Publicly available datasets", "3.1 Respect of res
 rights…"); the older Ailiance dialects ("## Section 1 — General information about the model",
 "## 1. Model identity") count too. Field labels become stable keys through :data:`FIELD_KEYS`
 (first match wins, else a slug of the label), so policies can ask for ``placement-date`` or
-``model-dependencies`` whatever the exact wording. Legal background: legal.md §3.
+``model-dependencies`` whatever the exact wording. Legal background: docs/legal-basis.md §3.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("3.2", r"illegal content"),
     ("3.3", r"other information"),
 )
-"""Template section number → title pattern (legal.md §3.2–3.4)."""
+"""Template section number → title pattern (docs/legal-basis.md §3.2–3.4)."""
 
 FIELD_KEYS: tuple[tuple[str, str], ...] = (
     (r"authori[sz]ed representative", "authorised-representative"),

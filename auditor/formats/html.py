@@ -1,4 +1,4 @@
-"""Formats stage: one self-contained HTML file to read, print and archive (issue 8).
+"""Formats stage: one self-contained HTML file to read, print and archive.
 
 No network, no external asset, no JavaScript: the styles are inline, the license graph is an
 inline SVG laid out in Python (``auditor.formats.svg``), and a Content-Security-Policy meta tag

@@ -6,7 +6,7 @@ findings and the edges through which those findings reach the subject are highli
 claims-vs-evidence table when adapter evidence exists.
 
 Every string that comes from the audited repository goes through ``auditor.formats.escape`` so
-the comment renders inert (issue 6: no mention, link, HTML or table break from a card).
+the comment renders inert (no mention, link, HTML or table break from a card).
 """
 
 from __future__ import annotations

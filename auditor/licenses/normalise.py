@@ -3,7 +3,7 @@
 Order of recognition (first hit wins), recorded in ``License.matched_by``:
 
 1. ``other`` (or no ``license:`` but a ``license_name``): the name looked up in the table, else
-   ``LicenseRef-<slug>`` with ``known=False`` (legal.md §6.1).
+   ``LicenseRef-<slug>`` with ``known=False`` (docs/legal-basis.md §6.1).
 2. a Hub id, case-insensitive (``hub-id``); ``unknown`` is a Hub id with ``known=False``.
 3. an SPDX id of a table entry (``spdx``).
 4. a prose spelling from the table's aliases, e.g. "Apache License 2.0" (``alias``): understood,

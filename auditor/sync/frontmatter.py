@@ -5,7 +5,7 @@ the card stage does). Each top-level key is located by *composing* the YAML (nod
 construction: an alias bomb costs nothing); a key that sync changes is replaced by its freshly
 dumped ``key: value`` lines, a new key is inserted after ``base_model`` (or at the end of the
 block). Other keys, comments, quoting and blank lines are not touched. Keys sync may write:
-``base_model``, ``base_model_relation``, ``library_name``, ``datasets`` (issue 8).
+``base_model``, ``base_model_relation``, ``library_name``, ``datasets``.
 """
 
 from __future__ import annotations

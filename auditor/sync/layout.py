@@ -1,6 +1,6 @@
 """Card sync: where a generated section goes when the card has no marked region for it yet.
 
-The first sync adopts an existing *unmarked* section of the same role (issue 8): the hyperparameter
+The first sync adopts an existing *unmarked* section of the same role: the hyperparameter
 table under a training heading (the push-v2 ``## Training`` table) and the ``License chain``
 table. When that section holds nothing but the table (and at most one short rationale line, the
 push-v2 shape), the whole section, heading included, becomes the marked region; otherwise only the

@@ -1,6 +1,6 @@
 """Card sync: prose that restates hyperparameters, kept from contradicting the evidence.
 
-The drift this fixes (field-notes §2.2, §6.1-6.2): a generated "Benchmark roadmap" paragraph says
+The drift this fixes, seen on real published cards: a generated "Benchmark roadmap" paragraph says
 "(rank 16, alpha 32, scale 2.0, AdamW LR 1e-5, 500 iters)" while the config says ``adam``. Sync
 does not rewrite a person's paragraph. When a hyperparameter stated in running text (outside the
 generated sections and outside tables) contradicts the evidence, sync wraps the smallest span

@@ -1,7 +1,7 @@
 """Load an adapter with mlx-lm onto a lazily built skeleton of its base architecture.
 
 The only module that imports mlx or mlx_lm, and only inside functions, so a card-only audit never
-pays for them (ARCHITECTURE.md, "Verifying a 70B adapter without 140 GB"). mlx arrays are lazy:
+pays for them (docs/architecture.md, "Verifying a large adapter without the base's weights"). mlx arrays are lazy:
 ``Model(ModelArgs.from_dict(config))`` allocates nothing until evaluated, and we never evaluate a
 base parameter. mlx-lm's own ``linear_to_lora_layers`` and ``load_adapters`` (which, since mlx-lm
 PR #1727, lists every tensor whose name or shape does not fit) check mlx-lm adapters. PEFT
