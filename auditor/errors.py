@@ -1,4 +1,5 @@
-"""Errors that end a run or a target, each mapped to a published exit code (docs/architecture.md)."""
+"""Errors that end a run or a target, each mapped to a published exit code
+(docs/architecture.md)."""
 
 from __future__ import annotations
 

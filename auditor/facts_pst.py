@@ -31,7 +31,8 @@ _MULTIPLIER = {
     "t": 1e12,
     "trillion": 1e12,
 }
-# The template's text buckets (docs/legal-basis.md §3.2), matched on the ticked option of the size field.
+# The template's text buckets (docs/legal-basis.md §3.2), matched on the ticked option of the size
+# field.
 _BUCKETS = (
     ("lt-1b", re.compile(r"less than 1 billion|<\s*1\s*b", re.I)),
     ("gt-10t", re.compile(r"more than 10 trillion|>\s*10\s*t", re.I)),

@@ -16,7 +16,8 @@ def parallel_map(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> l
 
     Daemon threads, not a ThreadPoolExecutor: on Ctrl-C the run writes what it has and exits at
     once, while the executor's threads would be joined at interpreter exit, so one stuck Hub
-    request would hold the report hostage (nothing lost: docs/architecture.md, Errors and exit codes).
+    request would hold the report hostage (nothing lost: docs/architecture.md, Errors and exit
+    codes).
     """
     if len(items) <= 1 or workers <= 1:
         return [fn(x) for x in items]

@@ -31,7 +31,8 @@ from auditor.sources.base import parse_target
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_HUB = ROOT / "examples" / "hub"
 EXAMPLE = "Ailiance-fr/apertus-math-lora"
-# Declared values seen on real cards (docs/legal-basis.md §6): permissive, ShareAlike, NC, custom, unknown.
+# Declared values seen on real cards (docs/legal-basis.md §6): permissive, ShareAlike, NC, custom,
+# unknown.
 LICENSES = (
     "apache-2.0",
     "mit",

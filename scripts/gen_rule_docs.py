@@ -74,7 +74,8 @@ def render_rule(rule: dict[str, Any]) -> str:
     lines += ["## Why\n", _text(rule.get("basis") or "-") + "\n"]
     if "contested-law" in tags:
         lines.append(
-            "The law here is contested ([legal-basis §7](../legal-basis.md#s7)): the rule states the position it assumes. "
+            "The law here is contested ([legal-basis §7](../legal-basis.md#s7)): "
+            "the rule states the position it assumes. "
             "`--policy strict` raises it to error; a waiver with your legal position as the reason "
             "turns it off for one repository.\n"
         )

@@ -6,7 +6,8 @@ the AI Office training-summary template and its older Ailiance variants (:mod:`.
 model-card template's ``* **License:** …`` bullets, pages rendered to plain text (no front matter,
 "Rank / alpha / dropout 16 / 32 / 0.05"), and cards whose newlines were flattened into spaces.
 It never raises: malformed input becomes a :class:`CardProblem` (docs/architecture.md,
-"Errors and exit codes": bad input is data, never an exception). It imports neither mlx nor transformers.
+"Errors and exit codes": bad input is data, never an exception). It imports neither mlx nor
+transformers.
 """
 
 from __future__ import annotations

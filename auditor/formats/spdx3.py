@@ -1,7 +1,8 @@
 """Formats stage: SPDX 3.0.1 JSON-LD with the AI and Dataset profiles (``spdx-python-model``).
 
 spdx-tools' SPDX 3 writer crashes on dictionary fields such as ``ai_hyperparameter``
-(spdx-tools 0.8: ``TypeError: vars() argument must have __dict__``), so the SPDX project's generated bindings build and serialise the graph:
+(spdx-tools 0.8: ``TypeError: vars() argument must have __dict__``), so the SPDX project's generated
+bindings build and serialise the graph:
 
 * models are ``ai_AIPackage`` (the subject with its hyperparameters, type of model, training
   information and the compliance statements its card makes), datasets ``dataset_DatasetPackage``;

@@ -1,7 +1,8 @@
 """Load the shipped license table (``licenses.yaml``) into lookup indexes.
 
-The YAML file is the knowledge (docs/legal-basis.md §6); this module only turns each entry into a template
-:class:`License` and indexes it by Hub id, SPDX id and prose alias. Loaded once per process.
+The YAML file is the knowledge (docs/legal-basis.md §6); this module only turns each entry into a
+template :class:`License` and indexes it by Hub id, SPDX id and prose alias. Loaded once per
+process.
 """
 
 from __future__ import annotations

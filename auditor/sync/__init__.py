@@ -1,4 +1,5 @@
-"""Card sync (docs/card-sync.md): write the fact-bearing parts of a model card from the repository's evidence.
+"""Card sync (docs/card-sync.md): write the fact-bearing parts of a model card from the repository's
+evidence.
 
 ``sync_card(root, options, datasets)`` audits the local repository in ``root`` (the same facts
 ``ailiance-audit facts`` prints), then regenerates, inside HTML-comment markers, the training

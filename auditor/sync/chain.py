@@ -2,11 +2,11 @@
 
 One row per upstream repository (base models transitively, declared training datasets) with its
 license as its own card declares it, the traits the license table gives it, and what it requires
-of whoever redistributes a derivative (docs/legal-basis.md §6.2-6.5); the last row is this repository. Below
-the table, the duties are grouped by license, and what the chain cannot establish is listed as a
-gap: undeclared training data (``license.lineage-undeclared`` needs a person or ``--dataset``) and
-upstream repositories whose license could not be read. The column order (Component | License) is
-the one the card parser reads as a chain table.
+of whoever redistributes a derivative (docs/legal-basis.md §6.2-6.5); the last row is this
+repository. Below the table, the duties are grouped by license, and what the chain cannot establish
+is listed as a gap: undeclared training data (``license.lineage-undeclared`` needs a person or
+``--dataset``) and upstream repositories whose license could not be read. The column order
+(Component | License) is the one the card parser reads as a chain table.
 """
 
 from __future__ import annotations

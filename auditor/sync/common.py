@@ -1,10 +1,10 @@
 """Card sync: what every generated section shares (the section type, gap marker, escaping).
 
 Generated text is read back by the audit's own card parser, so its wording is chosen with that
-parser in mind ("never invent a fact", docs/card-sync.md): a gap is written as a bold label on one line and
-the placeholder on the next, so the parser sees an *empty* field and the policy still reports it;
-no sentence says "this repository" next to a license name (which the parser would take as the
-repo's own license); "notice" is written in lower case except in the notice lines themselves.
+parser in mind ("never invent a fact", docs/card-sync.md): a gap is written as a bold label on one
+line and the placeholder on the next, so the parser sees an *empty* field and the policy still
+reports it; no sentence says "this repository" next to a license name (which the parser would take
+as the repo's own license); "notice" is written in lower case except in the notice lines themselves.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Card sync: the notices and terms the upstream chain requires a derivative to show.
 
 From the license table (``auditor/licenses/licenses.yaml``) and the graph: the attribution text
-("Built with Llama", docs/legal-basis.md §6.4, Llama §1.b.i(B)), the exact notice lines (Llama §1.b.iii,
-Gemma ToU §3.1(4)), the flow-down of use restrictions (OpenRAIL-M §III.4, Gemma §3.1(1), Llama
-AUP), upstream notice files to carry forward (Apache-2.0 §4(d)), and the extra terms of gated
-upstream repositories (e.g. the Apertus acceptable use policy, docs/legal-basis.md §8). Duties sync cannot
-discharge (a model-name prefix, copying another repo's notice file) are written as gaps.
+("Built with Llama", docs/legal-basis.md §6.4, Llama §1.b.i(B)), the exact notice lines (Llama
+§1.b.iii, Gemma ToU §3.1(4)), the flow-down of use restrictions (OpenRAIL-M §III.4, Gemma §3.1(1),
+Llama AUP), upstream notice files to carry forward (Apache-2.0 §4(d)), and the extra terms of gated
+upstream repositories (e.g. the Apertus acceptable use policy, docs/legal-basis.md §8). Duties sync
+cannot discharge (a model-name prefix, copying another repo's notice file) are written as gaps.
 
 Every sentence that names an upstream license also says "upstream", so the card parser never
 takes it for this repository's own license.

@@ -1,7 +1,7 @@
 """Card sync: a training-content summary skeleton in the AI Office template's order (1.1 … 3.3).
 
-Template of 24 July 2025 (C(2025) 5235; docs/legal-basis.md §3): the section numbers and titles are the
-template's, so the card parser recognises them (``auditor.card.pst``). Fields the evidence
+Template of 24 July 2025 (C(2025) 5235; docs/legal-basis.md §3): the section numbers and titles are
+the template's, so the card parser recognises them (``auditor.card.pst``). Fields the evidence
 establishes are filled: model dependencies (the base from ``adapter_config.json``), the modality
 of an mlx-lm LoRA (its trainer trains language models on text), the size bucket from the
 fine-tuning token upper bound (iterations × batch × max sequence length, all from the config),

@@ -5,7 +5,8 @@ they can say something (rank, adapted modules and layers, trainable parameters),
 the rest. What neither records is written as a gap, never guessed. Row labels are the
 card parser's canonical labels ("Rank", "Scale", "Layers", …) so the audit reads back exactly the
 values written here. An mlx-lm ``alpha`` is written only when it agrees with the scale: mlx-lm
-ignores it (its LoRA layers multiply by ``scale`` only), and a disagreeing alpha on the card would be a false claim.
+ignores it (its LoRA layers multiply by ``scale`` only), and a disagreeing alpha on the card would
+be a false claim.
 
 Rows of the replaced table that state something the evidence does not cover (e.g. "Hardware")
 are carried over in a second table, marked as the publisher's statements.
