@@ -44,8 +44,6 @@ MAX_EDGES = 20_000
 """Edges in one lineage: N cards each listing the same N bases would otherwise make N^2."""
 
 
-
-
 @dataclass(frozen=True)
 class Upstream:
     """What a lookup returns for one upstream repo."""

@@ -26,6 +26,7 @@ from huggingface_hub.errors import (
 )
 
 from auditor.errors import TargetError
+from auditor.sources.limits import describe
 
 T = TypeVar("T")
 
@@ -190,6 +191,9 @@ def classify(exc: BaseException, subject: Subject, offline: bool = False) -> Tar
             f"{subject.what}: rate limited by the Hub (HTTP 429) after bounded retries{after}",
             reason="rate-limited",
         )
+    limit = describe(exc)
+    if limit is not None:
+        return TargetError(f"{subject.what}: {redact(limit, tok)}", reason="network")
     detail = f"HTTP {status}" if status is not None else _transport_text(exc, tok)
     return TargetError(
         f"{subject.what}: network failure after bounded retries ({detail})", reason="network"
