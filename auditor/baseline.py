@@ -138,12 +138,14 @@ def audit_tree(
 ) -> Previous:
     """Findings of ``subdir`` of commit ``sha`` audited as directory ``name``; ``()`` if absent."""
     from auditor.hooks import git as g
+    from auditor.sources.local import checkout_repo_id
 
     with tempfile.TemporaryDirectory(prefix="ailiance-audit-baseline-") as tmp:
         dest = Path(tmp) / name
         if not g.export_tree(repo, sha, subdir, dest):
             return ()
-        target = Target(spec=str(dest), path=str(dest))
+        rid = checkout_repo_id(repo, subdir)  # the same subject id as the in-place audit
+        target = Target(spec=str(dest), path=str(dest), repo_id=rid)
         return _findings_of([target], options, policy)
 
 

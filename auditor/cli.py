@@ -2,8 +2,9 @@
 
 Exit codes (a published contract, README "Exit codes"): 0 no finding at or above --fail-on,
 1 findings at or above it, 2 usage error or invalid policy/config, 3 a target could not be
-resolved, 4 internal error (traceback in a log file), 130 interrupted (Ctrl-C), 143 terminated
-(SIGTERM); both write what was done.
+resolved or its audit is incomplete (--allow-incomplete: a warning), 4 internal error
+(traceback in a log file), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); both write
+what was done.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="a directory laid out like the Hub (repeatable; also AILIANCE_AUDIT_MIRROR)",
     )
     p.add_argument("--offline", action="store_true", help="never use the network")
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="an audit that could not look at an upstream repo (network, access, offline cache "
+        "miss) warns instead of exiting 3",
+    )
     p.add_argument("--revision", help="branch, tag, sha or refs/pr/N of the targets")
     p.add_argument(
         "--verify",
@@ -259,7 +266,7 @@ def _audit(args: argparse.Namespace) -> int:
     emit(report, args.format or ["text"], args.output)
     if interrupted:
         return interrupted
-    return exit_code(report, args.fail_on)
+    return exit_code(report, args.fail_on, args.allow_incomplete)
 
 
 def _run(

@@ -52,6 +52,21 @@ class PolicyError(UsageError):
         self.file, self.rule, self.line, self.column = file, rule, line, column
 
 
+# TargetError reasons that mean "we could not look" (the network, the server, access, an offline
+# cache miss), as opposed to "not-found", a fact about the repo. An upstream repo that fails
+# with one of these leaves the audit incomplete, which is not a pass (exit 3 by default).
+COULD_NOT_LOOK = frozenset(
+    {"network", "rate-limited", "offline", "gated", "private", "auth", "malformed", "locked"}
+)
+
+
+INCOMPLETE_HINT = (
+    "the audit is incomplete (exit 3): make the Hub reachable, or audit offline from a mirror "
+    "(--mirror DIR) or a Hugging Face cache filled by `hf download REPO`; --allow-incomplete "
+    "makes it a warning"
+)
+
+
 class TargetError(AuditError):
     """A repository could not be resolved: not found, gated, private, network, offline miss."""
 
@@ -60,3 +75,8 @@ class TargetError(AuditError):
     def __init__(self, message: str, *, reason: str = "not-found") -> None:
         super().__init__(message)
         self.reason = reason
+
+    @property
+    def could_not_look(self) -> bool:
+        """True unless the answer was a fact about the repo (it does not exist)."""
+        return self.reason in COULD_NOT_LOOK

@@ -69,12 +69,17 @@ def build_facts(
             text = read_text(name)
             if text is not None:
                 texts[name] = text[:MAX_FILE_CHARS]
-    derived = derive(facts, walk_problems=graph.problems, texts=texts)
+    listing = (snapshot.listing_truncated,) if snapshot.listing_truncated else ()
+    derived = derive(facts, walk_problems=graph.problems, texts=texts, listing_problems=listing)
     return facts.model_copy(update={"derived": derived})
 
 
 def derive(
-    facts: Facts, *, walk_problems: Sequence[str] = (), texts: dict[str, str] | None = None
+    facts: Facts,
+    *,
+    walk_problems: Sequence[str] = (),
+    texts: dict[str, str] | None = None,
+    listing_problems: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The ``derived`` section of a facts document (data only; see the module docstring)."""
     texts = texts or {}
@@ -102,6 +107,8 @@ def derive(
             {e.relation for e in facts.edges if e.source == subject.id} - {"trained_on"}
         ),
         "walk_problems": list(walk_problems),
+        # Why the subject's file listing is partial (a directory past the listing's caps).
+        "listing_problems": list(listing_problems),
         "subject_name": subject.id.rstrip("/").rsplit("/", 1)[-1],
         "subject_org": subject.id.split("/", 1)[0] if "/" in subject.id else "",
         "declared_licenses": _declared(card),

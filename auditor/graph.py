@@ -44,8 +44,6 @@ MAX_EDGES = 20_000
 """Edges in one lineage: N cards each listing the same N bases would otherwise make N^2."""
 
 
-
-
 @dataclass(frozen=True)
 class Upstream:
     """What a lookup returns for one upstream repo."""
@@ -75,7 +73,8 @@ def _license(claims: CardClaims | None, gated_prompt: str | None) -> License:
         lic = normalise_many(
             meta.license, license_name=meta.license_name, license_link=meta.license_link
         )
-    # Terms accepted at a gate (e.g. the Apertus AUP, legal.md §8) bind like license terms.
+    # Terms accepted at a gate (e.g. the Apertus AUP, docs/legal-basis.md §8) bind like license
+    # terms.
     return lic.model_copy(update={"gated_terms": True}) if gated_prompt else lic
 
 

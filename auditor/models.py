@@ -100,6 +100,11 @@ class RepoSnapshot(Frozen):
     files: tuple[str, ...] = ()
     gated: bool = False
     ref: str | None = None  # the revision asked for (branch, tag, refs/pr/N); revision is its sha
+    # A git work tree whose files differ from ``revision`` (uncommitted or untracked changes).
+    modified: bool = False
+    # Why the file listing stopped early (a cap was reached): ``files`` is partial. Files the audit
+    # reads are still looked up by path; this is a finding, never a reason to call a file missing.
+    listing_truncated: str | None = None
 
 
 # --------------------------------------------------------------------------- card
@@ -442,6 +447,9 @@ class TargetReport(Frozen):
     target: Target
     status: Literal["audited", "unresolved", "failed", "interrupted"]
     error: str | None = None
+    # Why the audit of this target is incomplete: upstream repos or files it could not look at
+    # (network, rate limit, no access, offline cache miss). Empty: the audit ran completely.
+    incomplete: tuple[str, ...] = ()
     snapshot: RepoSnapshot | None = None
     graph: LicenseGraph | None = None
     claims: CardClaims | None = None
@@ -460,6 +468,7 @@ class Summary(Frozen):
 
     targets: int = 0
     unresolved: int = 0
+    incomplete: int = 0
     error: int = 0
     warning: int = 0
     note: int = 0

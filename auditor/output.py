@@ -102,18 +102,22 @@ def _resolve_endpoint() -> None:
         ) from None
 
 
-def exit_code(report: AuditReport, fail_on: str) -> int:
-    """4 if a target failed internally, else 3 if any target was not audited, else 1 if a live
-    finding reaches ``fail_on``, else 0.
+def exit_code(report: AuditReport, fail_on: str, allow_incomplete: bool = False) -> int:
+    """4 if a target failed internally, else 3 if any target was not audited or its audit is
+    incomplete (an upstream it could not look at), else 1 if a live finding reaches
+    ``fail_on``, else 0.
 
-    With a baseline, only new findings are live (``auditor.baseline.gating``).
+    With a baseline, only new findings are live (``auditor.baseline.gating``). With
+    ``allow_incomplete`` an incomplete audit is only a warning: the exit follows the findings.
 
-    A failed or unresolved target outranks findings: the audit is incomplete, and the results of
-    the other targets are still in the report (issue 7, nothing lost).
+    A failed, unresolved or incomplete target outranks findings: "clean" means the audit ran
+    completely and found nothing, and the other targets' results are still in the report.
     """
     if any(t.status == "failed" for t in report.targets):
         return EXIT_INTERNAL
     if any(t.status != "audited" for t in report.targets):
+        return EXIT_UNRESOLVED
+    if not allow_incomplete and any(t.incomplete for t in report.targets):
         return EXIT_UNRESOLVED
     threshold = FAIL_ON[fail_on]
     for target in report.targets:

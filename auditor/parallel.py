@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -38,7 +39,9 @@ def parallel_map(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> l
                 done.put((i, False, exc))
 
     for _ in range(min(workers, len(items))):
-        threading.Thread(target=work, name="graph-lookup", daemon=True).start()
+        # Each thread runs in a copy of the caller's context: the target's Hub deadline applies.
+        ctx = contextvars.copy_context()
+        threading.Thread(target=ctx.run, args=(work,), name="graph-lookup", daemon=True).start()
     results: dict[int, object] = {}
     while len(results) < len(items):
         i, ok, value = done.get()

@@ -8,8 +8,6 @@ so tests run offline against mirrors or a loopback Hub server.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +19,7 @@ from auditor.card import parse_card
 from auditor.compute import estimate, tokens_from_text
 from auditor.errors import AuditError, TargetError
 from auditor.facts import build_facts
-from auditor.graph import Upstream, build_graph
+from auditor.graph import build_graph
 from auditor.models import (
     AdapterEvidence,
     AuditReport,
@@ -40,13 +38,14 @@ from auditor.models import (
 )
 from auditor.policy import PolicySet, evaluate, load_policies
 from auditor.policy.waivers import PYPROJECT, apply_waivers, load_repo_waivers
+from auditor.sources import limits
 from auditor.sources.base import Resolver, Source
 from auditor.sources.local import LocalSource, MirrorSource, one_state
 from auditor.sources.lock import LockSource, read_lock, write_lock
+from auditor.upstream import UpstreamRepos, dataset_hint
 
 VerifyLevel = Literal["none", "header", "load"]
 WAIVER_FILE = ".ailiance-audit.yaml"
-MAX_CONFIG_BYTES = 1 << 20
 MAX_ERROR_CHARS = 300  # an exception message may quote untrusted input: keep it short
 
 
@@ -64,10 +63,11 @@ class AuditOptions:
     today: dt.date = field(default_factory=dt.date.today)
     extra_sources: Sequence[Source] = ()
     hub_factory: Callable[[], Source | None] | None = None
+    deadline: float | None = None  # seconds per target for Hub requests (None: the default)
     lock: Path | None = None  # --lock FILE: write every resolved repo id, kind and sha
     locked: Path | None = None  # --locked FILE: audit exactly those revisions
     # Called with (target, traceback text) when a target fails internally; the CLI writes the
-    # traceback to a log file (exit code 4) while the other targets go on (issue 7, nothing lost).
+    # traceback to a log file (exit code 4) while the other targets go on (nothing lost).
     on_crash: Callable[[Target, str], None] | None = None
 
 
@@ -75,7 +75,7 @@ def make_resolver(options: AuditOptions) -> Resolver:
     """Mirrors first, then any injected sources, then the Hub (unless offline).
 
     With ``--lock``/``--locked`` the chain is wrapped in a :class:`LockSource` that records every
-    resolved repo and, with a lock file, pins each one to its locked sha (issue 5).
+    resolved repo and, with a lock file, pins each one to its locked sha (docs/hub.md).
     """
     sources: list[Source] = [MirrorSource(Path(m)) for m in options.mirrors]
     sources.extend(options.extra_sources)
@@ -89,57 +89,23 @@ def make_resolver(options: AuditOptions) -> Resolver:
     return Resolver([LockSource(sources, lock=lock, lock_name=str(options.locked))])
 
 
-class _Repos:
-    """Per-run memo of resolved upstream repos (card text and claims), safe across threads."""
-
-    def __init__(self, resolver: Resolver) -> None:
-        self.resolver = resolver
-        self.texts: dict[tuple[str, RepoKind], str | None] = {}
-        self.snapshots: dict[tuple[str, RepoKind], RepoSnapshot] = {}
-        self.configs: dict[str, dict[str, Any] | None] = {}
-        self._lock = threading.Lock()
-
-    def lookup(self, repo_id: str, kind: RepoKind) -> Upstream:
-        try:
-            snap = self.resolver.resolve(repo_id, kind)
-            text = self.resolver.read_text(snap, "README.md")
-        except TargetError as exc:  # gated, offline, network: an upstream-unknown node
-            return Upstream(snapshot=None, claims=None, reason=str(exc))
-        with self._lock:
-            self.texts[(repo_id, kind)] = text
-            self.snapshots[(repo_id, kind)] = snap
-        claims = parse_card(text) if text is not None else None
-        return Upstream(snapshot=snap, claims=claims, reason=None)
-
-    def config(self, repo_id: str) -> dict[str, Any] | None:
-        """The base's ``config.json`` (read once per run: verify and compute both need it)."""
-        if repo_id not in self.configs:
-            self.configs[repo_id] = self._read_config(repo_id)
-        return self.configs[repo_id]
-
-    def _read_config(self, repo_id: str) -> dict[str, Any] | None:
-        try:
-            snap = self.snapshots.get((repo_id, RepoKind.MODEL))
-            if snap is None:
-                snap = self.resolver.resolve(repo_id, RepoKind.MODEL)
-            text = self.resolver.read_text(snap, "config.json", limit=MAX_CONFIG_BYTES)
-            data = json.loads(text) if text else None
-        except (TargetError, ValueError, RecursionError):  # a hostile config is "no config"
-            return None
-        return data if isinstance(data, dict) else None
-
-
 def resolve_target(target: Target, resolver: Resolver, options: AuditOptions) -> RepoSnapshot:
     """The subject snapshot: a local directory is served by its own source."""
     revision = target.revision or options.revision
     if target.path is not None:
         one_state(target.spec, revision)  # a folder cannot honour a revision: usage error
-        local = LocalSource(Path(target.path), kind=target.kind)
+        local = LocalSource(Path(target.path), repo_id=target.repo_id, kind=target.kind)
         snap = local.snapshot()
         resolver.register(snap, local)
         return snap
     assert target.repo_id is not None
-    snap = resolver.resolve(target.repo_id, target.kind, revision)
+    try:
+        snap = resolver.resolve(target.repo_id, target.kind, revision)
+    except TargetError as exc:
+        if exc.reason != "not-found" or target.kind is not RepoKind.MODEL:
+            raise
+        message = f"{exc}; {dataset_hint(target, resolver)}"
+        raise TargetError(message, reason="not-found") from None
     if snap.origin == "mirror":
         one_state(snap.location, revision)
     return snap
@@ -147,23 +113,24 @@ def resolve_target(target: Target, resolver: Resolver, options: AuditOptions) ->
 
 def collect(
     target: Target, resolver: Resolver, options: AuditOptions
-) -> tuple[RepoSnapshot, Facts]:
-    """Run the stages up to the facts document for one target."""
+) -> tuple[RepoSnapshot, Facts, tuple[str, ...]]:
+    """Run the stages up to the facts document for one target; also what the audit could not
+    look at (empty: it is complete)."""
     from auditor.verify import collect_evidence
 
     snapshot = resolve_target(target, resolver, options)
     text = resolver.read_text(snapshot, "README.md")
     claims: CardClaims = parse_card(text)
-    repos = _Repos(resolver)
+    repos = UpstreamRepos(resolver)
     graph = build_graph(
         snapshot, claims, repos.lookup, max_depth=options.max_depth, workers=options.workers
     )
     evidence = collect_evidence(
         snapshot,
-        lambda name: resolver.path(snapshot, name),
+        repos.watched(lambda name: resolver.path(snapshot, name)),
         level=options.verify,
         base_config=repos.config,
-        read_header=lambda name: resolver.header(snapshot, name),
+        read_header=repos.watched(lambda name: resolver.header(snapshot, name)),
         card_base=next(iter(claims.metadata.base_model), None),
     )
     base = next(
@@ -171,11 +138,12 @@ def collect(
     )
     compute = _compute(snapshot, text, base, repos, evidence, claims)
     read = lambda name: resolver.read_text(snapshot, name)  # noqa: E731
-    return snapshot, build_facts(snapshot, claims, graph, evidence, compute, read_text=read)
+    facts = build_facts(snapshot, claims, graph, evidence, compute, read_text=read)
+    return snapshot, facts, tuple(dict.fromkeys(repos.incomplete))
 
 
 def _compute(
-    snapshot: RepoSnapshot, text: str | None, base: Edge | None, repos: _Repos,
+    snapshot: RepoSnapshot, text: str | None, base: Edge | None, repos: UpstreamRepos,
     evidence: AdapterEvidence, claims: CardClaims,
 ) -> ComputeEstimate:  # fmt: skip
     """Compute against the base; with no base, from the model's own config.json and card."""
@@ -200,10 +168,14 @@ def _compute(
 def audit_target(
     target: Target, resolver: Resolver, policy: PolicySet, options: AuditOptions
 ) -> TargetReport:
-    """Audit one target; an unresolvable target becomes a report entry, not an exception."""
+    """Audit one target; an unresolvable target becomes a report entry, not an exception.
+
+    The whole target runs under one deadline for its Hub requests (``sources.limits``).
+    """
     try:
-        snapshot, facts = collect(target, resolver, options)
-        waiver_texts = [resolver.read_text(snapshot, n) for n in (WAIVER_FILE, PYPROJECT)]
+        with limits.deadline(options.deadline):
+            snapshot, facts, incomplete = collect(target, resolver, options)
+            waiver_texts = [resolver.read_text(snapshot, n) for n in (WAIVER_FILE, PYPROJECT)]
     except TargetError as exc:  # also a file that is there but unreadable
         return TargetReport(target=target, status="unresolved", error=str(exc))
     findings = evaluate(facts, policy)
@@ -221,6 +193,7 @@ def audit_target(
         evidence=facts.adapter,
         compute=facts.compute,
         findings=tuple(findings),
+        incomplete=incomplete,
     )
 
 
@@ -253,7 +226,7 @@ def run_iter(
 def audit_isolated(
     target: Target, resolver: Resolver, policy: PolicySet, options: AuditOptions
 ) -> TargetReport:
-    """:func:`audit_target`, with an internal error confined to its target (issue 7).
+    """:func:`audit_target`, with an internal error confined to its target.
 
     An unexpected exception (a bug in a stage) makes a ``failed`` report entry and the run goes
     on with the next target, so one bad repo never loses the others' results. Run-level errors
@@ -271,8 +244,10 @@ def audit_isolated(
 
 
 def facts_for(target: Target, options: AuditOptions) -> Facts:
-    """The facts document of one target (``ailiance-audit facts``)."""
-    _, facts = collect(target, make_resolver(options), options)
+    """The facts document of one target (``ailiance-audit facts``, ``card sync``), under the
+    same per-target deadline as an audit."""
+    with limits.deadline(options.deadline):
+        _, facts, _ = collect(target, make_resolver(options), options)
     return facts
 
 
@@ -285,6 +260,7 @@ def make_report(reports: Sequence[TargetReport], policy: PolicySet) -> AuditRepo
     summary = Summary(
         targets=len(reports),
         unresolved=sum(r.status != "audited" for r in reports),
+        incomplete=sum(bool(r.incomplete) for r in reports),
         **counts,
     )
     return AuditReport(

@@ -60,3 +60,22 @@ def test_only_the_given_paths_are_searched_and_binary_files_are_skipped(tmp_path
 
 def test_the_script_does_not_cite_outside_files_itself() -> None:
     assert run(ROOT, "scripts/check_self_contained.py").returncode == 0
+
+
+def test_the_repository_cites_nothing_outside_it() -> None:
+    # Every tracked place a citation could hide, tests included (but not this file's own
+    # deliberate examples, nor the hostile corpus, which is bytes on purpose).
+    tests = sorted(
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "tests").iterdir()
+        if p.name not in {"test_self_contained.py", "__pycache__"}
+    )
+    hostile = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "tests" / "hostile").iterdir()
+        if p.name != "corpus" and p.suffix == ".py"
+    ]
+    default = ["auditor", "docs", "README.md", "action.yml", "examples", "bench", "scripts"]
+    paths = [*default, *(t for t in tests if t != "tests/hostile"), *hostile]
+    result = run(ROOT, *paths)
+    assert result.returncode == 0, result.stdout

@@ -48,7 +48,8 @@ QUESTIONS = (
              "SELECT rule, count(*) FILTER (severity = 'error') AS error, "
              "count(*) FILTER (severity = 'warning') AS warning, "
              "count(*) FILTER (severity = 'note') AS note FROM findings WHERE NOT suppressed "
-             "GROUP BY rule ORDER BY error + warning + note DESC, rule LIMIT 25", "stacked"),
+             "AND severity <> 'info' GROUP BY rule ORDER BY error + warning + note DESC, rule "
+             "LIMIT 25", "stacked"),
     Question("leaks_family", "License-chain findings by base license family",
              "SELECT coalesce(r.base_family, '(no base)') AS base_family, count(*) AS findings, "
              "count(DISTINCT r.id) AS repos FROM findings f JOIN repos r ON f.repo = r.id "

@@ -34,6 +34,7 @@ REPOS = pa.schema(
         ("errors", pa.int32()),
         ("warnings", pa.int32()),
         ("notes", pa.int32()),
+        ("infos", pa.int32()),
         ("seconds", pa.float64()),
         ("audited_at", pa.timestamp("ms", tz="UTC")),
     ]
@@ -114,6 +115,7 @@ def rows_of(report: TargetReport, sha: str | None, seconds: float) -> Rows:
         "errors": sum(f.severity.value == "error" for f in live),
         "warnings": sum(f.severity.value == "warning" for f in live),
         "notes": sum(f.severity.value == "note" for f in live),
+        "infos": sum(f.severity.value == "info" for f in live),
         "seconds": round(seconds, 6),
         "audited_at": now(),
     }
@@ -151,7 +153,7 @@ def failed_rows(key: str, kind: str, sha: str | None, error: str, seconds: float
     repo = dict.fromkeys(REPOS.names)
     repo.update(
         id=key, kind=kind, sha=sha, status="failed", error=error, nodes=0, errors=0,
-        warnings=0, notes=0, seconds=round(seconds, 6), audited_at=now(),
+        warnings=0, notes=0, infos=0, seconds=round(seconds, 6), audited_at=now(),
     )  # fmt: skip
     return {"repos": [repo], "findings": [], "edges": []}
 

@@ -72,6 +72,8 @@ def _summary(report: AuditReport) -> str:
         parts.append(f"{s.suppressed} waived")
     if s.unresolved:
         parts.append(f"{s.unresolved} unresolved")
+    if s.incomplete:
+        parts.append(f"{s.incomplete} incomplete")
     text = f"**{md_text(report.tool.name)} {md_text(report.tool.version)}**: " + ", ".join(parts)
     if report.baseline is not None:
         counts = [
@@ -92,11 +94,14 @@ def _target(target: TargetReport, report: AuditReport) -> list[str]:
     rev = (target.snapshot.revision if target.snapshot else None) or target.target.revision
     head = f"### {md_code(target.target.spec, table=False, limit=120)}"
     if rev:
-        head += f" @ {md_code(rev[:12], table=False)}"
+        modified = "-modified" if target.snapshot and target.snapshot.modified else ""
+        head += f" @ {md_code(rev[:12] + modified, table=False)}"
     lines = [head, ""]
     if target.status != "audited":
         detail = f": {md_text(target.error, MESSAGE_LIMIT)}" if target.error else ""
         lines += [f"> **{target.status}**{detail}", ""]
+    for gap in target.incomplete:  # could not look: the audit is incomplete, not clean
+        lines += [f"> **incomplete**: could not look at {md_text(gap, MESSAGE_LIMIT)}", ""]
     rows = list(
         zip(common.sorted_findings(target), common.baseline_states(report, target), strict=True)
     )

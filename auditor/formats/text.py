@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from auditor.errors import INCOMPLETE_HINT
 from auditor.formats.base import register
 from auditor.formats.common import successors
 from auditor.formats.escape import clean
@@ -72,6 +73,8 @@ def _summary(report: AuditReport) -> Text:
         text.append(f", {s.suppressed} waived")
     if s.unresolved:
         text.append(f", {s.unresolved} not audited", style="bold red")
+    if s.incomplete:
+        text.append(f", {s.incomplete} incomplete", style="bold red")
     return text
 
 
@@ -81,10 +84,16 @@ def _target(rep: TargetReport) -> Group:
     if rep.snapshot:
         head.append(
             f"  ({rep.snapshot.origin} {clean(rep.snapshot.location)}, "
-            f"revision {rep.snapshot.revision or 'not pinned'})",
+            f"revision {rep.snapshot.revision or 'not pinned'}"
+            f"{'-modified' if rep.snapshot.modified else ''})",
             style="dim",
         )
     parts: list[Text | Tree | Table] = [head]
+    parts += [
+        Text(f"INCOMPLETE: could not look at {clean(w)}", style="bold red") for w in rep.incomplete
+    ]
+    if rep.incomplete:
+        parts.append(Text(INCOMPLETE_HINT, style="red"))
     if rep.status != "audited":
         parts.append(
             Text(f"not audited ({rep.status}): {clean(rep.error or '')}", style="bold red")

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from auditor.errors import EXIT_OK
+from auditor.errors import EXIT_OK, INCOMPLETE_HINT
 from auditor.hooks import changes
 from auditor.hooks import git as g
 from auditor.models import FAIL_ON, AuditReport, Finding, Target, TargetReport
@@ -59,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     report = audit_units(repo, units, args)
     from auditor.output import exit_code
 
-    code = exit_code(report, args.fail_on)
+    code = exit_code(report, args.fail_on, getattr(args, "allow_incomplete", False))
     print(summarize(repo, units, report, code, args.fail_on), file=sys.stderr)
     return code
 
@@ -109,11 +109,15 @@ def audit_units(repo: Path, units: Sequence[changes.Unit], args: argparse.Namesp
     from auditor.cli import options_from
     from auditor.pipeline import make_report, run_iter
     from auditor.policy import load_policies
+    from auditor.sources.local import checkout_repo_id
 
     options = options_from(args)
     policy = load_policies(args.policy or ["default"])
     with tempfile.TemporaryDirectory(prefix="ailiance-audit-hook-") as tmp:
-        targets = [_target(materialise(repo, u, Path(tmp) / str(i))) for i, u in enumerate(units)]
+        targets = [
+            _target(materialise(repo, u, Path(tmp) / str(i)), checkout_repo_id(repo, u.subdir))
+            for i, u in enumerate(units)
+        ]
         report = make_report(list(run_iter(targets, options, policy)), policy)
         if args.new_only:
             previous = [
@@ -145,8 +149,8 @@ def materialise(repo: Path, unit: changes.Unit, scratch: Path) -> Path:
     return dest
 
 
-def _target(path: Path) -> Target:
-    return Target(spec=str(path), path=str(path.resolve()))
+def _target(path: Path, repo_id: str | None = None) -> Target:
+    return Target(spec=str(path), path=str(path.resolve()), repo_id=repo_id)
 
 
 def summarize(
@@ -166,6 +170,9 @@ def summarize(
             continue
         blocking = [f for f in gating(report, target) if _RANK[f.severity.value] >= threshold]
         lines.append(_head(where, target, blocking, fail_on, report.baseline is not None))
+        gaps = target.incomplete
+        lines += [f"ailiance-audit: incomplete: could not look at {clean(w)}" for w in gaps]
+        lines += [f"ailiance-audit: {INCOMPLETE_HINT}"] if gaps else []
         lines += [_finding_line(f) for f in blocking]
         fixes += [f for f in blocking if f.fix]
     if code == EXIT_OK:

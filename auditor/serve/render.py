@@ -64,6 +64,8 @@ def render(report: AuditReport, ctx: Context) -> Rendered:
     counts = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
     if target.status != "audited":
         verdict, head = "incomplete", "⚠️ could not audit this pull request (not a pass)"
+    elif target.incomplete:  # an upstream it could not look at: not a pass either
+        verdict, head = "incomplete", f"⚠️ the audit is incomplete (not a pass; {counts})"
     elif code == 0:
         verdict, head = "passes", "✅ passes" + (f" ({counts})" if errors or warnings else "")
     else:
@@ -81,6 +83,8 @@ def render(report: AuditReport, ctx: Context) -> Rendered:
     if target.status != "audited":
         lines += [f"> {md_text(target.error or target.status, MESSAGE_LIMIT)}", ""]
     else:
+        gaps = [f"> could not look at {md_text(w, MESSAGE_LIMIT)}" for w in target.incomplete]
+        lines += [*gaps, ""] if gaps else []
         lines += _findings(report, target, new, ctx)
     lines += [
         "---",

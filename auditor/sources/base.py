@@ -47,6 +47,12 @@ def parse_target(spec: str, revision: str | None = None) -> Target:
     for prefix, k in (("datasets/", RepoKind.DATASET), ("models/", RepoKind.MODEL)):
         if spec.startswith(prefix):
             repo_id, kind = spec[len(prefix) :], k
+    if is_repo_id(repo_id) and "/" not in repo_id:
+        raise UsageError(
+            f"target {spec!r} is not a repo: a Hub repo is org/name (canonical models too, e.g. "
+            f"openai-community/gpt2); to audit every model of an organisation use "
+            f"--author {spec}"
+        )
     if not is_repo_id(repo_id):
         raise UsageError(f"target {spec!r} is neither a directory nor a Hub id like org/name")
     return Target(spec=spec, repo_id=repo_id, kind=kind, revision=revision)
@@ -74,9 +80,11 @@ class Resolver:
         self._owner[(snapshot.repo_id, snapshot.kind)] = source
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
-        """Local path of a file of a snapshot this resolver produced."""
-        if filename not in snapshot.files:
-            return None
+        """Local path of a file of a snapshot this resolver produced.
+
+        Asked of the source by path: a directory's listing may be partial (capped), and a file
+        the audit needs is never called missing because a listing stopped early.
+        """
         source = self._owner.get((snapshot.repo_id, snapshot.kind))
         return source.path(snapshot, filename) if source else None
 

@@ -1,7 +1,7 @@
 """Sources stage: our small on-disk cache of Hub API answers, and single-flight de-duplication.
 
 Files come from the huggingface_hub cache (``HF_HUB_CACHE``); this cache keeps only what the
-API said about a repo (issue 5, point 4), so that a second audit of unchanged repos makes almost
+API said about a repo, so that a second audit of unchanged repos makes almost
 no requests and ``--offline`` can answer at all:
 
 - ``<root>/v1/<kind>/<org>--<name>/commit/<sha>.json``: the repo at one commit (files, sizes,
@@ -68,8 +68,10 @@ class MetaCache:
     # ------------------------------------------------------------------ commits and refs
 
     def get_commit(self, kind: RepoKind, repo_id: str, sha: str) -> dict[str, Any] | None:
-        """The recorded answer for a repo at ``sha``, or ``None``."""
-        return _read(self._repo_dir(kind, repo_id) / "commit" / f"{_segment(sha)}.json")
+        """The recorded answer for a repo at ``sha``, or ``None`` (also for an entry of the
+        wrong shape: the cache directory is writable by others, so it is input like any)."""
+        record = _read(self._repo_dir(kind, repo_id) / "commit" / f"{_segment(sha)}.json")
+        return record if record is not None and valid_record(record) else None
 
     def get_ref(
         self, kind: RepoKind, repo_id: str, ref: str | None, max_age: float | None
@@ -116,7 +118,9 @@ class MetaCache:
         """The last recorded listing of ``author``'s repos."""
         entry = _read(self._listing_path(kind, author))
         repos = entry.get("repos") if entry else None
-        return repos if isinstance(repos, list) else None
+        if not isinstance(repos, list):
+            return None
+        return [r for r in repos if isinstance(r, dict) and isinstance(r.get("id"), str)]
 
     def put_listing(self, kind: RepoKind, author: str, repos: list[dict[str, Any]]) -> None:
         """Record a listing of ``author``'s repos."""
@@ -126,10 +130,24 @@ class MetaCache:
         return self.root / CACHE_VERSION / kind.value / "@author" / f"{_segment(author)}.json"
 
 
+def valid_record(record: dict[str, Any]) -> bool:
+    """The shape :func:`auditor.sources.hub_support.api_record` writes (types, not values)."""
+    files, sizes, card = record.get("files"), record.get("sizes", {}), record.get("card_data")
+    return (
+        isinstance(record.get("sha"), str)
+        and bool(record["sha"])
+        and isinstance(files, list)
+        and all(isinstance(f, str) for f in files)
+        and isinstance(sizes, dict)
+        and (card is None or isinstance(card, dict))
+        and isinstance(record.get("gated", False), bool | str)
+    )
+
+
 def _read(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -150,7 +168,7 @@ class SingleFlight:
     """Run each keyed computation once per instance; concurrent callers wait for the first.
 
     Results and exceptions are both remembered, so a base shared by fifty adapters is fetched
-    once per run and a failing repo is not retried fifty times (issue 5, point 3).
+    once per run and a failing repo is not retried fifty times.
     """
 
     def __init__(self) -> None:

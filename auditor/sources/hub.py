@@ -1,4 +1,4 @@
-"""Sources stage: the Hugging Face Hub, through huggingface_hub only (issue 5).
+"""Sources stage: the Hugging Face Hub, through huggingface_hub only.
 
 ``HubSource`` resolves a repo id at a revision (branch, tag, sha or ``refs/pr/N``) to a snapshot
 pinned to the commit sha the Hub answered, with the file listing and the gated flag from
@@ -16,28 +16,29 @@ a plain 404 on the repo makes ``resolve`` return ``None`` so the resolver report
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from huggingface_hub import HfApi, constants, hf_hub_download, try_to_load_from_cache
+from huggingface_hub import HfApi, constants
 from huggingface_hub.errors import (
-    RemoteEntryNotFoundError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
 
 from auditor.errors import TargetError
 from auditor.models import RepoKind, RepoSnapshot, is_repo_id
+from auditor.sources import limits
 from auditor.sources.cache import MetaCache, SingleFlight, default_cache_dir
+from auditor.sources.hf_cache import HfCacheIndex
 from auditor.sources.hub_errors import RetryPolicy, Subject, classify, status_of
 from auditor.sources.hub_extra import HeaderReader, list_author
+from auditor.sources.hub_files import fetch_file, file_cap
 from auditor.sources.hub_support import (
-    QuietProgress,
-    api_record,
+    FULL_SHA,
+    checked_record,
     default_hf_cache,
     env_true,
     gate_terms,
@@ -45,9 +46,9 @@ from auditor.sources.hub_support import (
     pick_token,
     safe_name,
 )
+from auditor.sources.hub_transport import install as install_limits
 
 T = TypeVar("T")
-FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 class HubSource:
@@ -96,6 +97,8 @@ class HubSource:
         self._records: dict[tuple[RepoKind, str, str], dict[str, Any]] = {}
         self._records_lock = threading.Lock()
         self._headers = HeaderReader(self)
+        self._hf_index = HfCacheIndex(self.hf_cache_dir)
+        install_limits()
 
     @property
     def authenticated(self) -> bool:
@@ -112,7 +115,8 @@ class HubSource:
         if not is_repo_id(repo_id):
             return None
         key = ("resolve", kind, repo_id, revision)
-        return self._flight.run(key, lambda: self._resolve(repo_id, kind, revision))
+        with limits.scope(limits.API_CAP):
+            return self._flight.run(key, lambda: self._resolve(repo_id, kind, revision))
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """Local path of one file of the snapshot, downloaded at the pinned sha if needed.
@@ -123,7 +127,8 @@ class HubSource:
         if filename not in snapshot.files or not snapshot.revision or not safe_name(filename):
             return None
         key = ("file", snapshot.kind, snapshot.repo_id, snapshot.revision, filename)
-        return self._flight.run(key, lambda: self._fetch_file(snapshot, filename))
+        with limits.scope(file_cap(self, snapshot, filename)):
+            return self._flight.run(key, lambda: fetch_file(self, snapshot, filename))
 
     # ------------------------------------------------------------------ extras
 
@@ -139,7 +144,8 @@ class HubSource:
         if filename not in snapshot.files or not snapshot.revision:
             return None
         key = ("header", snapshot.kind, snapshot.repo_id, snapshot.revision, filename)
-        return self._flight.run(key, lambda: self._headers.read(snapshot, filename))
+        with limits.scope(limits.METADATA_CAP):  # each range request is capped at its range
+            return self._flight.run(key, lambda: self._headers.read(snapshot, filename))
 
     def card_data(self, snapshot: RepoSnapshot) -> dict[str, Any] | None:
         """The card's front matter as the Hub API parsed it (useful when README is gated)."""
@@ -158,7 +164,8 @@ class HubSource:
     ) -> list[str]:
         """Sorted ids of ``author``'s repos (``--author``), filtered by an fnmatch ``pattern``
         on the id, the name or any tag (``--filter``)."""
-        return list_author(self, author, kind, pattern)
+        with limits.scope(limits.API_CAP):
+            return list_author(self, author, kind, pattern)
 
     # ------------------------------------------------------------------ internals
 
@@ -195,6 +202,13 @@ class HubSource:
         Callers raise it *after* their ``except`` block: the original error may carry server
         text (even an echoed token), so it must not ride along as ``__context__``.
         """
+        if isinstance(exc, KeyError | TypeError | AttributeError):
+            # huggingface_hub could not build its objects from the answer (no ``id``, a string
+            # where an object belongs): the server's fault, never a crash of the audit.
+            return TargetError(
+                f"{subject.what}: the Hub's answer is malformed ({type(exc).__name__})",
+                reason="malformed",
+            )
         if not is_hub_failure(exc):
             raise exc
         return classify(exc, subject, self.offline)
@@ -206,12 +220,15 @@ class HubSource:
 
     def _resolve(self, repo_id: str, kind: RepoKind, revision: str | None) -> RepoSnapshot | None:
         record = self._cached(repo_id, kind, revision)
+        if record is None and self.offline:
+            record = self._hf_index.record(repo_id, kind, revision)  # e.g. filled by `hf download`
         if record is None:
             if self.offline:
                 at = revision or "its default branch"
                 raise TargetError(
-                    f"{kind.value} {repo_id!r} at {at}: no cached Hub answer and offline mode is "
-                    f"on (HF_HUB_OFFLINE=1 or --offline); cache: {self.meta.root}",
+                    f"{kind.value} {repo_id!r} at {at}: in neither the mirrors nor the caches "
+                    f"({self.meta.root}, {self.hf_cache_dir}) and offline mode is on "
+                    "(HF_HUB_OFFLINE=1 or --offline)",
                     reason="offline",
                 )
             record = self._fetch_info(repo_id, kind, revision)
@@ -263,55 +280,7 @@ class HubSource:
                 return None  # the resolver reports not-found
             failure = self.failure(exc, subject)
         else:
-            return self._checked(repo_id, kind, info, subject)
-        raise failure
-
-    def _checked(self, repo_id: str, kind: RepoKind, info: Any, subject: Subject) -> dict[str, Any]:
-        if not info.sha:
-            raise TargetError(
-                f"{subject.what}: the Hub answer has no commit sha, so the repo cannot be pinned",
-                reason="network",
-            )
-        return api_record(repo_id, kind, info)
-
-    def _fetch_file(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
-        sha, repo_type = str(snapshot.revision), snapshot.kind.value
-        cached = try_to_load_from_cache(
-            snapshot.repo_id,
-            filename,
-            cache_dir=self.hf_cache_dir,
-            revision=sha,
-            repo_type=repo_type,
-        )
-        if isinstance(cached, str):
-            return Path(cached)
-        subject = self.subject(snapshot.repo_id, snapshot.kind, sha[:12], filename)
-        if self.offline:
-            raise TargetError(
-                f"{subject.what}: not in the HF cache ({self.hf_cache_dir}) and "
-                "offline mode is on (HF_HUB_OFFLINE=1 or --offline)",
-                reason="offline",
-            )
-        try:
-            local = self.retry.call(
-                lambda: hf_hub_download(
-                    snapshot.repo_id,
-                    filename,
-                    repo_type=repo_type,
-                    revision=sha,
-                    cache_dir=self.hf_cache_dir,
-                    endpoint=self.endpoint,
-                    token=self.token_arg,
-                    etag_timeout=self.timeout,
-                    tqdm_class=QuietProgress,
-                )
-            )
-        except RemoteEntryNotFoundError:  # listed by the API but gone: the file is absent
-            return None
-        except Exception as exc:
-            failure = self.failure(exc, subject)
-        else:
-            return Path(local)
+            return checked_record(repo_id, kind, info, subject.what)
         raise failure
 
     def _record(self, snapshot: RepoSnapshot) -> dict[str, Any] | None:

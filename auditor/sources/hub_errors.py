@@ -1,9 +1,9 @@
 """Sources stage: turn huggingface_hub failures into TargetErrors a user can act on.
 
-Issue 5, point 2: not found, gated (which terms, and that a token is needed), private, rate
-limited (429, Retry-After honoured), 5xx / timeouts / resets / truncated bodies after bounded
-retries with backoff. Messages never contain a token: every text that may carry server output
-goes through :func:`redact` first.
+The cases (docs/hub.md): not found, gated (which terms, and that a token is needed), private,
+rate limited (429, Retry-After honoured), 5xx / timeouts / resets / truncated bodies after
+bounded retries with backoff. Messages never contain a token: every text that may carry server
+output goes through :func:`redact` first.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from huggingface_hub.errors import (
 )
 
 from auditor.errors import TargetError
+from auditor.sources.limits import describe
 
 T = TypeVar("T")
 
@@ -190,6 +191,9 @@ def classify(exc: BaseException, subject: Subject, offline: bool = False) -> Tar
             f"{subject.what}: rate limited by the Hub (HTTP 429) after bounded retries{after}",
             reason="rate-limited",
         )
+    limit = describe(exc)
+    if limit is not None:
+        return TargetError(f"{subject.what}: {redact(limit, tok)}", reason="network")
     detail = f"HTTP {status}" if status is not None else _transport_text(exc, tok)
     return TargetError(
         f"{subject.what}: network failure after bounded retries ({detail})", reason="network"

@@ -4,16 +4,19 @@ keep of an API answer (the cache record)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from huggingface_hub import constants, get_token
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 
+from auditor.errors import TargetError
 from auditor.models import RepoKind
 from auditor.sources.hub_errors import is_transport
 
 _TRUE = {"1", "ON", "YES", "TRUE"}
+FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 class QuietProgress:
@@ -79,24 +82,56 @@ def is_hub_failure(exc: BaseException) -> bool:
 
 
 def api_record(repo_id: str, kind: RepoKind, info: Any) -> dict[str, Any]:
-    """What we keep of an API answer: JSON-able, enough to rebuild the snapshot offline."""
-    siblings = info.siblings or []
+    """What we keep of an API answer: JSON-able, enough to rebuild the snapshot offline.
+
+    The answer is untrusted: file names that are not strings or not safe repo paths are dropped,
+    and card data that is not a mapping is ignored (the card itself is read from README.md).
+    """
     sizes: dict[str, int] = {}
-    for sib in siblings:
-        size = sib.lfs.size if sib.lfs is not None else sib.size
-        if isinstance(size, int):
-            sizes[sib.rfilename] = size
-    card = info.card_data.to_dict() if info.card_data is not None else None
+    files: set[str] = set()
+    for sib in info.siblings or []:
+        name = getattr(sib, "rfilename", None)
+        if not isinstance(name, str) or not safe_name(name):
+            continue
+        files.add(name)
+        lfs = getattr(sib, "lfs", None)
+        size = getattr(lfs, "size", None) if lfs is not None else getattr(sib, "size", None)
+        if isinstance(size, int) and not isinstance(size, bool):
+            sizes[name] = size
+    card_data = getattr(info, "card_data", None)
+    try:
+        card = card_data.to_dict() if card_data is not None else None
+    except (AttributeError, TypeError, ValueError):
+        card = None
     return {
         "repo_id": repo_id,
         "kind": kind.value,
         "sha": info.sha,
-        "files": sorted(s.rfilename for s in siblings),
+        "files": sorted(files),
         "sizes": sizes,
-        "gated": info.gated or False,
+        "gated": info.gated if isinstance(info.gated, bool | str) else False,
         "private": bool(info.private),
-        "card_data": card,
+        "card_data": card if isinstance(card, dict) else None,
     }
+
+
+def checked_record(repo_id: str, kind: RepoKind, info: Any, what: str) -> dict[str, Any]:
+    """:func:`api_record` of an answer that pins a commit; a malformed answer is a TargetError."""
+    if not info.sha:
+        raise TargetError(
+            f"{what}: the Hub answer has no commit sha, so the repo cannot be pinned",
+            reason="network",
+        )
+    if not isinstance(info.sha, str) or not FULL_SHA.fullmatch(info.sha):
+        raise TargetError(
+            f"{what}: the Hub's answer is malformed (its sha is not a commit sha)",
+            reason="malformed",
+        )
+    try:
+        return api_record(repo_id, kind, info)
+    except (AttributeError, TypeError, ValueError) as exc:
+        problem = f"{type(exc).__name__}"
+    raise TargetError(f"{what}: the Hub's answer is malformed ({problem})", reason="malformed")
 
 
 def gate_terms(records: list[dict[str, Any]]) -> str | None:

@@ -6,43 +6,29 @@ datasets. Symlinks that leave the repo directory are not followed (untrusted con
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from auditor.errors import UsageError
-from auditor.models import RepoKind, RepoSnapshot
+from auditor.models import RepoKind, RepoSnapshot, is_repo_id
+from auditor.sources.listing import list_dir
 
-MAX_FILES = 10_000
+HUB_HOSTS = ("huggingface.co", "hf.co")
 
 
 def list_files(root: Path) -> tuple[str, ...]:
-    """Sorted POSIX paths of regular files under ``root``, skipping VCS folders and escapes."""
-    out: list[str] = []
-    base = root.resolve()
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if rel.parts and rel.parts[0] in (".git", ".hg", ".svn"):
-            continue
-        try:
-            real = path.resolve()
-        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
-            continue
-        if not real.is_relative_to(base) or not real.is_file():
-            continue
-        out.append(rel.as_posix())
-        if len(out) >= MAX_FILES:
-            break
-    return tuple(out)
+    """Sorted POSIX paths of the regular files of ``root`` (see :mod:`auditor.sources.listing`)."""
+    return list_dir(root).files
 
 
-def git_revision(root: Path) -> str | None:
-    """The checked-out commit of a git work tree, or ``None`` when ``root`` is not one."""
-    if not (root / ".git").exists():
-        return None
+def _git(root: Path, *args: str) -> str | None:
+    """stdout of a git command in ``root``, or ``None`` when it fails."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            ["git", "-C", str(root), *args],
             capture_output=True,
             text=True,
             timeout=10,
@@ -50,8 +36,63 @@ def git_revision(root: Path) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and len(sha) == 40 else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def git_revision(root: Path) -> str | None:
+    """The checked-out commit of a git work tree, or ``None`` when ``root`` is not one."""
+    if not (root / ".git").exists():
+        return None
+    sha = (_git(root, "rev-parse", "HEAD") or "").strip()
+    return sha if len(sha) == 40 else None
+
+
+def git_modified(root: Path) -> bool:
+    """Whether the work tree differs from HEAD (changed, staged or untracked-not-ignored files).
+
+    Unknown counts as modified: the report must not claim a commit it cannot vouch for.
+    """
+    out = _git(root, "status", "--porcelain", "-z", "--untracked-files=normal")
+    return out is None or bool(out.strip("\0"))
+
+
+def remote_repo_id(root: Path) -> tuple[str, RepoKind] | None:
+    """``org/name`` (and kind) of the checkout's ``origin`` when it is a Hub repo URL."""
+    if not (root / ".git").exists():
+        return None
+    url = (_git(root, "config", "--get", "remote.origin.url") or "").strip()
+    return hub_id_from_url(url)
+
+
+def checkout_repo_id(repo: Path, subdir: str) -> str | None:
+    """The subject id of ``subdir`` of a checkout when audited from an export of a commit: the
+    Hub repo of ``origin`` for the checkout's root (as in place), else ``None`` (folder name)."""
+    remote = None if subdir not in ("", ".") else remote_repo_id(repo)
+    return remote[0] if remote else None
+
+
+def hub_id_from_url(url: str) -> tuple[str, RepoKind] | None:
+    """``https://huggingface.co/[datasets/]org/name[.git]`` or ``git@hf.co:org/name`` → id."""
+    hosts = set(HUB_HOSTS)
+    endpoint = urlsplit(os.environ.get("HF_ENDPOINT") or "").hostname
+    if endpoint:
+        hosts.add(endpoint)
+    if "://" in url:
+        parts = urlsplit(url)
+        host, path = parts.hostname or "", parts.path
+    elif ":" in url and "@" in url.split(":", 1)[0]:  # scp-like: git@hf.co:org/name
+        host, path = url.split(":", 1)[0].split("@", 1)[1], url.split(":", 1)[1]
+    else:
+        return None
+    if host.lower() not in hosts:
+        return None
+    path = path.strip("/").removesuffix(".git")
+    kind = RepoKind.MODEL
+    if path.startswith("datasets/"):
+        path, kind = path[len("datasets/") :], RepoKind.DATASET
+    elif path.startswith(("spaces/", "buckets/")):
+        return None
+    return (path, kind) if is_repo_id(path) and "/" in path else None
 
 
 def snapshot_dir(
@@ -59,13 +100,16 @@ def snapshot_dir(
 ) -> RepoSnapshot:
     """Snapshot of a directory as a repo."""
     revision = git_revision(root)
+    listing = list_dir(root)
     return RepoSnapshot(
         repo_id=repo_id,
         kind=kind,
         origin="git" if revision and origin == "local" else origin,
         location=str(root),
         revision=revision,
-        files=list_files(root),
+        files=listing.files,
+        modified=bool(revision) and origin == "local" and git_modified(root),
+        listing_truncated=listing.reason if listing.truncated else None,
     )
 
 
@@ -76,8 +120,10 @@ class LocalSource:
 
     def __init__(self, root: Path, repo_id: str | None = None, kind: RepoKind = RepoKind.MODEL):
         self.root = root.resolve()
-        self.repo_id = repo_id or self.root.name
-        self.kind = kind
+        remote = None if repo_id else remote_repo_id(self.root)
+        # The subject id: given, else the Hub repo the checkout was cloned from, else the folder.
+        self.repo_id = repo_id or (remote[0] if remote else self.root.name)
+        self.kind = remote[1] if remote else kind
 
     def snapshot(self) -> RepoSnapshot:
         """The snapshot of the directory."""

@@ -1,4 +1,4 @@
-"""Sources stage: lock files for reproducible audits (issue 5, point 5).
+"""Sources stage: lock files for reproducible audits.
 
 ``--lock FILE`` writes every resolved repo (kind, id, sha) as sorted, deterministic JSON;
 ``--locked FILE`` audits exactly those commits and fails with ``TargetError(reason="locked")``

@@ -212,7 +212,7 @@ def test_short_name_of_a_declared_base_is_not_another_base() -> None:
 
 
 def test_follow_up_statements() -> None:
-    """Statement patterns added after the rules landed (issue 3 report)."""
+    """Statement patterns added after the rules landed."""
     from auditor.card import parse_card
 
     text = (

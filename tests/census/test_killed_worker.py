@@ -65,6 +65,8 @@ def test_killed_worker_leaves_complete_duplicate_free_output(mirror: Path, tmp_p
     ids = [r["id"] for r in table(out, "repos")]
     assert len(ids) == len(set(ids)) == len(specs)
     assert outcome.failed == 0 and {r["status"] for r in table(out, "repos")} == {"ok"}
-    counted = {r["id"]: r["errors"] + r["warnings"] + r["notes"] for r in table(out, "repos")}
+    counted = {
+        r["id"]: r["errors"] + r["warnings"] + r["notes"] + r["infos"] for r in table(out, "repos")
+    }
     live = [r["repo"] for r in table(out, "findings") if not r["suppressed"]]
     assert live and all(live.count(repo) == n for repo, n in counted.items())  # no finding twice

@@ -1,4 +1,5 @@
-"""compute.py: parameter count, tokens in text, the one-third test (legal.md §2.2-2.4, §8)."""
+"""compute.py: parameter count, tokens in text, the one-third test (docs/legal-basis.md §2.2-2.4,
+§8)."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def test_apertus_70b_base_and_one_third_threshold() -> None:
         card=CardClaims(),
     )
     assert est.base_parameters == 70_599_864_480
-    assert est.base_flop == pytest.approx(6.35e24, rel=0.01)  # legal.md §8: ≈ 6.4e24
+    assert est.base_flop == pytest.approx(6.35e24, rel=0.01)  # legal-basis §8: ≈ 6.4e24
     assert est.one_third_threshold == pytest.approx(2.1e24, rel=0.02)
     assert est.base_flop_source == "6ND"
     assert est.base_is_gpai is True and est.base_systemic is False

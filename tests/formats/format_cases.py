@@ -341,7 +341,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             BASE,
             loc("README.md", 2),
             tags=("license-chain",),
-            basis="legal.md §6.4",
+            basis="legal-basis §6.4",
             fix="Pass the base's terms on: ship its license text and notice. Then declare it.",
             fingerprint="b2" * 16,
         ),
@@ -363,7 +363,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             ROOT,
             None,
             tags=("license-chain",),
-            basis="legal.md §6.3",
+            basis="legal-basis §6.3",
             fingerprint="c3" * 16,
         ),
         finding(

@@ -1,1 +1,1 @@
-"""Property tests through the whole CLI (issue 7): any input, a documented exit code."""
+"""Property tests through the whole CLI: any input, a documented exit code."""

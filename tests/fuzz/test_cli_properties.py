@@ -1,4 +1,4 @@
-"""Properties of the whole CLI (``auditor.cli.main``) on random repos (issue 7).
+"""Properties of the whole CLI (``auditor.cli.main``) on random repos.
 
 For any card, adapter config, safetensors header, waiver file or policy pack: the exit code is
 documented (0, 1, 3 for audited input; 2 only for an invalid policy pack given with --policy),

@@ -1,1 +1,1 @@
-"""Hostile-input corpus and its tests (issue 7): crashes, hangs, memory, injection."""
+"""Hostile-input corpus and its tests: crashes, hangs, memory, injection."""

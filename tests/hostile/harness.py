@@ -93,13 +93,17 @@ def run_cli(
     cwd: Path = ROOT,
     subcommand: bool = False,
     as_limit: int = ADDRESS_SPACE_LIMIT,
+    offline: bool = True,
 ) -> Result:
     """``python -m auditor --offline [--mirror M]... ARGS`` in a fresh, measured process;
-    with ``subcommand``, ``python -m auditor ARGS`` (ARGS start with the subcommand)."""
+    with ``subcommand``, ``python -m auditor ARGS`` (ARGS start with the subcommand); with
+    ``offline=False``, no ``--offline`` (give ``HF_HUB_OFFLINE=0`` and a loopback
+    ``HF_ENDPOINT`` in ``extra_env``)."""
     mirrors = (CORPUS_HUB, EXAMPLE_HUB) if mirrors is None else mirrors
     argv = [sys.executable, "-m", "auditor"]
     if not subcommand:
-        argv.append("--offline")
+        if offline:
+            argv.append("--offline")
         for mirror in mirrors:
             argv += ["--mirror", str(mirror)]
     with tempfile.TemporaryDirectory(prefix="hostile-run-") as tmp:

@@ -116,8 +116,9 @@ def test_comprehension_bomb_in_a_policy_pack_is_bounded() -> None:
     assert result.peak_mb < 600
 
 
-# A hostile input must end in "a finding, never a crash" (ARCHITECTURE.md, Exit codes). These
-# were recorded as problems that no rule reported (found by this suite; rules added since).
+# A hostile input must end in "a finding, never a crash" (docs/architecture.md, "Errors and exit
+# codes"). These were recorded as problems that no rule reported (found by this suite; rules
+# added since).
 REPORTED = (
     ("hostile/cycle-a", "license.lineage-incomplete", "cycle: hostile/cycle-a"),
     ("hostile/safetensors-terabytes", "adapter.files-invalid", "header-too-large"),

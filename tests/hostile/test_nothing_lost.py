@@ -133,12 +133,12 @@ _SLOW_CLI = textwrap.dedent("""
             return real(target, resolver, options)
         pipeline.collect = collect
     else:
-        real_lookup = pipeline._Repos.lookup
+        real_lookup = pipeline.UpstreamRepos.lookup
         def lookup(self, repo_id, kind):
             if repo_id == slow:
                 stall()
             return real_lookup(self, repo_id, kind)
-        pipeline._Repos.lookup = lookup
+        pipeline.UpstreamRepos.lookup = lookup
     sys.exit(cli.main(sys.argv[4:]))
 """)
 

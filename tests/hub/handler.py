@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from tests.hub import hostile_answers
+from tests.hub.hostile_answers import tree_entries
 from tests.hub.hubdata import Commit, Repo, etag_of, git_blob_id, is_lfs
 
 if TYPE_CHECKING:
@@ -79,6 +81,9 @@ class HubHandler(BaseHTTPRequestHandler):
         delay = self.hub.latency + (fault.delay if fault else 0.0)
         if delay:
             time.sleep(delay)
+        if fault is not None and fault.action in hostile_answers.ACTIONS:
+            hostile_answers.answer(self, fault, method)
+            return
         try:
             if fault is not None and (fault.status is not None or fault.action == "reset"):
                 self._fault(fault, method)
@@ -155,6 +160,19 @@ class HubHandler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ endpoints
 
     def _info(self, kind: str, rest: str, query: dict[str, list[str]]) -> None:
+        if "/tree/" in rest:  # list_repo_tree, as snapshot_download (`hf download`) calls it
+            repo_id, _, tail = rest.partition("/tree/")
+            repo = self.hub.data.get(kind, unquote(repo_id))
+            if repo is None or not self._check_access(repo, "GET", for_file=False):
+                if repo is None:
+                    self._error(404, "Repository not found", "RepoNotFound", "GET")
+                return
+            commit = repo.commit(unquote(tail.split("/", 1)[0]))
+            if commit is None:
+                self._error(404, "Invalid rev id", "RevisionNotFound", "GET")
+                return
+            self._json(200, tree_entries(commit), "GET")
+            return
         repo_id, sep, rev = rest.partition("/revision/")
         repo = self.hub.data.get(kind, unquote(repo_id))
         if repo is None:

@@ -47,7 +47,9 @@ class Fault:
     message: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
-    action: str = "respond"  # respond | reset | truncate
+    action: str = "respond"  # respond | reset | truncate | hostile_answers.ACTIONS
+    body: Any = None  # the JSON body of a "malformed-info" answer
+    delay_per_byte: float = 1.0  # seconds between the bytes of a "trickle" answer
     keep: int = 0  # bytes of body sent before a truncation
     times: int | None = None  # None: every matching request
     methods: tuple[str, ...] = ("GET", "HEAD")  # add "POST" for comment calls

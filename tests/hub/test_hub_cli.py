@@ -1,4 +1,4 @@
-"""Issue 5 "done when", through the real CLI and the loopback Hub (no mirror option).
+"""The Hub source end to end, through the real CLI and the loopback Hub (no mirror option).
 
 The Hub run gives the same findings as the mirror run; ``--offline`` after one online run gives
 them again with zero requests; every failure mode of the subject exits 3 with its message; an
@@ -87,15 +87,33 @@ def test_failing_subject_exits_3_and_others_are_still_audited(
 def test_failing_upstream_becomes_upstream_unknown_with_the_reason(
     hub: HubServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A 503 on an upstream is "could not look": the target is audited, reported in full and
+    marked incomplete, and the run exits 3 unless --allow-incomplete (then: by findings)."""
     hub.add_fault("/api/models/swiss-ai/Apertus-70B-2509", status=503)
     code, report, _ = audit(capsys, SUBJECT)
-    assert report["targets"][0]["status"] == "audited" and code != EXIT_UNRESOLVED
+    target = report["targets"][0]
+    assert target["status"] == "audited" and code == EXIT_UNRESOLVED
+    assert any("Apertus-70B-2509" in w and "HTTP 503" in w for w in target["incomplete"])
+    assert report["summary"]["incomplete"] == 1
     unknown = [
-        f["message"]
-        for f in report["targets"][0]["findings"]
-        if f["rule_id"] == "license.upstream-unknown"
+        f["message"] for f in target["findings"] if f["rule_id"] == "license.upstream-unknown"
     ]
     assert any("Apertus-70B-2509" in m and "HTTP 503" in m for m in unknown), unknown
+    code, report, _ = audit(capsys, SUBJECT, "--allow-incomplete")
+    assert code == 1 and report["targets"][0]["incomplete"]  # the example has errors
+
+
+def test_an_upstream_that_does_not_exist_is_a_finding_not_a_gap(
+    hub: HubServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub.add_fault("/api/models/swiss-ai/Apertus-70B-2509", status=404, error_code="RepoNotFound")
+    code, report, _ = audit(capsys, SUBJECT)
+    target = report["targets"][0]
+    assert code == 1 and target["incomplete"] == []
+    assert any(
+        f["rule_id"] == "license.upstream-unknown" and "Apertus-70B-2509" in f["message"]
+        for f in target["findings"]
+    )
 
 
 def test_token_never_appears_in_any_output(

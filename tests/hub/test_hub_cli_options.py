@@ -27,8 +27,9 @@ def audit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str
     return code, json.loads(out)
 
 
-def test_lock_then_locked_pins_every_repo(hub: HubServer, capsys: pytest.CaptureFixture[str],
-                                          tmp_path: Path) -> None:
+def test_lock_then_locked_pins_every_repo(
+    hub: HubServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     lock = tmp_path / "audit.lock"
     code, first = audit(capsys, "acme/lora-a", "--verify", "none", "--lock", str(lock))
     doc = json.loads(lock.read_text())
@@ -45,15 +46,17 @@ def test_lock_then_locked_pins_every_repo(hub: HubServer, capsys: pytest.Capture
     assert report["targets"][0]["status"] == "unresolved"
 
 
-def test_invalid_lock_file_is_a_usage_error(hub: HubServer, capsys: pytest.CaptureFixture[str],
-                                            tmp_path: Path) -> None:
+def test_invalid_lock_file_is_a_usage_error(
+    hub: HubServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.lock"
     bad.write_text("{not json")
     assert main(["acme/lora-a", "--verify", "none", "--locked", str(bad)]) == EXIT_USAGE
 
 
-def test_author_filter_and_from_file(hub: HubServer, capsys: pytest.CaptureFixture[str],
-                                     tmp_path: Path) -> None:
+def test_author_filter_and_from_file(
+    hub: HubServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     _, report = audit(capsys, "--author", "acme", "--filter", "*lora*", "--verify", "none")
     specs = [t["target"]["spec"] for t in report["targets"]]
     assert specs == ["acme/lora-a", "acme/lora-b"]
@@ -65,7 +68,8 @@ def test_author_filter_and_from_file(hub: HubServer, capsys: pytest.CaptureFixtu
 
 
 def test_header_verification_reads_ranges_not_the_weights(
-        hub: HubServer, capsys: pytest.CaptureFixture[str]) -> None:
+    hub: HubServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, report = audit(capsys, "acme/lora-a", "--verify", "header")
     evidence = report["targets"][0]["evidence"]
     assert evidence["verified_with"] == "header"

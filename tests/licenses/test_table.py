@@ -1,4 +1,4 @@
-"""The shipped license table: complete, consistent, valid SPDX (legal.md §6.1)."""
+"""The shipped license table: complete, consistent, valid SPDX (docs/legal-basis.md §6.1)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from auditor.licenses import normalise, table
 from auditor.licenses.table import _index, name_key, raw_entries
 from auditor.models import License
 
-# legal.md §6.1 / the Hub's allowed list, as given in the assignment.
+# legal-basis §6.1 / the Hub's allowed list.
 HUB_IDS = [
     "apache-2.0",
     "mit",
@@ -178,7 +178,7 @@ def test_entries_are_internally_consistent() -> None:
         assert License.model_validate(lic.model_dump()) == lic  # every field has a legal value
         assert lic.commercial_use == (not lic.noncommercial), raw["id"]
         if lic.noncommercial or lic.noderivatives:
-            assert lic.foss_under_ai_act == "no", raw["id"]  # GL §83, legal §6.1
+            assert lic.foss_under_ai_act == "no", raw["id"]  # GL §83, legal-basis §6.1
         if lic.sharealike:
             assert lic.sharealike_compatible, raw["id"]  # a policy needs the targets
         if lic.sharealike and lic.spdx != "NOASSERTION":
@@ -203,7 +203,7 @@ def test_legal_facts_from_section_6() -> None:
         "GPL-3.0-only",
         "GPL-3.0-or-later",
     )
-    # One-way: GPL-3.0 does not accept BY-SA for its adaptations (legal §6.2).
+    # One-way: GPL-3.0 does not accept BY-SA for its adaptations (legal-basis §6.2).
     assert "CC-BY-SA-4.0" not in normalise("gpl-3.0").sharealike_compatible
     assert not normalise("cdla-sharing-1.0").sharealike  # results of computational use exempt
     llama = normalise("llama3.1")

@@ -32,7 +32,7 @@ YAML = """\
 waivers:
   - rule: license.sharealike-leak
     node: HuggingFaceH4/stack-exchange-preferences
-    reason: "legal review 2026-05: weights are not an adaptation (legal.md s.7)"
+    reason: "legal review 2026-05: weights are not an adaptation (legal-basis §7)"
     owner: compliance@example.org
     expires: 2027-03-31
   - rule: license.gated-terms-dropped

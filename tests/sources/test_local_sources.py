@@ -62,8 +62,13 @@ def test_git_checkout_is_pinned_to_its_commit(tmp_path: Path) -> None:
     repo = tmp_path / "clone"
     repo.mkdir()
     (repo / "README.md").write_text("hello\n")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
     for cmd in (["init", "-q"], ["add", "."], ["commit", "-qm", "init"]):
         subprocess.run(["git", "-C", str(repo), *cmd], check=True, env=env)
     snap = LocalSource(repo).snapshot()

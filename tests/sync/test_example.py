@@ -1,6 +1,6 @@
 """``card sync`` on the bundled example, as a person runs it: diff, --write, fresh audit, re-run.
 
-Issue 8, "Done when": after ``card sync --write`` an audit no longer reports the drift and chain
+What sync promises: after ``card sync --write`` an audit no longer reports the drift and chain
 findings sync can fix, still reports what needs a person, the diff touches only marked sections
 and the named front-matter keys, and a second sync prints an empty diff.
 """
