@@ -196,3 +196,23 @@ def test_the_subject_id_comes_from_a_hub_origin(
     _, report = audit(capsys, str(repo))
     snap = report["targets"][0]["snapshot"]
     assert (snap["repo_id"], snap["kind"]) == (repo_id, kind)
+
+
+def test_a_mirror_matches_repo_ids_without_regard_to_case(tmp_path: Path) -> None:
+    # The Hub resolves meta-llama/llama-3.1-8b to meta-llama/Llama-3.1-8B; a mirror must too,
+    # or a card that writes its base in lower case loses its whole upstream chain.
+    from auditor.models import RepoKind
+    from auditor.sources.local import MirrorSource
+
+    repo = tmp_path / "Org-A" / "Model-X"
+    repo.mkdir(parents=True)
+    (repo / "README.md").write_text("---\nlicense: mit\n---\n")
+    (tmp_path / "datasets" / "Org-A" / "Data-Y").mkdir(parents=True)
+    mirror = MirrorSource(tmp_path)
+    snap = mirror.resolve("org-a/model-x", RepoKind.MODEL, None)
+    assert snap is not None and snap.repo_id == "Org-A/Model-X"
+    assert mirror.path(snap, "README.md") == (repo / "README.md").resolve()
+    data = mirror.resolve("ORG-A/data-y", RepoKind.DATASET, None)
+    assert data is not None and data.repo_id == "Org-A/Data-Y"
+    assert mirror.resolve("org-a/model-z", RepoKind.MODEL, None) is None
+    assert mirror.resolve("org-a/data-y", RepoKind.MODEL, None) is None  # kinds stay apart
