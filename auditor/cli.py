@@ -77,7 +77,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The audit command's parser (subcommands have their own)."""
-    from auditor.models import FAIL_ON
+    from auditor.severity import FAIL_ON
 
     p = Parser(
         prog="ailiance-audit",

@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from auditor.severity import FAIL_ON as FAIL_ON  # declared without pydantic, for --help
+from auditor.severity import Severity as Severity
+
 SCHEMA_VERSION = "1.0"
 
 ScalarValue = int | float | str | bool
@@ -40,29 +43,6 @@ class RepoKind(StrEnum):
 
     MODEL = "model"
     DATASET = "dataset"
-
-
-class Severity(StrEnum):
-    """Finding severity, ordered error > warning > note > info: the one declaration of the
-    vocabulary (rule packs, ``--fail-on``, report counts and formats all derive from it).
-
-    ``info`` records a fact and asks nothing of the reader (the training-compute estimate), so
-    ``--fail-on note`` stays usable on a clean repository.
-    """
-
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Numeric order: higher is more severe."""
-        return {"info": 0, "note": 1, "warning": 2, "error": 3}[self.value]
-
-
-# ``--fail-on`` levels: a severity (the run fails on findings at or above it) or never.
-FAIL_ON: dict[str, int] = {**{s.value: s.rank for s in Severity}, "never": 99}
 
 
 class Location(Frozen):

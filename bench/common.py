@@ -97,6 +97,28 @@ def time_command(
     return out
 
 
+def time_paired(
+    commands: Sequence[Sequence[str]], runs: int, warmup: int = 1
+) -> list[list[float]]:
+    """Wall times of fresh processes of each command, interleaved round by round.
+
+    On a shared machine the load drifts between rounds; running a floor and the command it is
+    compared with back to back and taking the median of the per-round ratios cancels most of it.
+    """
+    for argv in commands:
+        time_command(argv, 0, warmup=warmup)
+    samples: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for n, argv in enumerate(commands):
+            samples[n] += time_command(argv, 1, warmup=0)
+    return samples
+
+
+def paired_ratio(samples: Sequence[float], floor: Sequence[float]) -> float:
+    """Median of the per-round ratios ``samples[i] / floor[i]``."""
+    return statistics.median(a / b for a, b in zip(samples, floor, strict=True))
+
+
 def runs_from_env(default: int) -> int:
     """Number of repetitions: ``BENCH_RUNS`` when set (bench/run.py --runs), else ``default``."""
     value = os.environ.get("BENCH_RUNS", "")

@@ -144,7 +144,7 @@ def test_evaluation_of_a_10000_node_graph_is_fast() -> None:
 
 
 def test_comprehension_nesting_is_bounded(tmp_path: Path) -> None:
-    from auditor.policy.loader import MAX_COMPREHENSION_DEPTH, comprehension_depth
+    from auditor.policy.plan import MAX_COMPREHENSION_DEPTH, comprehension_depth
 
     assert comprehension_depth("xs.map(a, ys.filter(b, b > a))") == 2
     assert comprehension_depth("'x.map(' + y") == 0
@@ -176,13 +176,13 @@ def test_comprehension_nesting_is_bounded(tmp_path: Path) -> None:
     ],
 )
 def test_bracket_fields(expr: str, expected: str) -> None:
-    from auditor.policy.loader import bracket_fields
+    from auditor.policy.plan import bracket_fields
 
     assert bracket_fields(expr) == expected
 
 
 def test_walk_by_index_rewrites_large_list_quantifiers_only() -> None:
-    from auditor.policy.loader import walk_by_index
+    from auditor.policy.plan import walk_by_index
 
     assert walk_by_index("upstream.exists(u, u.gated && u.id != '')") == (
         "lists.range(upstream.size()).exists(_u_, upstream[_u_].gated && upstream[_u_].id != '')"
@@ -210,7 +210,7 @@ def test_walk_by_index_rewrites_large_list_quantifiers_only() -> None:
 def test_rewritten_expressions_give_the_same_values(expr: str) -> None:
     from auditor.policy.cel import make_context
     from auditor.policy.celimport import cel
-    from auditor.policy.loader import fast
+    from auditor.policy.plan import fast
 
     facts = _facts(upstream=[_node("a/sa", sharealike=True), _node("b/plain"),
                              {**_node("c/deep"), "depth": 3, "gated": True}])
