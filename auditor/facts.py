@@ -129,6 +129,10 @@ def derive(
 _TRAITS = tuple(name for name, f in License.model_fields.items() if f.annotation is bool)
 
 
+LICENSE_NODES_NAMED = 6
+"""Nodes ``derived.license_nodes`` keeps per license: the shallowest and five to name."""
+
+
 def _upstream_indexes(facts: Facts) -> dict[str, Any]:
     """Indexes into ``upstream`` (positions), so rules need not scan a large lineage.
 
@@ -137,8 +141,9 @@ def _upstream_indexes(facts: Facts) -> dict[str, Any]:
     upstream card, the positions of those nodes. ``upstream_by_role``: the positions of the
     nodes of each role (``base``, ``dataset``). ``gate_depth``: for each gate prompt, the
     shallowest depth at which an upstream node is gated with it. ``license_nodes``: for each
-    known license, the resolved upstream nodes under it, shallowest first (a duty owed to one
-    licensor through several nodes is one duty). Lists of whole nodes are what
+    known license, the first six resolved upstream nodes under it, shallowest first (a duty owed
+    to one licensor through several nodes is one duty; a message names a few, not thousands), and
+    ``license_node_count`` how many there are in all. Lists of whole nodes are what
     CEL is slow to build (docs/writing-rules.md); lists of positions are cheap.
     """
     by_trait: dict[str, list[int]] = {t: [] for t in _TRAITS}
@@ -163,7 +168,8 @@ def _upstream_indexes(facts: Facts) -> dict[str, Any]:
         "upstream_by_statement": dict(sorted(by_statement.items())),
         "upstream_by_role": dict(sorted(by_role.items())),
         "gate_depth": dict(sorted(gate_depth.items())),
-        "license_nodes": dict(sorted(by_license.items())),
+        "license_nodes": {k: v[:LICENSE_NODES_NAMED] for k, v in sorted(by_license.items())},
+        "license_node_count": {k: len(v) for k, v in sorted(by_license.items())},
     }
 
 

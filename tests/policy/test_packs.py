@@ -56,6 +56,21 @@ def test_flowdown_reports_each_missing_llama_duty() -> None:
     assert all(f.location is not None and f.location.line == 3 for f in found)
 
 
+def test_flowdown_names_a_few_of_many_nodes_under_one_license_and_counts_the_rest() -> None:
+    # Ten nodes under the Llama license: one finding per duty, at the first, naming five others
+    # and counting the remaining four (a message never lists a whole lineage).
+    nodes = [
+        {**UPSTREAM_LLAMA, "id": f"org/llama-derivative-{i}", "depth": 1 + i} for i in range(10)
+    ]
+    found = findings({"subject": {"id": "org/my-assistant"}, "upstream": nodes},
+                     "license.flowdown-missing")  # fmt: skip
+    assert len(found) == 5 and {f.node for f in found} == {"org/llama-derivative-0"}
+    for f in found:
+        named = f.message.split("also reach it through ")[1]
+        assert named.count("org/llama-derivative-") == 5, f.message
+        assert named.endswith(" and 4 other upstream repositories)"), f.message
+
+
 def test_flowdown_notice_accepted_in_the_card_text() -> None:
     notice = statement(
         "notice",
