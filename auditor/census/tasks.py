@@ -54,7 +54,7 @@ class Spec:
             policy=list(self.policy),
             max_depth=self.max_depth,
             workers=1,  # upstream lookups are answered from memory: threads would only cost
-            hub_factory=hub_factory(offline=self.offline, args=None),  # type: ignore[arg-type]
+            hub_factory=hub_factory(offline=self.offline),
             locked=Path(self.locked) if self.locked else None,
         )
 
