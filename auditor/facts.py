@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from auditor.facts_pst import pst_links, pst_size
-from auditor.facts_pst import sci as sci  # re-exported (formats, tests)
 from auditor.licenses import normalise, scan_text, table
 from auditor.models import (
     AdapterEvidence,
@@ -27,6 +26,7 @@ from auditor.models import (
     LicenseGraph,
     RepoSnapshot,
 )
+from auditor.numbers import sci as sci  # re-exported (tests)
 
 ReadText = Callable[[str], str | None]
 

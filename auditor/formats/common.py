@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from auditor.fingerprint import finding_key
 from auditor.models import (
     AuditReport,
     Edge,
@@ -140,12 +141,10 @@ def baseline_states(report: AuditReport, target: TargetReport) -> list[str | Non
     findings = sorted_findings(target)
     if report.baseline is None:
         return [None] * len(findings)
-    from auditor.baseline import key
-
     new = Counter(target.baseline_new)
     states: list[str | None] = []
     for f in reversed(findings):
-        k = key(f)
+        k = finding_key(f)
         states.append("new" if new[k] > 0 else "unchanged")
         new[k] -= 1
     return states[::-1]
@@ -155,9 +154,7 @@ def fingerprint(f: Finding) -> str:
     """The finding's fingerprint, or the policy stage's formula when the finding has none."""
     if f.fingerprint:
         return f.fingerprint
-    from auditor.policy.cel import fingerprint as compute
-
-    return compute(f.rule_id, f.node, f.location, f.message)
+    return finding_key(f)
 
 
 def successors(edges: Iterable[Edge]) -> dict[str, list[Edge]]:

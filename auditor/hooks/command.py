@@ -115,8 +115,8 @@ def run(argv: Sequence[str]) -> int:
             print(clean(f"ailiance-audit: {line}"))
         return EXIT_OK
     if args.action == "changed":
+        from auditor import git as g
         from auditor.hooks import changes
-        from auditor.hooks import git as g
 
         repo = g.toplevel(args.repo)
         units = changes.plan_range(repo, args.base, args.head, args.path)

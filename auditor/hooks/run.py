@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from auditor import git as g
 from auditor.errors import EXIT_OK, INCOMPLETE_HINT
 from auditor.exitcodes import exit_code
 from auditor.hooks import changes
-from auditor.hooks import git as g
 from auditor.models import FAIL_ON, AuditReport, Finding, Target, TargetReport
 from auditor.pipeline import AuditOptions
 from auditor.sources.factory import hub_factory

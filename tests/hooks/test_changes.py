@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from auditor import git as g
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.hooks import changes
-from auditor.hooks import git as g
 from auditor.hooks.run import decide_offline, hub_reachable
 from auditor.pipeline import AuditOptions
 from hooks.gitrepo import GOOD_CARD, commit_all, git
