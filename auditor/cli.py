@@ -38,11 +38,11 @@ if TYPE_CHECKING:
     from auditor.policy import PolicySet
 
 SUBCOMMANDS = ("facts", "policy", "hook", "card", "serve", "census")
-FORMATS = ("text", "json", "sarif", "markdown", "spdx", "spdx3", "cyclonedx", "html")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The audit command's parser (subcommands have their own)."""
+    from auditor.formats.base import NAMES
     from auditor.models import FAIL_ON
     from auditor.options import add_common
 
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         action="append",
         default=[],
-        choices=FORMATS,
+        choices=NAMES,
         help="output format (repeatable; default text)",
     )
     p.add_argument(

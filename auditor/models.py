@@ -8,8 +8,9 @@ that policies see is ``Facts.model_dump(mode="json")``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -63,6 +64,14 @@ class Severity(StrEnum):
 
 # ``--fail-on`` levels: a severity (the run fails on findings at or above it) or never.
 FAIL_ON: dict[str, int] = {**{s.value: s.rank for s in Severity}, "never": 99}
+
+# ``--verify`` levels: what the verify stage reads (nothing, safetensors headers, a load).
+VerifyLevel = Literal["none", "header", "load"]
+VERIFY_LEVELS: tuple[VerifyLevel, ...] = get_args(VerifyLevel)
+
+# A node's place in the lineage, and how a repository was made from an upstream one.
+Role = Literal["subject", "base", "dataset"]
+Relation = Literal["adapter_of", "finetune_of", "merge_of", "quantized_of", "trained_on"]
 
 
 class Location(Frozen):
@@ -261,9 +270,7 @@ class License(Frozen):
     # "card-prose": an unresolved upstream's license as the child's card states it (low confidence)
     matched_by: Literal[
         "hub-id", "spdx", "spdx-expression", "license-name", "alias", "none", "card-prose"
-    ] = (
-        "none"
-    )
+    ] = "none"
 
 
 class Node(Frozen):
@@ -271,7 +278,7 @@ class Node(Frozen):
 
     id: str
     kind: RepoKind
-    role: Literal["subject", "base", "dataset"]
+    role: Role
     depth: int
     resolved: bool
     reason: str | None = None
@@ -291,9 +298,15 @@ class Edge(Frozen):
 
     source: str
     target: str
-    relation: Literal["adapter_of", "finetune_of", "merge_of", "quantized_of", "trained_on"]
+    relation: Relation
     inferred: bool = False
     location: Location | None = None
+
+
+def base_edges(subject: str, edges: Iterable[Edge]) -> list[Edge]:
+    """The edges from ``subject`` to the models it was made from (every relation but
+    ``trained_on``), in edge order: the pipeline's compute base and the facts' ``bases``."""
+    return [e for e in edges if e.source == subject and e.relation != "trained_on"]
 
 
 class LicenseGraph(Frozen):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from auditor.errors import UsageError
 from auditor.exitcodes import target_crashed
+from auditor.models import VERIFY_LEVELS
 from auditor.targets import env_offline
 
 if TYPE_CHECKING:  # the pipeline is imported when options are built, not for --help
@@ -45,7 +46,7 @@ def add_common(
     p.add_argument("--revision", help="branch, tag, sha or refs/pr/N of the targets")
     p.add_argument(
         "--verify",
-        choices=("none", "header", "load"),
+        choices=VERIFY_LEVELS,
         default=verify,
         help=verify_help,
     )

@@ -20,9 +20,9 @@ from auditor.card.frontmatter import parse_front_matter
 from auditor.census.closure import ClosureSource, Entry, Key, fetch_entry, refs_of
 from auditor.census.schema import Rows, failed_rows, merge, repo_key, rows_of
 from auditor.errors import TargetError
-from auditor.models import CardClaims, RepoSnapshot, TargetReport
+from auditor.models import CardClaims, RepoSnapshot, TargetReport, VerifyLevel
 from auditor.parallel import parallel_map
-from auditor.pipeline import AuditOptions, VerifyLevel, audit_isolated, make_resolver
+from auditor.pipeline import AuditOptions, audit_isolated, make_resolver
 from auditor.policy import PolicySet, load_policies
 from auditor.sources.base import Resolver, parse_target
 

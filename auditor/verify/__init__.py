@@ -38,10 +38,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import AuditError
-from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot
+from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot, VerifyLevel
 from .base import base_layer_count, config_layers
 from .config import MAX_CONFIG_BYTES, AdapterConfig, is_local_path, parse_config
 from .kinds import FILE_PROBLEMS, PROBLEM_KINDS, UNSAFE_HINTS
@@ -66,7 +66,7 @@ def collect_evidence(
     snapshot: RepoSnapshot,
     open_file: OpenFile,
     *,
-    level: Literal["none", "header", "load"],
+    level: VerifyLevel,
     base_config: BaseConfig,
     read_header: Callable[[str], dict[str, Any] | None] | None = None,
     card_base: str | None = None,
