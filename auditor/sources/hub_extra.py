@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from huggingface_hub import try_to_load_from_cache
 from huggingface_hub.errors import RemoteEntryNotFoundError, SafetensorsParsingError
 
-from auditor.errors import TargetError
 from auditor.models import RepoKind, RepoSnapshot
+from auditor.sources.hub_errors import offline_refusal
 
 if TYPE_CHECKING:
     from auditor.sources.hub import HubSource
@@ -81,11 +81,7 @@ class HeaderReader:
         src, sha = self.source, str(snapshot.revision)
         subject = src.subject(snapshot.repo_id, snapshot.kind, sha[:12], filename)
         if src.offline:
-            raise TargetError(
-                f"{subject.what}: safetensors header not cached and offline mode "
-                "is on (HF_HUB_OFFLINE=1 or --offline)",
-                reason="offline",
-            )
+            raise offline_refusal(subject.what, "safetensors header not cached")
         try:
             meta = src.retry.call(
                 lambda: src.api.parse_safetensors_file_metadata(
@@ -124,11 +120,7 @@ def list_author(source: HubSource, author: str, kind: RepoKind, pattern: str | N
     """Ids of ``author``'s repos (offline: the last listing we recorded), optionally filtered."""
     repos = source.meta.get_listing(kind, author) if source.offline else None
     if source.offline and repos is None:
-        raise TargetError(
-            f"{kind.value}s of {author!r}: no cached listing and offline mode is "
-            "on (HF_HUB_OFFLINE=1 or --offline)",
-            reason="offline",
-        )
+        raise offline_refusal(f"{kind.value}s of {author!r}", "no cached listing")
     if repos is None:
         lister = source.api.list_models if kind == RepoKind.MODEL else source.api.list_datasets
         subject = source.make_subject(f"{kind.value}s of {author!r}", f"{source.endpoint}/{author}")
