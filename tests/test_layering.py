@@ -30,6 +30,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "auditor.files",
         "auditor.git",
         "auditor.formats.escape",
+        "auditor.safetensors_header",
     ),
     ("auditor.licenses",),
     ("auditor.sources",),

@@ -139,7 +139,7 @@ class HubSource:
         header``): ``{tensor: {"dtype", "shape", "data_offsets"}, "__metadata__": {...}}``.
 
         ``None`` when the snapshot has no such file; raises :class:`TargetError` when it cannot
-        be read and :class:`auditor.sources.hub_extra.HeaderError` when the header is malformed.
+        be read and :class:`auditor.safetensors_header.HeaderError` when the header is malformed.
         """
         if filename not in snapshot.files or not snapshot.revision:
             return None

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import fnmatch
-import json
-import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,39 +11,11 @@ from huggingface_hub import try_to_load_from_cache
 from huggingface_hub.errors import RemoteEntryNotFoundError, SafetensorsParsingError
 
 from auditor.models import RepoKind, RepoSnapshot
+from auditor.safetensors_header import HeaderError, read_header_json
 from auditor.sources.hub_errors import offline_refusal
 
 if TYPE_CHECKING:
     from auditor.sources.hub import HubSource
-
-# huggingface_hub refuses headers above 25 MB (constants.SAFETENSORS_MAX_HEADER_LENGTH); so do we.
-MAX_HEADER = 25_000_000
-
-
-class HeaderError(ValueError):
-    """A safetensors header that cannot be parsed: evidence for the verify stage, not a crash."""
-
-
-def parse_local_header(path: Path) -> dict[str, Any]:
-    """The JSON header of a local safetensors file (8-byte little-endian length, then JSON)."""
-    with path.open("rb") as fh:
-        prefix = fh.read(8)
-        if len(prefix) < 8:
-            raise HeaderError(f"{path.name}: shorter than the 8-byte header length")
-        (size,) = struct.unpack("<Q", prefix)
-        if size > MAX_HEADER:
-            raise HeaderError(f"{path.name}: header length {size} exceeds {MAX_HEADER} bytes")
-        raw = fh.read(size)
-    if len(raw) < size:
-        raise HeaderError(f"{path.name}: header truncated ({len(raw)} of {size} bytes)")
-    try:
-        header = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # deep nesting is hostile input, not a crash
-        raise HeaderError(f"{path.name}: header is not JSON ({exc})") from None
-    if not isinstance(header, dict):
-        raise HeaderError(f"{path.name}: header is not a JSON object")
-    return header
-
 
 class HeaderReader:
     """Reads headers from our cache, the HF cache, or the Hub (range requests), in that order."""
@@ -68,7 +38,7 @@ class HeaderReader:
             repo_type=snapshot.kind.value,
         )
         if isinstance(local, str):
-            header = parse_local_header(Path(local))
+            header = read_header_json(Path(local))
         else:
             remote = self._remote(snapshot, filename)
             if remote is None:
@@ -94,7 +64,7 @@ class HeaderReader:
                 )
             )
         except SafetensorsParsingError as exc:
-            problem: Exception = HeaderError(f"{filename}: {exc}")
+            problem: Exception = HeaderError("header-invalid", f"{filename}: {exc}")
         except RemoteEntryNotFoundError:
             return None
         except Exception as exc:

@@ -1,10 +1,11 @@
 """The ``verify`` stage: what an adapter's config and tensors establish (``AdapterEvidence``).
 
 ``collect_evidence`` reads ``adapter_config.json`` (``config.py``), the weights' safetensors
-header (``safetensors.py``, ``tensors.py``) and, at level ``load``, loads the adapter with mlx-lm
-onto a lazily built skeleton of the base architecture (``mlx.py``, the only module that imports
-mlx). It collects facts and never decides pass/fail: that is the policies' job. Malformed input
-becomes ``AdapterEvidence.problems``; the kinds are listed in ``PROBLEM_KINDS``.
+header (``auditor.safetensors_header``, ``tensors.py``) and, at level ``load``, loads the
+adapter with mlx-lm onto a lazily built skeleton of the base architecture (``mlx.py``, the only
+module that imports mlx). It collects facts and never decides pass/fail: that is the policies'
+job. Malformed input becomes ``AdapterEvidence.problems``; the kinds are listed in
+``PROBLEM_KINDS``.
 
 What the evidence fields mean (config = adapter_config.json, tensors = the weights header):
 
@@ -40,13 +41,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from auditor.safetensors_header import HeaderError, header_from_dict, read_header
+
 from ..errors import AuditError
 from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot, VerifyLevel
 from .base import base_layer_count, config_layers
 from .config import MAX_CONFIG_BYTES, AdapterConfig, is_local_path, parse_config
 from .kinds import FILE_PROBLEMS, PROBLEM_KINDS, UNSAFE_HINTS
 from .loadcheck import load_and_check
-from .safetensors import HeaderError, header_from_dict, read_header
 from .tensors import TensorSummary, summarise
 
 __all__ = ["CONFIG_NAMES", "PROBLEM_KINDS", "WEIGHT_NAMES", "collect_evidence"]
