@@ -10,7 +10,6 @@ import hashlib
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -20,7 +19,6 @@ from auditor.models import (
     AuditReport,
     Edge,
     Finding,
-    LicenseGraph,
     Node,
     RepoKind,
     TargetReport,
@@ -155,42 +153,6 @@ def fingerprint(f: Finding) -> str:
     if f.fingerprint:
         return f.fingerprint
     return finding_key(f)
-
-
-def successors(edges: Iterable[Edge]) -> dict[str, list[Edge]]:
-    """Each node's outgoing edges, in edge order: one pass, so walks stay linear in the graph."""
-    out: dict[str, list[Edge]] = {}
-    for e in edges:
-        out.setdefault(e.source, []).append(e)
-    return out
-
-
-def reachable(graph: LicenseGraph, start: str) -> set[str]:
-    """Node ids reachable from ``start`` along lineage edges (``start`` included)."""
-    return _closure(_index(graph, forward=True), {start})
-
-
-def reaching(graph: LicenseGraph, targets: Iterable[str]) -> set[str]:
-    """Node ids from which one of ``targets`` is reachable (``targets`` included)."""
-    return _closure(_index(graph, forward=False), set(targets))
-
-
-def _index(graph: LicenseGraph, forward: bool) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for e in graph.edges:
-        a, b = (e.source, e.target) if forward else (e.target, e.source)
-        out.setdefault(a, []).append(b)
-    return out
-
-
-def _closure(links: dict[str, list[str]], start: set[str]) -> set[str]:
-    seen, stack = set(start), list(start)
-    while stack:
-        for nxt in links.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
 
 
 def nodes(report: AuditReport) -> list[Node]:

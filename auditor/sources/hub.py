@@ -34,9 +34,10 @@ from auditor.sources import limits
 from auditor.sources.cache import MetaCache, SingleFlight, default_cache_dir
 from auditor.sources.hf_cache import HfCacheIndex
 from auditor.sources.hub_errors import RetryPolicy, Subject, classify, offline_refusal, status_of
-from auditor.sources.hub_extra import HeaderReader, list_author
 from auditor.sources.hub_files import fetch_file, file_cap
-from auditor.sources.hub_support import (
+from auditor.sources.hub_headers import HeaderReader
+from auditor.sources.hub_listing import list_author
+from auditor.sources.hub_records import (
     FULL_SHA,
     checked_record,
     default_hf_cache,

@@ -12,7 +12,7 @@ from huggingface_hub.errors import RemoteEntryNotFoundError
 from auditor.models import RepoSnapshot
 from auditor.sources import limits
 from auditor.sources.hub_errors import offline_refusal
-from auditor.sources.hub_support import QuietProgress
+from auditor.sources.hub_records import QuietProgress
 
 if TYPE_CHECKING:
     from auditor.sources.hub import HubSource

@@ -1,21 +1,21 @@
-"""Sources stage: Hub helpers beyond the Source protocol: safetensors headers by range request
-(``--verify header``) and the listing of an owner's repos (``--author``)."""
+"""Sources stage: safetensors headers of Hub files without downloading the weights
+(``--verify header``): from our cache, the HF cache, or HTTP range requests."""
 
 from __future__ import annotations
 
-import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from huggingface_hub import try_to_load_from_cache
 from huggingface_hub.errors import RemoteEntryNotFoundError, SafetensorsParsingError
 
-from auditor.models import RepoKind, RepoSnapshot
+from auditor.models import RepoSnapshot
 from auditor.safetensors_header import HeaderError, read_header_json
 from auditor.sources.hub_errors import offline_refusal
 
 if TYPE_CHECKING:
     from auditor.sources.hub import HubSource
+
 
 class HeaderReader:
     """Reads headers from our cache, the HF cache, or the Hub (range requests), in that order."""
@@ -84,25 +84,3 @@ def _as_header(meta: Any) -> dict[str, Any]:
             "data_offsets": list(info.data_offsets),
         }
     return header
-
-
-def list_author(source: HubSource, author: str, kind: RepoKind, pattern: str | None) -> list[str]:
-    """Ids of ``author``'s repos (offline: the last listing we recorded), optionally filtered."""
-    repos = source.meta.get_listing(kind, author) if source.offline else None
-    if source.offline and repos is None:
-        raise offline_refusal(f"{kind.value}s of {author!r}", "no cached listing")
-    if repos is None:
-        lister = source.api.list_models if kind == RepoKind.MODEL else source.api.list_datasets
-        subject = source.make_subject(f"{kind.value}s of {author!r}", f"{source.endpoint}/{author}")
-        items: list[Any] = source.call(
-            lambda: list(lister(author=author, token=source.token_arg)), subject
-        )
-        repos = [{"id": item.id, "tags": sorted(str(t) for t in item.tags or [])} for item in items]
-        source.meta.put_listing(kind, author, repos)
-    ids = []
-    for repo in repos:
-        repo_id = str(repo.get("id", ""))
-        names = [repo_id, repo_id.split("/")[-1], *(str(t) for t in repo.get("tags", []))]
-        if pattern is None or any(fnmatch.fnmatchcase(n, pattern) for n in names):
-            ids.append(repo_id)
-    return sorted(ids)
