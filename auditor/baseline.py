@@ -4,7 +4,7 @@
 directories: the ref's tree exported to a temporary directory of the same name, so node ids and
 messages match; Hub targets: the Hub revision REF). ``--baseline report.json`` reads a previous
 JSON report. Findings are matched by fingerprint (rule id, node, file, message: see
-:func:`auditor.policy.cel.fingerprint`) as a multiset, so a second occurrence is new.
+:func:`auditor.fingerprint.fingerprint`) as a multiset, so a second occurrence is new.
 """
 
 from __future__ import annotations
@@ -18,20 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from auditor.errors import UsageError
+from auditor import git as g
+from auditor.errors import TargetError, UsageError
+from auditor.fingerprint import finding_key as key
+from auditor.formats.escape import clean
 from auditor.models import AuditReport, Finding, Location, Target, TargetReport, ToolInfo
-from auditor.policy.cel import fingerprint
+from auditor.sources.local import checkout_repo_id
 
 if TYPE_CHECKING:
     from auditor.pipeline import AuditOptions
     from auditor.policy import PolicySet
 
 Previous = tuple[Finding, ...] | None
-
-
-def key(f: Finding) -> str:
-    """The baseline identity of a finding, recomputed so reports of any version compare."""
-    return fingerprint(f.rule_id, f.node, f.location, f.message)
 
 
 def compare(current: TargetReport, previous: Previous) -> TargetReport:
@@ -106,8 +104,6 @@ def at_ref(
         _check_revision(target, ref, options)
         moved = target.model_copy(update={"revision": ref})
         return None, _findings_of([moved], options, policy)
-    from auditor.hooks import git as g
-
     path = Path(target.path)
     repo = g.toplevel(path)
     sha = g.rev_parse(repo, ref)
@@ -121,7 +117,6 @@ def _check_revision(target: Target, ref: str, options: AuditOptions) -> None:
     The repo itself resolved (it was just audited), so "not found" at ``ref`` means the ref;
     a network failure stays what it is (the baseline is then not audited).
     """
-    from auditor.errors import TargetError
     from auditor.pipeline import make_resolver
 
     if target.repo_id is None:
@@ -137,9 +132,6 @@ def audit_tree(
     repo: Path, sha: str, subdir: str, name: str, options: AuditOptions, policy: PolicySet
 ) -> Previous:
     """Findings of ``subdir`` of commit ``sha`` audited as directory ``name``; ``()`` if absent."""
-    from auditor.hooks import git as g
-    from auditor.sources.local import checkout_repo_id
-
     with tempfile.TemporaryDirectory(prefix="ailiance-audit-baseline-") as tmp:
         dest = Path(tmp) / name
         if not g.export_tree(repo, sha, subdir, dest):
@@ -246,7 +238,7 @@ def render_text(report: AuditReport) -> str:
     for t in report.targets:
         name = t.snapshot.repo_id if t.snapshot else t.target.spec
         lines.append(
-            f"== {_clean(name)}: {len(t.baseline_new)} new, {len(t.baseline_unchanged)} "
+            f"== {clean(name)}: {len(t.baseline_new)} new, {len(t.baseline_unchanged)} "
             f"unchanged, {len(t.baseline_fixed)} fixed"
         )
         new, unchanged = set(t.baseline_new), set(t.baseline_unchanged)
@@ -258,13 +250,7 @@ def render_text(report: AuditReport) -> str:
 
 def _line(state: str, f: Finding) -> str:
     where = str(f.location) if f.location else f.node
-    return f"  {state:9} {f.severity.value:7} {f.rule_id}  {_clean(where)}  {_clean(f.message)}"
-
-
-def _clean(text: str) -> str:
-    from auditor.formats.escape import clean
-
-    return clean(text)
+    return f"  {state:9} {f.severity.value:7} {f.rule_id}  {clean(where)}  {clean(f.message)}"
 
 
 __all__ = [

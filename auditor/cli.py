@@ -13,10 +13,7 @@ import argparse
 import os
 import signal
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor import __version__
@@ -41,42 +38,12 @@ if TYPE_CHECKING:
     from auditor.policy import PolicySet
 
 SUBCOMMANDS = ("facts", "policy", "hook", "card", "serve", "census")
-FORMATS = ("text", "json", "sarif", "markdown", "spdx", "spdx3", "cyclonedx", "html")
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--mirror",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="a directory laid out like the Hub (repeatable; also AILIANCE_AUDIT_MIRROR)",
-    )
-    p.add_argument("--offline", action="store_true", help="never use the network")
-    p.add_argument(
-        "--allow-incomplete",
-        action="store_true",
-        help="an audit that could not look at an upstream repo (network, access, offline cache "
-        "miss) warns instead of exiting 3",
-    )
-    p.add_argument("--revision", help="branch, tag, sha or refs/pr/N of the targets")
-    p.add_argument(
-        "--verify",
-        choices=("none", "header", "load"),
-        default="load",
-        help="adapter verification level (default: load with mlx-lm)",
-    )
-    p.add_argument(
-        "--policy",
-        action="append",
-        default=[],
-        metavar="P",
-        help="profile (default, strict, none) or a pack file/dir (repeatable)",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The audit command's parser (subcommands have their own)."""
+    from auditor.formats.base import NAMES
+    from auditor.options import add_common
     from auditor.severity import FAIL_ON
 
     p = Parser(
@@ -90,12 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "targets", nargs="*", metavar="TARGET", help="org/name, datasets/org/name or DIR"
     )
-    _common(p)
+    add_common(p)
     p.add_argument(
         "--format",
         action="append",
         default=[],
-        choices=FORMATS,
+        choices=NAMES,
         help="output format (repeatable; default text)",
     )
     p.add_argument(
@@ -137,9 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout = ReaderSafeStdout(stdout)
     try:
         if args and args[0] in SUBCOMMANDS:
-            from auditor import commands
+            from auditor import subcommands
 
-            return commands.run(args[0], args[1:], _common)
+            return subcommands.run(args[0], args[1:])
         return _audit(build_parser().parse_args(args))
     except SystemExit as exc:  # argparse's --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
@@ -152,7 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ailiance-audit: {clean(exc)}", file=sys.stderr)
         return exc.exit_code
     except Exception:  # the contract: no traceback for the user, exit 4, details in a log
-        log = _write_crash_log()
+        from auditor.exitcodes import write_crash_log
+
+        log = write_crash_log()
         print(f"ailiance-audit: internal error; details in {log}", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
@@ -189,66 +158,26 @@ def main_entry() -> None:
     sys.exit(code)
 
 
-def _write_crash_log(text: str | None = None) -> str:
-    fd, path = tempfile.mkstemp(prefix="ailiance-audit-", suffix=".log")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(traceback.format_exc() if text is None else text)
-    return path
-
-
-def _target_crashed(target: Target, text: str) -> None:
-    """A target failed internally: traceback to a log, one line to stderr, the run goes on."""
-    log = _write_crash_log(text)
-    print(
-        f"ailiance-audit: internal error auditing {target.spec!r}; details in {log}",
-        file=sys.stderr,
-    )
-
-
-def options_from(args: argparse.Namespace) -> AuditOptions:
-    """Build pipeline options from parsed arguments (shared with subcommands)."""
-    from auditor.pipeline import AuditOptions
-    from auditor.sources.factory import hub_factory
-
-    mirrors = list(args.mirror)
-    env = os.environ.get("AILIANCE_AUDIT_MIRROR")
-    if env:
-        mirrors += [m for m in env.split(os.pathsep) if m]
-    for m in mirrors:
-        if not Path(m).is_dir():
-            raise UsageError(f"--mirror {m}: no such directory")
-    offline = args.offline or os.environ.get("HF_HUB_OFFLINE", "") in ("1", "true", "True")
-    return AuditOptions(
-        mirrors=[Path(m) for m in mirrors],
-        offline=offline,
-        verify=args.verify,
-        revision=args.revision,
-        policy=args.policy or ["default"],
-        hub_factory=hub_factory(offline=offline, args=args),
-        lock=_lock_path(getattr(args, "lock", None)),
-        locked=Path(args.locked) if getattr(args, "locked", None) else None,
-        on_crash=_target_crashed,
-    )
-
-
-def _lock_path(value: str | None) -> Path | None:
-    """``--lock FILE``, refused before the audit when it cannot be a file (no report lost)."""
-    if not value:
-        return None
-    if Path(value).is_dir():
-        raise UsageError(f"--lock {value}: it is a directory")
-    return Path(value)
-
-
 def _audit(args: argparse.Namespace) -> int:
-    from auditor.output import check_stdout, emit, exit_code, expand_targets, print_policy_list
+    from auditor.exitcodes import exit_code
+    from auditor.options import options_from
     from auditor.policy import load_policies
+    from auditor.targets import expand_targets
+    from auditor.writing import check_stdout, emit, print_policy_list
 
     policy = load_policies(args.policy or ["default"])
     if args.policy_list:
         print_policy_list(policy)
         return EXIT_OK
-    targets = expand_targets(args)
+    targets = expand_targets(
+        args.targets,
+        args.revision,
+        from_file=args.from_file,
+        author=args.author,
+        pattern=args.filter,
+        mirrors=args.mirror,
+        offline=args.offline,
+    )
     if not targets:
         raise UsageError(
             "no TARGET given (try: ailiance-audit --mirror examples/hub "

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from auditor.facts_pst import pst_links, pst_size
-from auditor.facts_pst import sci as sci  # re-exported (formats, tests)
 from auditor.licenses import normalise, scan_text, table
 from auditor.models import (
     AdapterEvidence,
@@ -26,7 +25,9 @@ from auditor.models import (
     License,
     LicenseGraph,
     RepoSnapshot,
+    base_edges,
 )
+from auditor.numbers import sci as sci  # re-exported (tests)
 
 ReadText = Callable[[str], str | None]
 
@@ -98,9 +99,7 @@ def derive(
         "policy_files": [f for f in facts.files if _POLICY_FILE.search(f)],
         "claim_values": _claim_values(card),
         "statement_kinds": sorted({s.kind for s in card.statements}),
-        "bases": [
-            e.target for e in facts.edges if e.source == subject.id and e.relation != "trained_on"
-        ],
+        "bases": [e.target for e in base_edges(subject.id, facts.edges)],
         "datasets": [e.target for e in facts.edges if e.relation == "trained_on"],
         # How the subject relates to its bases (adapter_of, finetune_of, merge_of, quantized_of).
         "base_relations": sorted(

@@ -2,16 +2,15 @@
 
 ``pst_size``: the size bucket ticked in the summary and the size stated in tokens;
 ``pst_links``: the URLs written in each summary field (model dependencies must link a summary);
-``sci``: how the facts write a number for a message.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 from auditor.models import CardClaims
+from auditor.numbers import sci
 
 _URL = re.compile(r"https?://[^\s<>)\]|\"']+")
 # Training-summary size (TPL 1.3): "≈ 0.05 M tokens", "15T tokens", "1.2 billion tokens".
@@ -39,26 +38,6 @@ _BUCKETS = (
     ("1b-10t", re.compile(r"1 billion\s*(?:-|–|to)\s*10 trillion|between 1 billion", re.I)),
 )
 _TICKED = re.compile(r"[☒✅✔✓■]|\[[xX]\]")
-
-
-def sci(value: float | None) -> str:
-    """A number for a message: ``7.06×10^10``, ``0.5``; ``unknown`` when absent."""
-    if value is None or not math.isfinite(value):
-        return "unknown"
-    if value == 0:
-        return "0"
-    exp = math.floor(math.log10(abs(value)))
-    if -2 <= exp < 4:
-        digits = max(0, 2 - exp)
-        return (
-            f"{round(value, digits):.{digits}f}".rstrip("0").rstrip(".")
-            if digits
-            else (str(round(value)))
-        )
-    mantissa = round(value / 10**exp, 2)
-    if abs(mantissa) >= 10:  # 9.996 rounds up to 10.0
-        mantissa, exp = mantissa / 10, exp + 1
-    return f"{mantissa:g}×10^{exp}"
 
 
 def pst_size(card: CardClaims) -> dict[str, Any]:

@@ -17,7 +17,6 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from auditor.licenses import normalise, normalise_many
 from auditor.lineage import Ref as _Ref
@@ -31,12 +30,12 @@ from auditor.models import (
     Node,
     RepoKind,
     RepoSnapshot,
+    Role,
     is_repo_id,
 )
 from auditor.parallel import parallel_map
 
 _LOCAL_PATH = re.compile(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
-Role = Literal["subject", "base", "dataset"]
 _MAX_CYCLES_REPORTED = 20
 MAX_EDGES_PER_NODE = 2_000
 """References followed out of one card (as many as the walk has nodes)."""

@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
 
-from auditor.models import CardClaims, Location, RepoKind, RepoSnapshot, is_repo_id
+from auditor.models import CardClaims, Location, Relation, RepoKind, RepoSnapshot, is_repo_id
 
 _HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/([\w.-]+/[\w.-]+?)/?$")
 # Files that make a repo an adapter (mlx-lm and PEFT layouts).
@@ -28,7 +27,6 @@ _ADAPTER_FILES = frozenset(
     }
 )
 # The Hub's base_model_relation vocabulary (also the tag prefix "base_model:<relation>:<id>").
-Relation = Literal["adapter_of", "finetune_of", "merge_of", "quantized_of", "trained_on"]
 _RELATIONS: dict[str, Relation] = {
     "adapter": "adapter_of",
     "finetune": "finetune_of",

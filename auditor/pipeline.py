@@ -12,7 +12,6 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
 
 from auditor import __version__
 from auditor.card import parse_card
@@ -27,6 +26,7 @@ from auditor.models import (
     ComputeEstimate,
     Edge,
     Facts,
+    LicenseGraph,
     RepoKind,
     RepoSnapshot,
     Severity,
@@ -34,6 +34,8 @@ from auditor.models import (
     Target,
     TargetReport,
     ToolInfo,
+    VerifyLevel,
+    base_edges,
     finding_order,
 )
 from auditor.policy import PolicySet, evaluate, load_policies
@@ -44,7 +46,6 @@ from auditor.sources.local import LocalSource, MirrorSource, one_state
 from auditor.sources.lock import LockSource, read_lock, write_lock
 from auditor.upstream import UpstreamRepos, dataset_hint
 
-VerifyLevel = Literal["none", "header", "load"]
 WAIVER_FILE = ".ailiance-audit.yaml"
 MAX_ERROR_CHARS = 300  # an exception message may quote untrusted input: keep it short
 
@@ -113,9 +114,9 @@ def resolve_target(target: Target, resolver: Resolver, options: AuditOptions) ->
 
 def collect(
     target: Target, resolver: Resolver, options: AuditOptions
-) -> tuple[RepoSnapshot, Facts, tuple[str, ...]]:
-    """Run the stages up to the facts document for one target; also what the audit could not
-    look at (empty: it is complete)."""
+) -> tuple[RepoSnapshot, Facts, LicenseGraph, tuple[str, ...]]:
+    """Run the stages up to the facts document for one target; also the lineage graph and what
+    the audit could not look at (empty: it is complete)."""
     from auditor.verify import collect_evidence
 
     snapshot = resolve_target(target, resolver, options)
@@ -133,13 +134,11 @@ def collect(
         read_header=repos.watched(lambda name: resolver.header(snapshot, name)),
         card_base=next(iter(claims.metadata.base_model), None),
     )
-    base = next(
-        (e for e in graph.edges if e.source == graph.subject and e.relation != "trained_on"), None
-    )
+    base = next(iter(base_edges(graph.subject, graph.edges)), None)
     compute = _compute(snapshot, text, base, repos, evidence, claims)
     read = lambda name: resolver.read_text(snapshot, name)  # noqa: E731
     facts = build_facts(snapshot, claims, graph, evidence, compute, read_text=read)
-    return snapshot, facts, tuple(dict.fromkeys(repos.incomplete))
+    return snapshot, facts, graph, tuple(dict.fromkeys(repos.incomplete))
 
 
 def _compute(
@@ -174,7 +173,7 @@ def audit_target(
     """
     try:
         with limits.deadline(options.deadline):
-            snapshot, facts, incomplete = collect(target, resolver, options)
+            snapshot, facts, graph, incomplete = collect(target, resolver, options)
             waiver_texts = [resolver.read_text(snapshot, n) for n in (WAIVER_FILE, PYPROJECT)]
     except TargetError as exc:  # also a file that is there but unreadable
         return TargetReport(target=target, status="unresolved", error=str(exc))
@@ -188,23 +187,12 @@ def audit_target(
         target=target,
         status="audited",
         snapshot=snapshot,
-        graph=_graph_of(facts),
+        graph=graph,
         claims=facts.card,
         evidence=facts.adapter,
         compute=facts.compute,
         findings=tuple(findings),
         incomplete=incomplete,
-    )
-
-
-def _graph_of(facts: Facts) -> Any:
-    from auditor.models import LicenseGraph
-
-    return LicenseGraph(
-        subject=facts.subject.id,
-        nodes=(facts.subject, *facts.upstream),
-        edges=facts.edges,
-        problems=tuple(facts.derived.get("walk_problems", ())),
     )
 
 
@@ -247,7 +235,7 @@ def facts_for(target: Target, options: AuditOptions) -> Facts:
     """The facts document of one target (``ailiance-audit facts``, ``card sync``), under the
     same per-target deadline as an audit."""
     with limits.deadline(options.deadline):
-        _, facts, _ = collect(target, make_resolver(options), options)
+        facts = collect(target, make_resolver(options), options)[1]
     return facts
 
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.argparsing import Parser
 from auditor.errors import EXIT_OK, EXIT_UNRESOLVED, UsageError
+from auditor.options import add_common, options_from
 
-Common = Callable[[argparse.ArgumentParser], None]
 
-
-def parser(common: Common) -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     """The census parser (the audit command's source and policy options, plus the plan's)."""
     p = Parser(
         prog="ailiance-audit census",
@@ -25,8 +24,7 @@ def parser(common: Common) -> argparse.ArgumentParser:
         "Without --from-file/--author/--search/--filter: every model repo of the --mirror(s). "
         "'census report DIR' summarises a dataset.",
     )
-    common(p)
-    p.set_defaults(verify="none")  # a census reads cards; --verify header|load reads weights
+    add_common(p, verify="none")  # a census reads cards; --verify header|load reads weights
     p.add_argument("--out", required=True, metavar="DIR", help="output dataset directory")
     p.add_argument("--from-file", metavar="FILE", help="repos to audit, one per line")
     p.add_argument(
@@ -86,11 +84,11 @@ def report_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(argv: Sequence[str], common: Common) -> int:
+def run(argv: Sequence[str]) -> int:
     """Dispatch ``census ...`` or ``census report ...``."""
     if argv and argv[0] == "report":
         return _report(report_parser().parse_args(list(argv[1:])))
-    return _census(parser(common).parse_args(list(argv)))
+    return _census(parser().parse_args(list(argv)))
 
 
 def _census(args: argparse.Namespace) -> int:
@@ -98,12 +96,12 @@ def _census(args: argparse.Namespace) -> int:
     from auditor.census.store import Store
     from auditor.census.targets import enumerate_targets
     from auditor.census.tasks import Spec
-    from auditor.cli import options_from
 
     options = options_from(args)  # the audit command's checks and environment (mirrors, offline)
     if args.locked and not Path(args.locked).is_file():
         raise UsageError(f"--locked {args.locked}: no such file")
-    specs = enumerate_targets(args)
+    listing = (args.search, args.filter, args.author, args.limit)
+    specs = enumerate_targets(args.from_file, *listing, args.mirror, bool(args.offline))
     if not specs:
         raise UsageError("nothing to audit: give --mirror, --from-file, --author or a listing")
     spec = Spec(
@@ -148,7 +146,7 @@ def _report(args: argparse.Namespace) -> int:
     html = Path(args.html) if args.html else root / "report.html"
     markdown = Path(args.markdown) if args.markdown else root / "report.md"
     from auditor.census.render import render_html, render_markdown
-    from auditor.output import write_atomic
+    from auditor.files import write_atomic
 
     totals, found = report.answers(root)
     write_atomic(html, render_html(totals, found))

@@ -2,34 +2,30 @@
 returned by a Hub listing (search text, tag filters such as ``base_model:adapter:<id>``).
 
 ``--from-file`` and plain ``--author`` go through the audit command's own expansion
-(``auditor.output.expand_targets``: same parsing, same cached author listing offline); the
+(``auditor.targets.expand_targets``: same parsing, same cached author listing offline); the
 filtered listing uses the same Hub source and its error handling. Specs come back in a
 deterministic order without duplicates.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import UsageError
-from auditor.output import expand_targets
+from auditor.targets import expand_targets
 
 
-def from_file(path: str, offline: bool) -> list[str]:
+def from_file_specs(path: str, offline: bool) -> list[str]:
     """The targets of a file, one per line (``#`` comments), as the audit command reads it."""
-    args = argparse.Namespace(targets=[], from_file=path, author=None, filter=None,
-                              offline=offline, revision=None, mirror=[])  # fmt: skip
-    return [t.spec for t in expand_targets(args)]
+    return [t.spec for t in expand_targets([], from_file=path, offline=offline)]
 
 
 def from_author(author: str, offline: bool, mirrors: list[str]) -> list[str]:
     """Every model repo of ``author`` (``ailiance-audit --author``), from the mirrors first."""
-    args = argparse.Namespace(targets=[], from_file=None, author=author, filter=None,
-                              offline=offline, revision=None, mirror=mirrors)  # fmt: skip
-    return [t.spec for t in expand_targets(args)]
+    targets = expand_targets([], author=author, mirrors=mirrors, offline=offline)
+    return [t.spec for t in targets]
 
 
 def from_mirror(root: Path) -> list[str]:
@@ -73,21 +69,28 @@ def from_listing(
     return out
 
 
-def enumerate_targets(args: argparse.Namespace) -> list[str]:
+def enumerate_targets(
+    from_file: str | None = None,
+    search: str | None = None,
+    tags: Sequence[str] = (),
+    authors: Sequence[str] = (),
+    limit: int | None = None,
+    mirrors: Sequence[str] = (),
+    offline: bool = False,
+) -> list[str]:
     """All census subjects the options name, first occurrence kept."""
     specs: list[str] = []
-    offline = bool(args.offline)
-    if args.from_file:
-        specs += from_file(args.from_file, offline)
-    if args.search or args.filter:
-        specs += from_listing(args.search, args.filter, args.author, args.limit, offline)
+    if from_file:
+        specs += from_file_specs(from_file, offline)
+    if search or tags:
+        specs += from_listing(search, tags, authors, limit, offline)
     else:
-        for author in args.author:
-            specs += from_author(author, offline, list(args.mirror))
-    if not (args.from_file or args.author or args.search or args.filter):
-        for mirror in args.mirror:  # no other selection: the census is the mirrors' repos
+        for author in authors:
+            specs += from_author(author, offline, list(mirrors))
+    if not (from_file or authors or search or tags):
+        for mirror in mirrors:  # no other selection: the census is the mirrors' repos
             specs += from_mirror(Path(mirror))
     specs = list(dict.fromkeys(specs))
-    if args.limit is not None:
-        specs = specs[: args.limit]
+    if limit is not None:
+        specs = specs[:limit]
     return specs

@@ -20,9 +20,9 @@ from auditor.card.frontmatter import parse_front_matter
 from auditor.census.closure import ClosureSource, Entry, Key, fetch_entry, refs_of
 from auditor.census.schema import Rows, failed_rows, merge, repo_key, rows_of
 from auditor.errors import TargetError
-from auditor.models import CardClaims, RepoSnapshot, TargetReport
+from auditor.models import CardClaims, RepoSnapshot, TargetReport, VerifyLevel
 from auditor.parallel import parallel_map
-from auditor.pipeline import AuditOptions, VerifyLevel, audit_isolated, make_resolver
+from auditor.pipeline import AuditOptions, audit_isolated, make_resolver
 from auditor.policy import PolicySet, load_policies
 from auditor.sources.base import Resolver, parse_target
 
@@ -54,7 +54,7 @@ class Spec:
             policy=list(self.policy),
             max_depth=self.max_depth,
             workers=1,  # upstream lookups are answered from memory: threads would only cost
-            hub_factory=hub_factory(offline=self.offline, args=None),  # type: ignore[arg-type]
+            hub_factory=hub_factory(offline=self.offline),
             locked=Path(self.locked) if self.locked else None,
         )
 

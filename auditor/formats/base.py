@@ -49,6 +49,9 @@ _MODULES = {
 }
 
 
+NAMES = tuple(_MODULES)  # what --format accepts, in the order --help lists them
+
+
 def names() -> list[str]:
     """Every format name the CLI accepts."""
     return sorted(_MODULES)

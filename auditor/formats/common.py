@@ -10,16 +10,15 @@ import hashlib
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from auditor.fingerprint import finding_key
 from auditor.models import (
     AuditReport,
     Edge,
     Finding,
-    LicenseGraph,
     Node,
     RepoKind,
     TargetReport,
@@ -140,12 +139,10 @@ def baseline_states(report: AuditReport, target: TargetReport) -> list[str | Non
     findings = sorted_findings(target)
     if report.baseline is None:
         return [None] * len(findings)
-    from auditor.baseline import key
-
     new = Counter(target.baseline_new)
     states: list[str | None] = []
     for f in reversed(findings):
-        k = key(f)
+        k = finding_key(f)
         states.append("new" if new[k] > 0 else "unchanged")
         new[k] -= 1
     return states[::-1]
@@ -155,45 +152,7 @@ def fingerprint(f: Finding) -> str:
     """The finding's fingerprint, or the policy stage's formula when the finding has none."""
     if f.fingerprint:
         return f.fingerprint
-    from auditor.policy.cel import fingerprint as compute
-
-    return compute(f.rule_id, f.node, f.location, f.message)
-
-
-def successors(edges: Iterable[Edge]) -> dict[str, list[Edge]]:
-    """Each node's outgoing edges, in edge order: one pass, so walks stay linear in the graph."""
-    out: dict[str, list[Edge]] = {}
-    for e in edges:
-        out.setdefault(e.source, []).append(e)
-    return out
-
-
-def reachable(graph: LicenseGraph, start: str) -> set[str]:
-    """Node ids reachable from ``start`` along lineage edges (``start`` included)."""
-    return _closure(_index(graph, forward=True), {start})
-
-
-def reaching(graph: LicenseGraph, targets: Iterable[str]) -> set[str]:
-    """Node ids from which one of ``targets`` is reachable (``targets`` included)."""
-    return _closure(_index(graph, forward=False), set(targets))
-
-
-def _index(graph: LicenseGraph, forward: bool) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for e in graph.edges:
-        a, b = (e.source, e.target) if forward else (e.target, e.source)
-        out.setdefault(a, []).append(b)
-    return out
-
-
-def _closure(links: dict[str, list[str]], start: set[str]) -> set[str]:
-    seen, stack = set(start), list(start)
-    while stack:
-        for nxt in links.get(stack.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
+    return finding_key(f)
 
 
 def nodes(report: AuditReport) -> list[Node]:

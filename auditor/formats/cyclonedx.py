@@ -22,7 +22,7 @@ from typing import Any
 
 from cyclonedx.spdx import is_supported_id
 
-from auditor.formats import common
+from auditor.formats import common, walk
 from auditor.formats.base import register
 from auditor.models import AuditReport, Edge, License, Node, RepoKind, TargetReport
 
@@ -59,7 +59,7 @@ def build_bom(report: AuditReport) -> dict[str, Any]:
     if len(subject_ids) == 1 and next(iter(subject_ids)) in components:
         metadata["component"] = components.pop(next(iter(subject_ids)))
     serial = uuid.uuid5(uuid.NAMESPACE_URL, common.document_namespace(report) + "#cyclonedx")
-    out_of = common.successors(edges)
+    out_of = walk.successors(edges)
     deps = [
         {"ref": ref(nid), "dependsOn": sorted({ref(e.target) for e in out_of.get(nid, ())})}
         for nid in sorted(nodes)
@@ -199,7 +199,7 @@ def _describe_subject(
         card["properties"] = hyper
     if comp["type"] == "machine-learning-model" and card:
         comp["modelCard"] = card
-    ancestors = _ancestors(subject, nodes, common.successors(edges), {subject}, {subject})
+    ancestors = _ancestors(subject, nodes, walk.successors(edges), {subject}, {subject})
     if ancestors:
         comp["pedigree"] = {"ancestors": ancestors}
 

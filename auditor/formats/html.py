@@ -22,6 +22,7 @@ from auditor.formats.html_tables import (
     waived,
 )
 from auditor.models import AuditReport, ComputeEstimate, TargetReport
+from auditor.numbers import sci
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
@@ -95,8 +96,6 @@ def _summary(report: AuditReport) -> str:
 def _compute(c: ComputeEstimate | None) -> str:
     if c is None or (c.ft_flop is None and c.base_flop is None):
         return ""
-    from auditor.facts import sci
-
     rows = [
         ("Base model", esc(c.base_model or "—")),
         ("Base training compute", f"{esc(sci(c.base_flop))} FLOP ({esc(c.base_flop_source)})"),

@@ -11,7 +11,7 @@ the comment renders inert (no mention, link, HTML or table break from a card).
 
 from __future__ import annotations
 
-from auditor.formats import common, rules
+from auditor.formats import common, rules, walk
 from auditor.formats.base import register
 from auditor.formats.escape import md_code, md_text, mermaid_label
 from auditor.models import (
@@ -157,10 +157,10 @@ def _propagation(graph: LicenseGraph, findings: list[Finding]) -> dict[int, str]
     One backward walk per severity from the nodes its findings name, so the cost is linear in
     the graph (not one walk per edge).
     """
-    from_subject = common.reachable(graph, graph.subject)
+    from_subject = walk.reachable(graph, graph.subject)
     worst: dict[int, Severity] = {}
     for sev in sorted({f.severity for f in findings}, key=lambda s: s.rank):
-        towards = common.reaching(graph, {f.node for f in findings if f.severity == sev})
+        towards = walk.reaching(graph, {f.node for f in findings if f.severity == sev})
         for i, e in enumerate(graph.edges):
             if e.source in from_subject and e.target in towards:
                 worst[i] = sev  # ascending rank: the worst severity is written last

@@ -15,8 +15,8 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.formats.common import reachable, reaching
 from auditor.formats.escape import flatten
+from auditor.formats.walk import reachable, reaching
 from auditor.models import Finding, License, LicenseGraph, Node
 
 BOX_W, BOX_H = 272, 56

@@ -17,9 +17,9 @@ from rich.tree import Tree
 
 from auditor.errors import INCOMPLETE_HINT
 from auditor.formats.base import register
-from auditor.formats.common import successors
 from auditor.formats.escape import clean
 from auditor.formats.rules import short_fix
+from auditor.formats.walk import successors
 from auditor.models import (
     AdapterEvidence,
     AuditReport,

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from auditor import git as g
 from auditor.card.frontmatter import opens_front_matter
-from auditor.hooks import git as g
 
 # Keep in sync with .pre-commit-hooks.yaml (a test compares them). pre-commit matches with
 # re.search on the repo-relative POSIX path.

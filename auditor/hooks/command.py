@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.argparsing import Parser
 from auditor.errors import EXIT_OK
+from auditor.models import FAIL_ON
+from auditor.options import add_common
 
-Common = Callable[[argparse.ArgumentParser], None]
 
-
-def build_parser(common: Common) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     """The ``hook`` parser and its four actions."""
     p = Parser(
         prog="ailiance-audit hook",
@@ -41,16 +41,14 @@ def build_parser(common: Common) -> argparse.ArgumentParser:
     run.add_argument("remote", nargs="?", help="remote name (git passes it)")
     run.add_argument("url", nargs="?", help="remote URL (git passes it)")
     run.add_argument("--repo", default=".", type=Path, help="the repository (default: here)")
-    common(run)
     # Header verification checks ranks, modules and layers from the safetensors headers (a few
     # KB) without importing mlx-lm/transformers (about a second) or building the base skeleton:
     # fast enough for every push. CI runs the full `load` check.
-    run.set_defaults(verify="header")
-    for action in run._actions:
-        if action.dest == "verify":
-            action.help = "adapter verification level (default here: header, no mlx import)"
-    from auditor.models import FAIL_ON
-
+    add_common(
+        run,
+        verify="header",
+        verify_help="adapter verification level (default here: header, no mlx import)",
+    )
     run.add_argument("--fail-on", choices=tuple(FAIL_ON), default="error")
     run.add_argument("--path", action="append", default=[], metavar="GLOB", help="only these dirs")
     # The hook blocks a push that adds findings: one already on the remote does not block an
@@ -95,9 +93,9 @@ def _options_of(parser: argparse.ArgumentParser) -> str:
     return "\n".join(ln for ln in lines if not ln.startswith(("  -h, --help", "  --repo")))
 
 
-def run(argv: Sequence[str], common: Common) -> int:
+def run(argv: Sequence[str]) -> int:
     """Dispatch a ``hook`` action; returns the exit code."""
-    parser = build_parser(common)
+    parser = build_parser()
     args, extra = parser.parse_known_args(list(argv))
     if extra and args.action != "install":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -117,8 +115,8 @@ def run(argv: Sequence[str], common: Common) -> int:
             print(clean(f"ailiance-audit: {line}"))
         return EXIT_OK
     if args.action == "changed":
+        from auditor import git as g
         from auditor.hooks import changes
-        from auditor.hooks import git as g
 
         repo = g.toplevel(args.repo)
         units = changes.plan_range(repo, args.base, args.head, args.path)
@@ -128,6 +126,11 @@ def run(argv: Sequence[str], common: Common) -> int:
         names = [u.subdir or "." for u in units]  # -z: exact names for xargs -0; else cleaned
         print(end.join(names if args.z else map(clean, names)), end=end if units else "")
         return EXIT_OK
-    from auditor.hooks.run import run_hook
+    from auditor.hooks.run import HookRun, bypass_hint, run_hook
+    from auditor.options import options_from
 
-    return run_hook(args)
+    where = (args.repo, args.path, args.remote, args.all)
+    hook = HookRun(*where, args.new_only, args.fail_on, args.allow_incomplete)
+    with bypass_hint():  # a bad option also says how to push anyway
+        options = options_from(args)
+    return run_hook(hook, options)

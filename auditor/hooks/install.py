@@ -14,8 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from auditor import git as g
 from auditor.errors import UsageError
-from auditor.hooks import git as g
 
 MARKER = "# ailiance-audit-hook: pre-push v1"
 CHAINED = "pre-push.local"

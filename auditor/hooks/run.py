@@ -14,19 +14,23 @@ come from ``--mirror``/``AILIANCE_AUDIT_MIRROR`` and the local Hugging Face cach
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from auditor import git as g
 from auditor.errors import EXIT_OK, INCOMPLETE_HINT
+from auditor.exitcodes import exit_code
 from auditor.hooks import changes
-from auditor.hooks import git as g
 from auditor.models import FAIL_ON, AuditReport, Finding, Target, TargetReport
+from auditor.pipeline import AuditOptions
+from auditor.sources.factory import hub_factory
 
 PROBE_TIMEOUT = 1.5
 BYPASS = "To push anyway, once: git push --no-verify"
@@ -34,51 +38,70 @@ _RANK = FAIL_ON
 _TRUE = ("1", "true", "True", "yes", "on")
 
 
-def run_hook(args: argparse.Namespace) -> int:
-    """Plan, audit, report; the exit code blocks the push when non-zero."""
+@dataclass(frozen=True)
+class HookRun:
+    """What ``hook run`` was asked, besides the audit options."""
+
+    repo: Path
+    paths: Sequence[str] = ()
+    remote: str | None = None
+    all: bool = False
+    new_only: bool = True
+    fail_on: str = "error"
+    allow_incomplete: bool = False
+
+
+@contextmanager
+def bypass_hint() -> Iterator[None]:
+    """Say how to push anyway when the check itself fails (the error is printed by the CLI)."""
     try:
-        return _run(args)
+        yield
     except BaseException as exc:
-        if not isinstance(exc, SystemExit):  # the error itself is printed by the CLI
+        if not isinstance(exc, SystemExit):
             print(f"ailiance-audit: the check did not complete. {BYPASS}", file=sys.stderr)
         raise
 
 
-def _run(args: argparse.Namespace) -> int:
-    repo = g.toplevel(args.repo)
-    units = plan(repo, args)
+def run_hook(hook: HookRun, options: AuditOptions) -> int:
+    """Plan, audit, report; the exit code blocks the push when non-zero."""
+    with bypass_hint():
+        return _run(hook, options)
+
+
+def _run(hook: HookRun, options: AuditOptions) -> int:
+    repo = g.toplevel(hook.repo)
+    units = plan(repo, hook)
     if not units:
         print(
             "ailiance-audit: no card, adapter, waiver or policy file changed: nothing to audit",
             file=sys.stderr,
         )
         return EXIT_OK
-    note = decide_offline(args)
+    options, note = decide_offline(options)
     if note:
         print(f"ailiance-audit: {note}", file=sys.stderr)
-    report = audit_units(repo, units, args)
-    from auditor.output import exit_code
-
-    code = exit_code(report, args.fail_on, getattr(args, "allow_incomplete", False))
-    print(summarize(repo, units, report, code, args.fail_on), file=sys.stderr)
+    report = audit_units(repo, units, options, new_only=hook.new_only)
+    code = exit_code(report, hook.fail_on, hook.allow_incomplete)
+    print(summarize(repo, units, report, code, hook.fail_on), file=sys.stderr)
     return code
 
 
-def plan(repo: Path, args: argparse.Namespace) -> list[changes.Unit]:
+def plan(repo: Path, hook: HookRun) -> list[changes.Unit]:
     """The directories to audit and the commit of each (see the module docstring)."""
     env = os.environ
-    if args.all:
-        return changes.plan_worktree(repo, args.path)
+    paths = list(hook.paths)
+    if hook.all:
+        return changes.plan_worktree(repo, paths)
     if env.get("PRE_COMMIT_FROM_REF") and env.get("PRE_COMMIT_TO_REF"):
         return changes.plan_range(
-            repo, env["PRE_COMMIT_FROM_REF"], env["PRE_COMMIT_TO_REF"], args.path, merge_base=False
+            repo, env["PRE_COMMIT_FROM_REF"], env["PRE_COMMIT_TO_REF"], paths, merge_base=False
         )
     if env.get("PRE_COMMIT") == "1" or sys.stdin is None or sys.stdin.isatty():
-        return changes.plan_worktree(repo, args.path)
+        return changes.plan_worktree(repo, paths)
     updates = changes.parse_updates(sys.stdin.read())
     if not updates:
-        return changes.plan_worktree(repo, args.path)
-    return changes.plan_push(repo, updates, args.remote, args.path)
+        return changes.plan_worktree(repo, paths)
+    return changes.plan_push(repo, updates, hook.remote, paths)
 
 
 def hub_reachable(timeout: float = PROBE_TIMEOUT) -> bool:
@@ -92,34 +115,36 @@ def hub_reachable(timeout: float = PROBE_TIMEOUT) -> bool:
     return True
 
 
-def decide_offline(args: argparse.Namespace) -> str | None:
-    """Switch ``args`` to offline when the Hub is unreachable; return a note saying so."""
-    if args.offline or os.environ.get("HF_HUB_OFFLINE", "") in _TRUE:
-        args.offline = True
-        return None
+def decide_offline(options: AuditOptions) -> tuple[AuditOptions, str | None]:
+    """The options, offline when the Hub is unreachable, and a note saying so."""
+    offline = replace(options, offline=True, hub_factory=hub_factory(offline=True))
+    if options.offline or os.environ.get("HF_HUB_OFFLINE", "") in _TRUE:
+        return offline, None
     if hub_reachable():
-        return None
-    args.offline = True
-    return "the Hub is unreachable: auditing offline (mirrors and the local Hugging Face cache)"
+        return options, None
+    return (
+        offline,
+        "the Hub is unreachable: auditing offline (mirrors and the local Hugging Face cache)",
+    )
 
 
-def audit_units(repo: Path, units: Sequence[changes.Unit], args: argparse.Namespace) -> AuditReport:
-    """Audit every unit (``--new-only``: against the same dir at its base commit)."""
+def audit_units(
+    repo: Path, units: Sequence[changes.Unit], options: AuditOptions, *, new_only: bool
+) -> AuditReport:
+    """Audit every unit (``new_only``: against the same dir at its base commit)."""
     from auditor.baseline import audit_tree, with_baseline
-    from auditor.cli import options_from
     from auditor.pipeline import make_report, run_iter
     from auditor.policy import load_policies
     from auditor.sources.local import checkout_repo_id
 
-    options = options_from(args)
-    policy = load_policies(args.policy or ["default"])
+    policy = load_policies(list(options.policy))
     with tempfile.TemporaryDirectory(prefix="ailiance-audit-hook-") as tmp:
         targets = [
             _target(materialise(repo, u, Path(tmp) / str(i)), checkout_repo_id(repo, u.subdir))
             for i, u in enumerate(units)
         ]
         report = make_report(list(run_iter(targets, options, policy)), policy)
-        if args.new_only:
+        if new_only:
             previous = [
                 audit_tree(repo, u.base, u.subdir, dir_name(repo, u), options, policy)
                 if u.base
@@ -207,4 +232,13 @@ def _finding_line(f: Finding) -> str:
     return f"  {f.severity.value:7} {f.rule_id}  {clean(where)}: {clean(f.message)}"
 
 
-__all__ = ["BYPASS", "decide_offline", "hub_reachable", "materialise", "plan", "run_hook"]
+__all__ = [
+    "BYPASS",
+    "HookRun",
+    "bypass_hint",
+    "decide_offline",
+    "hub_reachable",
+    "materialise",
+    "plan",
+    "run_hook",
+]

@@ -6,11 +6,11 @@ the rules' CEL expressions; Python here only binds variables and builds :class:`
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.facts import derive
+from auditor.fingerprint import fingerprint as fingerprint  # re-exported (policy, waivers)
 from auditor.models import Facts, Finding, Location, Severity, finding_order
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule, is_builtin
@@ -212,13 +212,3 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return value if isinstance(value, str) else str(value)
-
-
-def fingerprint(rule_id: str, node: str, location: Location | None, message: str) -> str:
-    """Stable identity of a finding for baselines: rule, node, file and message, not the line.
-
-    Lines move whenever a card is edited above the finding; the message carries the values that
-    make two findings of one rule different.
-    """
-    key = "\x1f".join((rule_id, node, location.file if location else "", message))
-    return hashlib.sha256(key.encode()).hexdigest()[:32]

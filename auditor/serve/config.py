@@ -26,17 +26,16 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import yaml
 
 from auditor.errors import UsageError
 from auditor.models import FAIL_ON as FAIL_ON_RANK
-from auditor.models import RepoKind
+from auditor.models import VERIFY_LEVELS, RepoKind, VerifyLevel
 
-VerifyLevel = Literal["none", "header", "load"]
 FAIL_ON = tuple(FAIL_ON_RANK)  # the severities (auditor.models.Severity) and never
-VERIFY = ("none", "header", "load")
+VERIFY = VERIFY_LEVELS
 MAX_CONFIG_BYTES = 1 << 20
 _FIELDS = {"policy", "fail_on", "verify", "mirrors", "waivers"}
 

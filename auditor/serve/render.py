@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from auditor import __version__
 from auditor.baseline import gating, key
+from auditor.exitcodes import exit_code
 from auditor.formats.escape import md_code, md_text
 from auditor.formats.markdown import mermaid_graph
 from auditor.formats.sarif import help_uri
 from auditor.models import AuditReport, Finding, RepoKind, TargetReport
-from auditor.output import exit_code
 from auditor.serve.hubclient import marker
 
 MAX_FINDINGS = 50  # per comment; the rest are counted (the HTML report has them all)

@@ -131,7 +131,7 @@ class MetaCache:
 
 
 def valid_record(record: dict[str, Any]) -> bool:
-    """The shape :func:`auditor.sources.hub_support.api_record` writes (types, not values)."""
+    """The shape :func:`auditor.sources.hub_records.api_record` writes (types, not values)."""
     files, sizes, card = record.get("files"), record.get("sizes", {}), record.get("card_data")
     return (
         isinstance(record.get("sha"), str)

@@ -6,7 +6,6 @@ should not pay, so the Hub source is created the first time a repo is missing fr
 
 from __future__ import annotations
 
-import argparse
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +46,7 @@ class LazyHubSource:
         return self._get().read_safetensors_header(snapshot, filename)
 
 
-def hub_factory(*, offline: bool, args: argparse.Namespace) -> Callable[[], Source | None]:
+def hub_factory(*, offline: bool) -> Callable[[], Source | None]:
     """A factory for the (lazy) Hub source used after the mirrors."""
 
     def make() -> Any:

@@ -33,10 +33,11 @@ from auditor.models import RepoKind, RepoSnapshot, is_repo_id
 from auditor.sources import limits
 from auditor.sources.cache import MetaCache, SingleFlight, default_cache_dir
 from auditor.sources.hf_cache import HfCacheIndex
-from auditor.sources.hub_errors import RetryPolicy, Subject, classify, status_of
-from auditor.sources.hub_extra import HeaderReader, list_author
+from auditor.sources.hub_errors import RetryPolicy, Subject, classify, offline_refusal, status_of
 from auditor.sources.hub_files import fetch_file, file_cap
-from auditor.sources.hub_support import (
+from auditor.sources.hub_headers import HeaderReader
+from auditor.sources.hub_listing import list_author
+from auditor.sources.hub_records import (
     FULL_SHA,
     checked_record,
     default_hf_cache,
@@ -139,7 +140,7 @@ class HubSource:
         header``): ``{tensor: {"dtype", "shape", "data_offsets"}, "__metadata__": {...}}``.
 
         ``None`` when the snapshot has no such file; raises :class:`TargetError` when it cannot
-        be read and :class:`auditor.sources.hub_extra.HeaderError` when the header is malformed.
+        be read and :class:`auditor.safetensors_header.HeaderError` when the header is malformed.
         """
         if filename not in snapshot.files or not snapshot.revision:
             return None
@@ -225,11 +226,10 @@ class HubSource:
         if record is None:
             if self.offline:
                 at = revision or "its default branch"
-                raise TargetError(
-                    f"{kind.value} {repo_id!r} at {at}: in neither the mirrors nor the caches "
-                    f"({self.meta.root}, {self.hf_cache_dir}) and offline mode is on "
-                    "(HF_HUB_OFFLINE=1 or --offline)",
-                    reason="offline",
+                caches = f"({self.meta.root}, {self.hf_cache_dir})"
+                raise offline_refusal(
+                    f"{kind.value} {repo_id!r} at {at}",
+                    f"in neither the mirrors nor the caches {caches}",
                 )
             record = self._fetch_info(repo_id, kind, revision)
             if record is None:

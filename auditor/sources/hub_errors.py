@@ -36,6 +36,14 @@ RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 _TOKEN_SHAPES = re.compile(r"hf_[A-Za-z0-9]{8,}|(?i:bearer)\s+\S+")
 
 
+def offline_refusal(what: str, missing: str) -> TargetError:
+    """The one refusal of every Hub helper in offline mode: what was wanted, where it was not."""
+    return TargetError(
+        f"{what}: {missing} and offline mode is on (HF_HUB_OFFLINE=1 or --offline)",
+        reason="offline",
+    )
+
+
 def redact(text: str, token: str | None) -> str:
     """``text`` with the token (and anything shaped like one) replaced by ``***``."""
     if token:
@@ -158,11 +166,7 @@ def classify(exc: BaseException, subject: Subject, offline: bool = False) -> Tar
     if isinstance(exc, OfflineModeIsEnabled) or (
         offline and isinstance(exc, LocalEntryNotFoundError)
     ):
-        return TargetError(
-            f"{subject.what}: not in the local caches and offline mode is on "
-            "(HF_HUB_OFFLINE=1 or --offline)",
-            reason="offline",
-        )
+        return offline_refusal(subject.what, "not in the local caches")
     if status == 401 and "invalid credentials" in server.lower():
         return TargetError(
             f"{subject.what}: the Hub rejected the token (from HF_TOKEN or the "

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from huggingface_hub import hf_hub_download, try_to_load_from_cache
 from huggingface_hub.errors import RemoteEntryNotFoundError
 
-from auditor.errors import TargetError
 from auditor.models import RepoSnapshot
 from auditor.sources import limits
-from auditor.sources.hub_support import QuietProgress
+from auditor.sources.hub_errors import offline_refusal
+from auditor.sources.hub_records import QuietProgress
 
 if TYPE_CHECKING:
     from auditor.sources.hub import HubSource
@@ -34,11 +34,7 @@ def fetch_file(self: HubSource, snapshot: RepoSnapshot, filename: str) -> Path |
         return Path(cached)
     subject = self.subject(snapshot.repo_id, snapshot.kind, sha[:12], filename)
     if self.offline:
-        raise TargetError(
-            f"{subject.what}: not in the HF cache ({self.hf_cache_dir}) and "
-            "offline mode is on (HF_HUB_OFFLINE=1 or --offline)",
-            reason="offline",
-        )
+        raise offline_refusal(subject.what, f"not in the HF cache ({self.hf_cache_dir})")
     try:
         local = self.retry.call(
             lambda: hf_hub_download(

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from auditor.argparsing import Parser
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from auditor.models import is_repo_id
-
-Common = Callable[[argparse.ArgumentParser], None]
+from auditor.options import add_common, options_from
 
 
 def _dataset_id(spec: str) -> str:
@@ -26,7 +26,7 @@ def _dataset_id(spec: str) -> str:
     return rid
 
 
-def parser(common: Common) -> argparse.ArgumentParser:
+def parser() -> argparse.ArgumentParser:
     """The ``card`` subcommand's parser."""
     p = Parser(
         prog="ailiance-audit card",
@@ -49,23 +49,20 @@ def parser(common: Common) -> argparse.ArgumentParser:
         help="add the AI Office training-content summary template when the card has none "
         "(its fields to complete are then reported by the audit)",
     )
-    common(p)
-    for action in p._actions:
-        if action.dest == "verify":
-            action.help = (
-                "adapter verification level; sync reads at least the safetensors headers "
-                "(none counts as header), so every level gives the same card"
-            )
+    add_common(
+        p,
+        verify_help="adapter verification level; sync reads at least the safetensors headers "
+        "(none counts as header), so every level gives the same card",
+    )
     return p
 
 
-def run(argv: Sequence[str], common: Common) -> int:
+def run(argv: Sequence[str]) -> int:
     """Run ``card sync``; returns the exit code."""
-    from auditor.cli import options_from
     from auditor.formats.escape import clean
     from auditor.sync import sync_card, write_card
 
-    args = parser(common).parse_args(list(argv))
+    args = parser().parse_args(list(argv))
     root = Path(args.target).expanduser()
     if not root.is_dir():
         raise UsageError(
@@ -74,8 +71,10 @@ def run(argv: Sequence[str], common: Common) -> int:
     datasets = [_dataset_id(d) for d in args.dataset]
     # The training table states tensor facts (rank, modules, layers): without the headers it
     # would differ, and --check would answer differently at --verify none.
-    args.verify = "header" if args.verify == "none" else args.verify
-    result = sync_card(root.resolve(), options_from(args), datasets, args.summary_skeleton)
+    options = options_from(args)
+    if options.verify == "none":
+        options = replace(options, verify="header")
+    result = sync_card(root.resolve(), options, datasets, args.summary_skeleton)
     sys.stdout.write(clean(result.diff()))  # the card's own bytes: no escape reaches a terminal
     sys.stdout.flush()
     for note in result.notes:

@@ -1,10 +1,11 @@
 """The ``verify`` stage: what an adapter's config and tensors establish (``AdapterEvidence``).
 
 ``collect_evidence`` reads ``adapter_config.json`` (``config.py``), the weights' safetensors
-header (``safetensors.py``, ``tensors.py``) and, at level ``load``, loads the adapter with mlx-lm
-onto a lazily built skeleton of the base architecture (``mlx.py``, the only module that imports
-mlx). It collects facts and never decides pass/fail: that is the policies' job. Malformed input
-becomes ``AdapterEvidence.problems``; the kinds are listed in ``PROBLEM_KINDS``.
+header (``auditor.safetensors_header``, ``tensors.py``) and, at level ``load``, loads the
+adapter with mlx-lm onto a lazily built skeleton of the base architecture (``mlx.py``, the only
+module that imports mlx). It collects facts and never decides pass/fail: that is the policies'
+job. Malformed input becomes ``AdapterEvidence.problems``; the kinds are listed in
+``PROBLEM_KINDS``.
 
 What the evidence fields mean (config = adapter_config.json, tensors = the weights header):
 
@@ -38,15 +39,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+from auditor.safetensors_header import HeaderError, header_from_dict, read_header
 
 from ..errors import AuditError
-from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot
+from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot, VerifyLevel
 from .base import base_layer_count, config_layers
 from .config import MAX_CONFIG_BYTES, AdapterConfig, is_local_path, parse_config
 from .kinds import FILE_PROBLEMS, PROBLEM_KINDS, UNSAFE_HINTS
 from .loadcheck import load_and_check
-from .safetensors import HeaderError, header_from_dict, read_header
 from .tensors import TensorSummary, summarise
 
 __all__ = ["CONFIG_NAMES", "PROBLEM_KINDS", "WEIGHT_NAMES", "collect_evidence"]
@@ -66,7 +68,7 @@ def collect_evidence(
     snapshot: RepoSnapshot,
     open_file: OpenFile,
     *,
-    level: Literal["none", "header", "load"],
+    level: VerifyLevel,
     base_config: BaseConfig,
     read_header: Callable[[str], dict[str, Any] | None] | None = None,
     card_base: str | None = None,

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .safetensors import TensorInfo
+from auditor.safetensors_header import TensorInfo
 
 WeightsFormat = Literal["mlx-lm", "peft", "unknown"]
 

@@ -9,6 +9,7 @@ import pytest
 
 from auditor.baseline import compare, gating, key, load_report, match, render_text, with_baseline
 from auditor.errors import UsageError
+from auditor.exitcodes import exit_code
 from auditor.models import (
     AuditReport,
     Finding,
@@ -21,7 +22,6 @@ from auditor.models import (
     ToolInfo,
     Waiver,
 )
-from auditor.output import exit_code
 from auditor.policy.cel import fingerprint
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import socket
 import subprocess
@@ -10,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from auditor import git as g
 from auditor.cli import main
 from auditor.errors import UsageError
 from auditor.hooks import changes
-from auditor.hooks import git as g
 from auditor.hooks.run import decide_offline, hub_reachable
+from auditor.pipeline import AuditOptions
 from hooks.gitrepo import GOOD_CARD, commit_all, git
 
 Z = "0" * 40
@@ -198,15 +198,15 @@ def test_offline_when_the_hub_does_not_answer(monkeypatch: pytest.MonkeyPatch) -
         port = listener.getsockname()[1]
         monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
         assert hub_reachable()
-        args = argparse.Namespace(offline=False)
-        assert decide_offline(args) is None and args.offline is False
+        options, note = decide_offline(AuditOptions(offline=False))
+        assert note is None and options.offline is False
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")  # closed now
     assert not hub_reachable(timeout=0.5)
-    args = argparse.Namespace(offline=False)
-    assert "unreachable" in (decide_offline(args) or "") and args.offline is True
+    options, note = decide_offline(AuditOptions(offline=False))
+    assert "unreachable" in (note or "") and options.offline is True
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    args = argparse.Namespace(offline=False)
-    assert decide_offline(args) is None and args.offline is True
+    options, note = decide_offline(AuditOptions(offline=False))
+    assert note is None and options.offline is True
 
 
 def test_hook_run_outside_a_repository_says_how_to_bypass(

@@ -22,7 +22,7 @@ import pytest
 from auditor import cli, pipeline
 from auditor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED
 from auditor.facts import build_facts as real_build_facts
-from auditor.output import write_atomic
+from auditor.files import write_atomic
 
 from .harness import EXAMPLE_HUB, env
 
@@ -237,7 +237,7 @@ def test_atomic_write_survives_ctrl_c_and_disk_full(
 _WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from auditor.output import write_atomic
+    from auditor.files import write_atomic
     text = '{"items": [' + ",".join(['"%s"' % ("x" * 1000)] * 60_000) + ']}'
     write_atomic(Path(sys.argv[1]), text)
 """)

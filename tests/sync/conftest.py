@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # sync_helpers.py, sync_factorie
 
 from sync_helpers import EXAMPLE, EXAMPLE_HUB, Sync
 
-from auditor import cli, commands
+from auditor import subcommands
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def sync(capsys: pytest.CaptureFixture[str]) -> Sync:
     def run(target: Path, *args: str) -> tuple[int, str, str]:
         capsys.readouterr()
         argv = ["sync", str(target), "--mirror", str(EXAMPLE_HUB), "--offline", *args]
-        code = commands.run("card", argv, cli._common)
+        code = subcommands.run("card", argv)
         out, err = capsys.readouterr()
         return code, out, err
 

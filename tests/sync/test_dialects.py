@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sync_helpers import EXAMPLE, EXAMPLE_HUB, ROOT
 
-from auditor import cli, commands
+from auditor import subcommands
 from auditor.models import Finding
 from auditor.pipeline import AuditOptions, run_iter
 from auditor.sources.base import parse_target
@@ -73,7 +73,7 @@ def trainer_repo(tmp_path: Path, fixture: str, library: str) -> Path:
 
 def sync(hub: Path, repo: Path, *args: str) -> int:
     argv = ["sync", str(repo), "--mirror", str(hub), "--offline", *args]
-    return commands.run("card", argv, cli._common)
+    return subcommands.run("card", argv)
 
 
 def audit(hub: Path, repo: Path, verify: str = "header") -> list[Finding]:

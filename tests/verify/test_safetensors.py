@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import save, save_file
 
-from auditor.verify.safetensors import (
+from auditor.safetensors_header import (
     DTYPE_BITS,
     HeaderError,
     header_from_dict,

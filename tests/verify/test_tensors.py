@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.verify.safetensors import TensorInfo
+from auditor.safetensors_header import TensorInfo
 from auditor.verify.tensors import detect_format, module_key, peft_to_mlx_name, summarise
 
 

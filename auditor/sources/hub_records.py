@@ -1,5 +1,5 @@
-"""Sources stage: helpers of the Hub source: environment defaults, token choice, and what we
-keep of an API answer (the cache record)."""
+"""Sources stage: what the Hub source keeps of an API answer (the cache record, gate terms), and
+the environment and token it asks with."""
 
 from __future__ import annotations
 

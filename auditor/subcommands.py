@@ -1,35 +1,33 @@
-"""Subcommands: ``facts TARGET`` (the document policies see), ``policy test DIR``, ``hook …``,
-``card sync TARGET``."""
+"""Command layer: dispatch the subcommands (``facts``, ``policy test``, ``hook``, ``card``,
+``serve``, ``census``), and the two small enough to live here: ``facts TARGET`` (the document
+policies see) and ``policy test DIR``."""
 
 from __future__ import annotations
 
-import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.argparsing import Parser
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
-Common = Callable[[argparse.ArgumentParser], None]
 
-
-def run(name: str, argv: Sequence[str], common: Common) -> int:
+def run(name: str, argv: Sequence[str]) -> int:
     """Dispatch a subcommand."""
     if name == "facts":
-        return _facts(argv, common)
+        return _facts(argv)
     if name == "hook":
         from auditor.hooks.command import run as run_hook
 
-        return run_hook(argv, common)
+        return run_hook(argv)
     if name == "census":
         from auditor.census.command import run as run_census
 
-        return run_census(argv, common)
+        return run_census(argv)
     if name == "card":
         from auditor.sync.command import run as run_card
 
-        return run_card(argv, common)
+        return run_card(argv)
     if name == "serve":
         from auditor.serve.cli import run as run_serve
 
@@ -37,14 +35,14 @@ def run(name: str, argv: Sequence[str], common: Common) -> int:
     return _policy(argv)
 
 
-def _facts(argv: Sequence[str], common: Common) -> int:
-    from auditor.cli import options_from
+def _facts(argv: Sequence[str]) -> int:
+    from auditor.options import add_common, options_from
     from auditor.pipeline import facts_for
     from auditor.sources.base import parse_target
 
     p = Parser(prog="ailiance-audit facts", description="Print the facts document of a target.")
     p.add_argument("target", metavar="TARGET")
-    common(p)
+    add_common(p)
     args = p.parse_args(list(argv))
     facts = facts_for(parse_target(args.target, args.revision), options_from(args))
     print(json.dumps(facts.model_dump(mode="json"), indent=2, sort_keys=True))

@@ -1,4 +1,6 @@
-"""A bounded reader for safetensors headers: hostile files become ``HeaderError``, never crashes.
+"""The one bounded reader for safetensors headers: hostile files become ``HeaderError``, never
+crashes. Below the stages that read headers: the Hub source (a file in the HF cache, a header
+fetched by range requests) and the verify stage.
 
 Format (https://huggingface.co/docs/safetensors, "Format"): an 8-byte little-endian unsigned
 header length N, N bytes of UTF-8 JSON mapping tensor names to ``{"dtype", "shape",
@@ -83,6 +85,22 @@ def read_header(path: Path, *, max_header_bytes: int = MAX_HEADER_BYTES) -> Safe
     Raises ``HeaderError`` for anything hostile or broken and ``OSError`` if the file cannot
     be read at all.
     """
+    raw, data_bytes = _read_raw(path, max_header_bytes)
+    return parse_header_bytes(raw, data_bytes=data_bytes)
+
+
+def read_header_json(path: Path, *, max_header_bytes: int = MAX_HEADER_BYTES) -> dict[str, Any]:
+    """The header of the file at ``path`` as its JSON object, read under the same bounds as
+    :func:`read_header` (for a caller that stores the JSON and validates it later with
+    :func:`header_from_dict`)."""
+    doc = _decode(_read_raw(path, max_header_bytes)[0])
+    if not isinstance(doc, dict):
+        raise HeaderError("header-invalid", "header JSON is not an object")
+    return doc
+
+
+def _read_raw(path: Path, max_header_bytes: int) -> tuple[bytes, int]:
+    """The header bytes and the size of the data buffer after them."""
     size = path.stat().st_size
     with path.open("rb") as fh:
         prefix = fh.read(8)
@@ -102,11 +120,17 @@ def read_header(path: Path, *, max_header_bytes: int = MAX_HEADER_BYTES) -> Safe
                 f"header length {length} exceeds the file ({size} bytes): truncated file",
             )
         raw = fh.read(length)
-    return parse_header_bytes(raw, data_bytes=size - 8 - length)
+    return raw, size - 8 - length
 
 
 def parse_header_bytes(raw: bytes, *, data_bytes: int | None) -> SafetensorsHeader:
     """Validate raw header bytes (the N bytes after the length prefix)."""
+    header = header_from_dict(_decode(raw), data_bytes=data_bytes)
+    return SafetensorsHeader(header.tensors, header.metadata, len(raw), data_bytes)
+
+
+def _decode(raw: bytes) -> object:
+    """The JSON of raw header bytes (UTF-8, an object first, no duplicate keys)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -118,8 +142,7 @@ def parse_header_bytes(raw: bytes, *, data_bytes: int | None) -> SafetensorsHead
         doc = json.loads(text, object_pairs_hook=_no_duplicates)
     except (ValueError, RecursionError) as exc:
         raise HeaderError("header-invalid", f"header is not valid JSON: {exc}") from None
-    header = header_from_dict(doc, data_bytes=data_bytes)
-    return SafetensorsHeader(header.tensors, header.metadata, len(raw), data_bytes)
+    return doc
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
