@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.errors import UsageError
-from auditor.exitcodes import target_crashed
-from auditor.models import VERIFY_LEVELS
-from auditor.targets import env_offline
+from auditor.severity import VERIFY_LEVELS
 
 if TYPE_CHECKING:  # the pipeline is imported when options are built, not for --help
     from auditor.pipeline import AuditOptions
@@ -72,6 +70,9 @@ def options_from(args: argparse.Namespace) -> AuditOptions:
     for m in mirrors:
         if not Path(m).is_dir():
             raise UsageError(f"--mirror {m}: no such directory")
+    from auditor.exitcodes import target_crashed  # not at import: --help needs neither
+    from auditor.targets import env_offline
+
     offline = env_offline(args.offline)
     return AuditOptions(
         mirrors=[Path(m) for m in mirrors],

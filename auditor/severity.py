@@ -1,13 +1,14 @@
-"""The severity vocabulary and the ``--fail-on`` levels derived from it.
+"""The severity vocabulary, the ``--fail-on`` levels derived from it, and the ``--verify`` levels.
 
 A module of its own, importing nothing heavy, so ``--version`` and ``--help`` (whose parser
-lists the ``--fail-on`` choices) do not pay for building the pydantic data model;
-``auditor.models`` re-exports both names.
+lists these choices) do not pay for building the pydantic data model; ``auditor.models``
+re-exports every name.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class Severity(StrEnum):
@@ -31,3 +32,7 @@ class Severity(StrEnum):
 
 # ``--fail-on`` levels: a severity (the run fails on findings at or above it) or never.
 FAIL_ON: dict[str, int] = {**{s.value: s.rank for s in Severity}, "never": 99}
+
+# ``--verify`` levels: what the verify stage reads (nothing, safetensors headers, a load).
+VerifyLevel = Literal["none", "header", "load"]
+VERIFY_LEVELS: tuple[VerifyLevel, ...] = get_args(VerifyLevel)

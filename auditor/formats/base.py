@@ -7,9 +7,10 @@ never choose the exit code. Each format is one module that registers itself here
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from auditor.models import AuditReport
+if TYPE_CHECKING:  # --help lists the names without building the data model
+    from auditor.models import AuditReport
 
 
 class Formatter(Protocol):

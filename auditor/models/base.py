@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 # Declared without pydantic (``--help`` lists the levels); re-exported here with the model.
 from auditor.severity import FAIL_ON as FAIL_ON
+from auditor.severity import VERIFY_LEVELS as VERIFY_LEVELS
 from auditor.severity import Severity as Severity
+from auditor.severity import VerifyLevel as VerifyLevel
 
 SCHEMA_VERSION = "1.0"
 
@@ -42,9 +44,6 @@ class RepoKind(StrEnum):
     DATASET = "dataset"
 
 
-# ``--verify`` levels: what the verify stage reads (nothing, safetensors headers, a load).
-VerifyLevel = Literal["none", "header", "load"]
-VERIFY_LEVELS: tuple[VerifyLevel, ...] = get_args(VerifyLevel)
 
 # A node's place in the lineage, and how a repository was made from an upstream one.
 Role = Literal["subject", "base", "dataset"]
