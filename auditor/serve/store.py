@@ -111,10 +111,12 @@ class JobStore:
                     f"SELECT id FROM jobs WHERE kind=? AND repo=? AND pr=? AND sha=? AND {_LIVE}",
                     (*key, head.sha),
                 ).fetchone()
-            else:
+            else:  # a head not named yet collapses onto any job of the PR still in flight: one
+                # about to post would otherwise see it as newer, stand down, and leave the PR
+                # with no answer when it later turns out to be the same head
                 row = db.execute(
                     "SELECT id FROM jobs WHERE kind=? AND repo=? AND pr=? "
-                    "AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1",
+                    f"AND state IN {ACTIVE} ORDER BY id DESC LIMIT 1",
                     key,
                 ).fetchone()
             if row is not None:

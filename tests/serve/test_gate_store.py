@@ -40,6 +40,19 @@ def test_one_job_per_repo_at_a_time_in_arrival_order(tmp_path: Path) -> None:
     assert third is not None and (third.repo, third.pr) == ("o/m", 2)
 
 
+def test_a_sha_less_event_during_a_post_joins_the_job_in_flight(tmp_path: Path) -> None:
+    # A discussion event (no sha) that arrives while its PR's job is about to post must not
+    # become a "newer" job: the poster would stand down, the newcomer would then find the same
+    # head already known and stand down too, and the PR would get no answer at all.
+    store = JobStore(tmp_path / "j.db")
+    store.enqueue(head("o/m", 1, A), 10)
+    job = store.claim()
+    assert job is not None
+    store.update(job.id, state="posting", comment="c")
+    assert store.enqueue(head("o/m", 1, None), 10) == ("duplicate", job.id)
+    assert not store.newer_exists(job)
+
+
 def test_a_newer_head_supersedes_queued_older_ones(tmp_path: Path) -> None:
     store = JobStore(tmp_path / "j.db")
     store.enqueue(head("o/m", 1, A), 10)
