@@ -83,6 +83,8 @@ def _summary(report: AuditReport) -> str:
         cards.append(("waived", s.suppressed, ""))
     if s.unresolved:
         cards.append(("not audited", s.unresolved, "error"))
+    if s.incomplete:
+        cards.append(("incomplete", s.incomplete, "error"))
     boxes = "".join(
         f'<div class="card {cls}"><b>{n}</b>{esc(label)}</div>' for label, n, cls in cards
     )
@@ -118,6 +120,10 @@ def _target(i: int, target: TargetReport, report: AuditReport) -> str:
     parts = [head]
     if target.status != "audited":
         parts.append(f'<p class="status"><b>{esc(target.status)}</b>: {esc(target.error, 400)}</p>')
+    parts += [  # could not look: the audit is incomplete, not clean
+        f'<p class="status"><b>incomplete</b>: could not look at {esc(gap, 400)}</p>'
+        for gap in target.incomplete
+    ]
     rows = list(
         zip(common.sorted_findings(target), common.baseline_states(report, target), strict=True)
     )

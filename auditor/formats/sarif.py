@@ -85,8 +85,10 @@ def build_run(report: AuditReport) -> dict[str, Any]:
 
 
 def _invocation(report: AuditReport) -> dict[str, Any]:
-    """Targets that were not audited become error notifications of an unsuccessful run."""
+    """Targets that were not audited, and audits that could not look at something (incomplete:
+    not clean), become error notifications of an unsuccessful run."""
     notes = [_notification(t) for t in report.targets if t.status != "audited"]
+    notes += [_gap(t, gap) for t in report.targets for gap in t.incomplete]
     invocation: dict[str, Any] = {"executionSuccessful": not notes}
     if notes:
         invocation["toolExecutionNotifications"] = notes
@@ -250,4 +252,14 @@ def _notification(target: TargetReport) -> dict[str, Any]:
             "text": message_text(f"{kind} target {target.target.spec} {target.status}{detail}")
         },
         "descriptor": {"id": f"target.{target.status}"},
+    }
+
+
+def _gap(target: TargetReport, gap: str) -> dict[str, Any]:
+    kind = RepoKind(target.target.kind).value
+    text = f"{kind} target {target.target.spec} incomplete: could not look at {gap}"
+    return {
+        "level": "error",
+        "message": {"text": message_text(text)},
+        "descriptor": {"id": "target.incomplete"},
     }

@@ -80,6 +80,16 @@ def test_relabelled_llama_lora_with_the_hub_failing_exits_3(
     main([str(relabelled), "--verify", "none", "--format", "markdown"])
     markdown = capsys.readouterr().out
     assert "1 incomplete" in markdown and "> **incomplete**: could not look at" in markdown
+    main([str(relabelled), "--verify", "none", "--format", "sarif"])
+    (invocation,) = json.loads(capsys.readouterr().out)["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False  # not a clean run for code scanning
+    assert any(
+        n["descriptor"]["id"] == "target.incomplete" and LLAMA in n["message"]["text"]
+        for n in invocation["toolExecutionNotifications"]
+    )
+    main([str(relabelled), "--verify", "none", "--format", "html"])
+    page = capsys.readouterr().out
+    assert "<b>incomplete</b>: could not look at" in page and LLAMA in page
 
 
 def test_relabelled_llama_lora_with_the_hub_down_exits_3(
