@@ -21,6 +21,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "auditor",  # the package itself: only its version
         "auditor.errors",
         "auditor.models",
+        "auditor.severity",
         "auditor.safeyaml",
         "auditor.parallel",
         "auditor.console",
