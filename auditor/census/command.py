@@ -24,7 +24,9 @@ def parser() -> argparse.ArgumentParser:
         "Without --from-file/--author/--search/--filter: every model repo of the --mirror(s). "
         "'census report DIR' summarises a dataset.",
     )
-    add_common(p, verify="none")  # a census reads cards; --verify header|load reads weights
+    add_common(  # a census reads cards; --verify header|load reads weights
+        p, verify="none", verify_help="adapter verification level (default here: none, cards only)"
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output dataset directory")
     p.add_argument("--from-file", metavar="FILE", help="repos to audit, one per line")
     p.add_argument(
