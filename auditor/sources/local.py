@@ -152,22 +152,25 @@ class MirrorSource:
         prefix = "datasets/" if kind == RepoKind.DATASET else ""
         return self.root / f"{prefix}{repo_id}"
 
-    def _spelling(self, repo_id: str, kind: RepoKind) -> str:
-        """The mirror's own spelling of ``repo_id``: the Hub matches repo ids without regard to
-        case (``meta-llama/llama-3.1-8b`` is ``meta-llama/Llama-3.1-8B``), so a mirror does too.
-        Only the two folder levels named are listed, never a tree."""
-        if self._dir(repo_id, kind).is_dir() or repo_id.count("/") != 1:
+    def _spelling(self, repo_id: str, kind: RepoKind) -> str | None:
+        """The mirror's own spelling of ``repo_id``, or ``None`` when it has no such repo: the Hub
+        matches repo ids without regard to case (``meta-llama/llama-3.1-8b`` is
+        ``meta-llama/Llama-3.1-8B``), so a mirror does too. Only the two folder levels named are
+        listed, never a tree."""
+        if self._dir(repo_id, kind).is_dir():
             return repo_id
+        if repo_id.count("/") != 1:
+            return None
         top = self.root / "datasets" if kind == RepoKind.DATASET else self.root
         spelled = []
         for part in repo_id.split("/"):
             try:
                 names = [p.name for p in top.iterdir() if p.is_dir()] if top.is_dir() else []
             except OSError:
-                return repo_id
+                return None
             match = next((n for n in sorted(names) if n.lower() == part.lower()), None)
             if match is None:
-                return repo_id
+                return None
             spelled.append(match)
             top = top / match
         return "/".join(spelled)
@@ -176,13 +179,14 @@ class MirrorSource:
         """Snapshot of ``<root>/[datasets/]<org>/<name>`` when it exists (any letter case)."""
         if ".." in repo_id.split("/"):
             return None
-        repo_id = self._spelling(repo_id, kind)
-        root = self._dir(repo_id, kind)
-        if not root.is_dir():
+        spelled = self._spelling(repo_id, kind)
+        if spelled is None:
             return None
-        snap = snapshot_dir(root, repo_id, kind, "mirror")
-        prefix = "datasets/" if kind == RepoKind.DATASET else ""
-        return snap.model_copy(update={"location": (self.shown / f"{prefix}{repo_id}").as_posix()})
+        root = self._dir(spelled, kind)
+        snap = snapshot_dir(root, spelled, kind, "mirror")
+        return snap.model_copy(
+            update={"location": (self.shown / root.relative_to(self.root)).as_posix()}
+        )
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """Path of a file of a mirrored repo."""
