@@ -40,13 +40,6 @@ def case(request: pytest.FixtureRequest) -> tuple[str, AuditReport]:
     return name, CASES[name]()
 
 
-@pytest.fixture(params=sorted(set(CASES) - {"baseline"}))
-def graph_case(request: pytest.FixtureRequest) -> tuple[str, AuditReport]:
-    """The cases that differ in their graphs (the SBOM formats ignore baselines)."""
-    name: str = request.param
-    return name, CASES[name]()
-
-
 @pytest.fixture
 def report() -> AuditReport:
     """The realistic adapter report."""

@@ -2,10 +2,16 @@
 
 Built from ``auditor.models`` objects only, so the formats are tested without running the
 pipeline: a realistic LoRA adapter over a Llama 3.1 chain, an empty report, a report with an
-unresolved target next to a local one, and a report whose card text is hostile.
+unresolved target next to a local one, and a report whose card text is hostile. (Golden files
+from real pipeline runs are in test_golden_runs.py.)
+
+The small factories below (``lic``, ``node``, ``edge``, ``claim``, ``finding``, ``snapshot``,
+``audited``, ``report``) hold the defaults; each case spells out only what makes it that case.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from auditor.models import (
     AdapterEvidence,
@@ -42,6 +48,11 @@ SHA_BASE = "0e9e39f249a16976918f6564b8830bc894c89659"
 SHA_ORCA = "4b3bbd1d1e8e3d4e2f5a6b7c8d9e0f1a2b3c4d5e"
 SHA_STACK = "e0b1c2d3a4f5e6d7c8b9a0f1e2d3c4b5a6978812"
 POLICY = ("builtin:license-chain", "builtin:adapter-integrity", "builtin:eu-ai-act")
+FORMATS = ("sarif", "markdown", "spdx", "spdx3", "cyclonedx")  # the ones with golden files here
+PACKS = {"adapter": "adapter-integrity", "license": "license-chain", "aiact": "eu-ai-act"}
+
+
+# --- factories: the defaults, overridden by keyword -------------------------------------------
 
 
 def loc(file: str, line: int | None = None) -> Location:
@@ -49,13 +60,97 @@ def loc(file: str, line: int | None = None) -> Location:
     return Location(file=file, line=line)
 
 
+def lic(declared: str | None, spdx: str, name: str, **terms: Any) -> License:
+    """A license the table knows (``known=False`` to say otherwise), with its terms."""
+    return License(declared=declared, spdx=spdx, name=name, **{"known": True, **terms})
+
+
+def unknown_license() -> License:
+    """What the graph records when a repo's license cannot be read."""
+    return lic(None, "NOASSERTION", "unknown", known=False)
+
+
+def node(nid: str, role: str = "base", depth: int = 1, **fields: Any) -> Node:
+    """A resolved model node of unknown license unless told otherwise."""
+    defaults: dict[str, Any] = {"kind": RepoKind.MODEL, "resolved": True}
+    return Node(
+        id=nid,
+        role=role,  # type: ignore[arg-type]
+        depth=depth,
+        **{**defaults, "license": unknown_license(), **fields},
+    )
+
+
+def dataset(nid: str, **fields: Any) -> Node:
+    """A resolved dataset node at depth 1."""
+    return node(nid, "dataset", kind=RepoKind.DATASET, **fields)
+
+
+def edge(source: str, target: str, relation: str, **fields: Any) -> Edge:
+    """A graph edge."""
+    return Edge(source=source, target=target, relation=relation, **fields)  # type: ignore[arg-type]
+
+
+def claim(
+    name: str, value: int | float | str | list[str], raw: str, line: int, source: str = "table"
+) -> Claim:
+    """A hyperparameter the card claims on a line of README.md."""
+    return Claim(
+        name=name,
+        value=value,
+        raw=raw,
+        source=source,  # type: ignore[arg-type]
+        location=loc("README.md", line),
+    )
+
+
+def finding(
+    rule: str, severity: Severity, title: str, message: str, nid: str, **fields: Any
+) -> Finding:
+    """A finding with the rule's documentation page as its help URI (``help_uri=None`` drops it)."""
+    return Finding(
+        rule_id=rule,
+        severity=severity,
+        title=title,
+        message=message,
+        node=nid,
+        **{"help_uri": f"docs/rules/{rule}.md", **fields},
+    )
+
+
+def snapshot(repo_id: str, origin: str, location: str, *files: str, **fields: Any) -> RepoSnapshot:
+    """What a source fetched for a model repo."""
+    return RepoSnapshot(
+        repo_id=repo_id,
+        kind=RepoKind.MODEL,
+        origin=origin,  # type: ignore[arg-type]
+        location=location,
+        files=files,
+        **fields,
+    )
+
+
+def audited(spec: str, *, path: str | None = None, **fields: Any) -> TargetReport:
+    """An audited target (a Hub id, or a local directory when ``path`` is given)."""
+    target = Target(spec=spec, path=path) if path else Target(spec=spec, repo_id=spec)
+    return TargetReport(target=target, status="audited", **fields)
+
+
+def report(*targets: TargetReport, policy: tuple[str, ...] = POLICY, **counts: int) -> AuditReport:
+    """A report of ``targets`` whose summary has the given counts."""
+    summary = Summary(**counts) if counts else Summary()
+    return AuditReport(tool=TOOL, policy=policy, targets=targets, summary=summary)
+
+
+# --- the adapter case -------------------------------------------------------------------------
+
+
 def apache() -> License:
     """Apache-2.0 as the license table gives it."""
-    return License(
-        declared="apache-2.0",
-        spdx="Apache-2.0",
-        name="Apache License 2.0",
-        known=True,
+    return lic(
+        "apache-2.0",
+        "Apache-2.0",
+        "Apache License 2.0",
         hub_id=True,
         family="apache",
         attribution=True,
@@ -67,11 +162,10 @@ def apache() -> License:
 
 def llama31() -> License:
     """The Llama 3.1 Community License (custom terms, a LicenseRef)."""
-    return License(
-        declared="llama3.1",
-        spdx="LicenseRef-scancode-llama-3.1-license-2024",
-        name="Llama 3.1 Community License Agreement",
-        known=True,
+    return lic(
+        "llama3.1",
+        "LicenseRef-scancode-llama-3.1-license-2024",
+        "Llama 3.1 Community License Agreement",
         hub_id=True,
         family="llama",
         use_restrictions=True,
@@ -89,20 +183,13 @@ def llama31() -> License:
     )
 
 
-def unknown_license() -> License:
-    """What the graph records when a repo's license cannot be read."""
-    return License(declared=None, spdx="NOASSERTION", name="unknown", known=False)
-
-
 def adapter_graph() -> LicenseGraph:
     """Subject adapter -> instruct base -> pretrained base, trained on two datasets."""
     nodes = (
-        Node(
-            id=SUBJECT,
-            kind=RepoKind.MODEL,
-            role="subject",
-            depth=0,
-            resolved=True,
+        node(
+            SUBJECT,
+            "subject",
+            0,
             origin="mirror",
             revision=SHA_SUBJECT,
             license=apache(),
@@ -110,12 +197,8 @@ def adapter_graph() -> LicenseGraph:
             card_file="README.md",
             files=("README.md", "adapter_config.json", "adapters.safetensors"),
         ),
-        Node(
-            id=BASE,
-            kind=RepoKind.MODEL,
-            role="base",
-            depth=1,
-            resolved=True,
+        node(
+            BASE,
             origin="mirror",
             revision=SHA_BASE,
             license=llama31(),
@@ -124,48 +207,35 @@ def adapter_graph() -> LicenseGraph:
             declared_at=loc("README.md", 3),
             card_file="README.md",
         ),
-        Node(
-            id=ROOT,
-            kind=RepoKind.MODEL,
-            role="base",
+        node(
+            ROOT,
             depth=2,
             resolved=False,
             reason="gated repository: access not granted (offline mirror has no copy)",
-            license=unknown_license(),
             gated=True,
         ),
-        Node(
-            id=ORCA,
-            kind=RepoKind.DATASET,
-            role="dataset",
-            depth=1,
-            resolved=True,
+        dataset(
+            ORCA,
             origin="mirror",
             revision=SHA_ORCA,
-            license=License(
-                declared="mit",
-                spdx="MIT",
-                name="MIT License",
-                known=True,
+            license=lic(
+                "mit",
+                "MIT",
+                "MIT License",
                 hub_id=True,
                 family="mit",
                 attribution=True,
                 foss_under_ai_act="yes",
             ),
         ),
-        Node(
-            id=STACK,
-            kind=RepoKind.DATASET,
-            role="dataset",
-            depth=1,
-            resolved=True,
+        dataset(
+            STACK,
             origin="mirror",
             revision=SHA_STACK,
-            license=License(
-                declared="cc-by-sa-4.0",
-                spdx="CC-BY-SA-4.0",
-                name="Creative Commons Attribution Share Alike 4.0",
-                known=True,
+            license=lic(
+                "cc-by-sa-4.0",
+                "CC-BY-SA-4.0",
+                "Creative Commons Attribution Share Alike 4.0",
                 hub_id=True,
                 family="cc-by-sa",
                 sharealike=True,
@@ -175,16 +245,10 @@ def adapter_graph() -> LicenseGraph:
         ),
     )
     edges = (
-        Edge(source=SUBJECT, target=BASE, relation="adapter_of", location=loc("README.md", 3)),
-        Edge(source=BASE, target=ROOT, relation="finetune_of"),
-        Edge(source=SUBJECT, target=ORCA, relation="trained_on", location=loc("README.md", 5)),
-        Edge(
-            source=SUBJECT,
-            target=STACK,
-            relation="trained_on",
-            inferred=True,
-            location=loc("README.md", 61),
-        ),
+        edge(SUBJECT, BASE, "adapter_of", location=loc("README.md", 3)),
+        edge(BASE, ROOT, "finetune_of"),
+        edge(SUBJECT, ORCA, "trained_on", location=loc("README.md", 5)),
+        edge(SUBJECT, STACK, "trained_on", inferred=True, location=loc("README.md", 61)),
     )
     return LicenseGraph(
         subject=SUBJECT, nodes=nodes, edges=edges, problems=(f"{ROOT}: not resolved (gated)",)
@@ -193,18 +257,6 @@ def adapter_graph() -> LicenseGraph:
 
 def adapter_claims() -> CardClaims:
     """The card: front matter plus a training table and prose."""
-
-    def claim(
-        name: str, value: int | float | str | list[str], raw: str, line: int, source: str = "table"
-    ) -> Claim:
-        return Claim(
-            name=name,
-            value=value,
-            raw=raw,
-            source=source,  # type: ignore[arg-type]
-            location=loc("README.md", line),
-        )
-
     return CardClaims(
         metadata=CardMetadata(
             license=("apache-2.0",),
@@ -283,33 +335,8 @@ def adapter_evidence() -> AdapterEvidence:
     )
 
 
-PACKS = {"adapter": "adapter-integrity", "license": "license-chain", "aiact": "eu-ai-act"}
-
-
 def adapter_findings() -> tuple[Finding, ...]:
-    """Findings of each severity, with and without locations, one waived."""
-
-    def finding(
-        rule: str,
-        sev: Severity,
-        title: str,
-        message: str,
-        node: str,
-        location: Location | None,
-        **kw: object,
-    ) -> Finding:
-        return Finding(
-            rule_id=rule,
-            severity=sev,
-            title=title,
-            message=message,
-            node=node,
-            location=location,
-            help_uri=f"docs/rules/{rule}.md",
-            pack=PACKS[rule.split(".")[0]],
-            **kw,
-        )  # type: ignore[arg-type]
-
+    """Findings of each severity, with and without locations, one waived; each names its pack."""
     waiver = Waiver(
         rule="adapter.local-path-leak",
         node=SUBJECT,
@@ -318,14 +345,14 @@ def adapter_findings() -> tuple[Finding, ...]:
         expires="2027-06-30",
         location=loc(".ailiance-audit.yaml", 4),
     )
-    return (
+    findings = (
         finding(
             "adapter.rank-mismatch",
             Severity.ERROR,
             "Claimed rank differs from the tensors' inner dimension",
             "The card and adapter_config.json say rank 16 but the lora_a tensors have rank 8.",
             SUBJECT,
-            loc("README.md", 40),
+            location=loc("README.md", 40),
             tags=("adapter", "weights"),
             basis="weights",
             fix="Regenerate the card's Training table from adapter_config.json.",
@@ -339,7 +366,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             f'"{SUBJECT}" is Apache-2.0 but its base "{BASE}" is under the Llama 3.1 '
             "Community License, which requires its terms to be passed on.",
             BASE,
-            loc("README.md", 2),
+            location=loc("README.md", 2),
             tags=("license-chain",),
             basis="legal-basis §6.4",
             fix="Pass the base's terms on: ship its license text and notice. Then declare it.",
@@ -351,7 +378,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             "ShareAlike terms upstream, not carried by this repo's license",
             f'"{SUBJECT}" is Apache-2.0 but trains on ShareAlike CC-BY-SA-4.0 data ({STACK}).',
             STACK,
-            loc("README.md", 61),
+            location=loc("README.md", 61),
             tags=("license-chain", "contested-law"),
             basis="CC BY-SA 4.0 s.3(b); weights-as-adaptation is contested",
         ),
@@ -361,7 +388,6 @@ def adapter_findings() -> tuple[Finding, ...]:
             "An upstream license cannot be established",
             f'The license of "{ROOT}" is unknown: gated repository, access not granted.',
             ROOT,
-            None,
             tags=("license-chain",),
             basis="legal-basis §6.3",
             fingerprint="c3" * 16,
@@ -373,7 +399,6 @@ def adapter_findings() -> tuple[Finding, ...]:
             "Fine-tuning compute 1.2e17 FLOP is far below one third of the base's 1.2e24 "
             "FLOP: the publisher is not presumed a GPAI provider.",
             SUBJECT,
-            None,
             tags=("eu-ai-act",),
             basis="GL §17, §63-64",
             fix="Nothing to fix: this records the estimate.",
@@ -386,27 +411,28 @@ def adapter_findings() -> tuple[Finding, ...]:
             "adapter_config.json embeds absolute local paths",
             "adapter_config.json names /home/runner/work/data as its data path.",
             SUBJECT,
-            loc("adapter_config.json", 2),
+            location=loc("adapter_config.json", 2),
             tags=("adapter", "privacy"),
             basis="privacy, reproducibility",
             suppressed_by=waiver,
             fingerprint="e5" * 16,
         ),
     )
+    return tuple(f.model_copy(update={"pack": PACKS[f.rule_id.split(".")[0]]}) for f in findings)
 
 
 def adapter_report() -> AuditReport:
     """One audited adapter target with every kind of data filled in."""
-    target = TargetReport(
-        target=Target(spec=SUBJECT, repo_id=SUBJECT),
-        status="audited",
-        snapshot=RepoSnapshot(
-            repo_id=SUBJECT,
-            kind=RepoKind.MODEL,
-            origin="mirror",
-            location=f"examples/hub/{SUBJECT}",
+    target = audited(
+        SUBJECT,
+        snapshot=snapshot(
+            SUBJECT,
+            "mirror",
+            f"examples/hub/{SUBJECT}",
+            "README.md",
+            "adapter_config.json",
+            "adapters.safetensors",
             revision=SHA_SUBJECT,
-            files=("README.md", "adapter_config.json", "adapters.safetensors"),
         ),
         graph=adapter_graph(),
         claims=adapter_claims(),
@@ -414,12 +440,10 @@ def adapter_report() -> AuditReport:
         compute=ComputeEstimate(base_model=BASE, base_flop=1.2e24, ft_flop=1.2e17),
         findings=adapter_findings(),
     )
-    return AuditReport(
-        tool=TOOL,
-        policy=POLICY,
-        targets=(target,),
-        summary=Summary(targets=1, error=2, warning=2, note=0, info=1, suppressed=1),
-    )
+    return report(target, targets=1, error=2, warning=2, note=0, info=1, suppressed=1)
+
+
+# --- the other cases --------------------------------------------------------------------------
 
 
 def empty_report() -> AuditReport:
@@ -430,30 +454,11 @@ def empty_report() -> AuditReport:
 def unresolved_report() -> AuditReport:
     """A Hub target that could not be resolved next to a local directory audited without Hub."""
     local_id = "models/devstral-cpp-lora"
-    local = TargetReport(
-        target=Target(spec=local_id, path=local_id),
-        status="audited",
-        snapshot=RepoSnapshot(
-            repo_id=local_id,
-            kind=RepoKind.MODEL,
-            origin="local",
-            location=local_id,
-            files=("adapter_config.json",),
-        ),
-        graph=LicenseGraph(
-            subject=local_id,
-            nodes=(
-                Node(
-                    id=local_id,
-                    kind=RepoKind.MODEL,
-                    role="subject",
-                    depth=0,
-                    resolved=True,
-                    origin="local",
-                    license=unknown_license(),
-                ),
-            ),
-        ),
+    local = audited(
+        local_id,
+        path=local_id,
+        snapshot=snapshot(local_id, "local", local_id, "adapter_config.json"),
+        graph=LicenseGraph(subject=local_id, nodes=(node(local_id, "subject", 0, origin="local"),)),
         claims=CardClaims(present=False),
         evidence=AdapterEvidence(
             present=True,
@@ -469,23 +474,21 @@ def unresolved_report() -> AuditReport:
             hyperparameters={"optimizer": "adam", "iterations": 500},
         ),
         findings=(
-            Finding(
-                rule_id="card.missing",
-                severity=Severity.ERROR,
-                title="No model card",
-                message="The repository has no README.md.",
-                node=local_id,
-                help_uri="docs/rules/card.missing.md",
+            finding(
+                "card.missing",
+                Severity.ERROR,
+                "No model card",
+                "The repository has no README.md.",
+                local_id,
                 fingerprint="f6" * 16,
             ),
-            Finding(
-                rule_id="adapter.base-unresolvable",
-                severity=Severity.WARNING,
-                title="The config names its base by a local path",
-                message="adapter_config.json names its base as /Users/me/models/devstral.",
-                node=local_id,
+            finding(
+                "adapter.base-unresolvable",
+                Severity.WARNING,
+                "The config names its base by a local path",
+                "adapter_config.json names its base as /Users/me/models/devstral.",
+                local_id,
                 location=loc("adapter_config.json", 12),
-                help_uri="docs/rules/adapter.base-unresolvable.md",
             ),
         ),
     )
@@ -494,12 +497,7 @@ def unresolved_report() -> AuditReport:
         status="unresolved",
         error="not found in the mirrors or the local cache, and --offline forbids the Hub",
     )
-    return AuditReport(
-        tool=TOOL,
-        policy=POLICY,
-        targets=(missing, local),
-        summary=Summary(targets=2, unresolved=1, error=1, warning=1),
-    )
+    return report(missing, local, targets=2, unresolved=1, error=1, warning=1)
 
 
 HOSTILE = (
@@ -513,112 +511,79 @@ HOSTILE_ID = 'evil/x`]"<b>|@octocat</b>'
 
 def hostile_report() -> AuditReport:
     """Card-derived text that tries Markdown, HTML, mentions, links and table breaks."""
-    lic = License(
-        declared=HOSTILE,
-        spdx="LicenseRef-hf-evil",
-        name=HOSTILE,
+    subject = "Ailiance-fr/evil-lora"
+    hostile_license = lic(
+        HOSTILE,
+        "LicenseRef-hf-evil",
+        HOSTILE,
         known=False,
         terms_url="javascript:alert(1)",
         notice_text=HOSTILE,
     )
-    subject = "Ailiance-fr/evil-lora"
     graph = LicenseGraph(
         subject=subject,
         nodes=(
-            Node(
-                id=subject,
-                kind=RepoKind.MODEL,
-                role="subject",
-                depth=0,
-                resolved=True,
+            node(
+                subject,
+                "subject",
+                0,
                 origin="hub",
                 revision="ab" * 20,
-                license=lic,
+                license=hostile_license,
                 card_file="README.md",
             ),
-            Node(
-                id=HOSTILE_ID,
-                kind=RepoKind.MODEL,
-                role="base",
-                depth=1,
-                resolved=False,
-                reason=HOSTILE,
-                license=unknown_license(),
-            ),
-            Node(
-                id="datasets/evil/data",
-                kind=RepoKind.DATASET,
-                role="dataset",
-                depth=1,
-                resolved=True,
-                license=License(
-                    declared="other",
-                    spdx="MIT AND (GPL-3.0-only OR LicenseRef-hf-evil)",
-                    name="mixed",
-                    known=True,
-                ),
+            node(HOSTILE_ID, resolved=False, reason=HOSTILE),
+            dataset(
+                "datasets/evil/data",
+                license=lic("other", "MIT AND (GPL-3.0-only OR LicenseRef-hf-evil)", "mixed"),
             ),
         ),
         edges=(
-            Edge(source=subject, target=HOSTILE_ID, relation="adapter_of"),
-            Edge(source=subject, target="datasets/evil/data", relation="trained_on"),
+            edge(subject, HOSTILE_ID, "adapter_of"),
+            edge(subject, "datasets/evil/data", "trained_on"),
         ),
     )
-    finding = Finding(
-        rule_id="card.front-matter-invalid",
-        severity=Severity.ERROR,
-        title=HOSTILE,
-        message=HOSTILE,
-        node=HOSTILE_ID,
-        location=loc(f"README.md{HOSTILE[:12]}", 7),
-        tags=("x|y",),
-        basis=HOSTILE,
-        evidence={"raw": HOSTILE},
-    )
-    claims = CardClaims(
-        hyperparameters=(
-            Claim(
-                name="rank",
-                value=HOSTILE,
-                raw=HOSTILE,
-                source="prose",
-                location=loc("README.md", 9),
-            ),
-        )
-    )
-    target = TargetReport(
-        target=Target(spec=subject, repo_id=subject),
-        status="audited",
+    target = audited(
+        subject,
         graph=graph,
-        claims=claims,
+        claims=CardClaims(hyperparameters=(claim("rank", HOSTILE, HOSTILE, 9, source="prose"),)),
         evidence=AdapterEvidence(present=True, rank=8, hyperparameters={"optimizer": HOSTILE}),
-        findings=(finding,),
+        findings=(
+            finding(
+                "card.front-matter-invalid",
+                Severity.ERROR,
+                HOSTILE,
+                HOSTILE,
+                HOSTILE_ID,
+                help_uri=None,
+                location=loc(f"README.md{HOSTILE[:12]}", 7),
+                tags=("x|y",),
+                basis=HOSTILE,
+                evidence={"raw": HOSTILE},
+            ),
+        ),
     )
     broken = TargetReport(target=Target(spec=HOSTILE, repo_id=None), status="failed", error=HOSTILE)
-    return AuditReport(
-        tool=TOOL,
-        policy=(HOSTILE,),
-        targets=(target, broken),
-        summary=Summary(targets=2, unresolved=1, error=1),
-    )
+    return report(target, broken, policy=(HOSTILE,), targets=2, unresolved=1, error=1)
 
 
 def baseline_report() -> AuditReport:
     """The adapter report compared with a baseline: one finding new, one fixed, the rest kept."""
     from auditor.baseline import with_baseline
 
-    report = adapter_report()
-    findings = report.targets[0].findings
-    gone = Finding(
-        rule_id="license.lineage-undeclared",
-        severity=Severity.WARNING,
-        title="No training datasets declared",
-        message=f'"{SUBJECT}" declares no datasets in its metadata.',
-        node=SUBJECT,
+    adapter = adapter_report()
+    findings = adapter.targets[0].findings
+    gone = finding(
+        "license.lineage-undeclared",
+        Severity.WARNING,
+        "No training datasets declared",
+        f'"{SUBJECT}" declares no datasets in its metadata.',
+        SUBJECT,
+        help_uri=None,
         location=loc("README.md", 1),
     )
     previous = (*(f for f in findings if f.rule_id != "adapter.rank-mismatch"), gone)
-    return with_baseline(report, "git ref main (0123456789ab)", [previous])
+    return with_baseline(adapter, "git ref main (0123456789ab)", [previous])
 
 
 CASES = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,13 +22,6 @@ def render(report: AuditReport) -> str:
 def bom(report: AuditReport) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(render(report))
     return out
-
-
-def test_golden(graph_case: tuple[str, AuditReport], check_golden: Callable[[str, str, str], None]):
-    name, report = graph_case
-    formatter = base.get("cyclonedx")
-    assert formatter.extension == ".cdx.json"
-    check_golden(name, formatter.extension, formatter.render(report))
 
 
 def test_valid_against_the_strict_1_6_schema(case: tuple[str, AuditReport], no_network: None):

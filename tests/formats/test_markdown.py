@@ -8,7 +8,7 @@ CommonMark: @-mentions, issue references, extended autolinks and ``$`` math.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from format_cases import HOSTILE, HOSTILE_ID, adapter_report, hostile_report, unresolved_report
 from markdown_it import MarkdownIt
@@ -102,13 +102,6 @@ def _mermaid_problems(tok: Token) -> list[str]:
 
 def render(report: AuditReport) -> str:
     return base.get("markdown").render(report)
-
-
-def test_golden(case: tuple[str, AuditReport], check_golden: Callable[[str, str, str], None]):
-    name, report = case
-    formatter = base.get("markdown")
-    assert formatter.extension == ".md"
-    check_golden(name, formatter.extension, formatter.render(report))
 
 
 def test_every_case_renders_inert(case: tuple[str, AuditReport]):

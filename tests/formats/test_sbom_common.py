@@ -11,14 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from format_cases import CASES, SUBJECT, adapter_report, unresolved_report
+from format_cases import CASES, FORMATS, SUBJECT, adapter_report, unresolved_report
 from hypothesis import given
 from hypothesis import strategies as st
 
 from auditor.formats import base, common
 from auditor.models import AuditReport, RepoKind
 
-FORMATS = ("sarif", "markdown", "spdx", "spdx3", "cyclonedx")
 EXTENSIONS = {
     "sarif": ".sarif",
     "markdown": ".md",

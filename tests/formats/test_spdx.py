@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +39,6 @@ def rels(d: dict[str, Any]) -> set[tuple[str, str, str]]:
         (r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"])
         for r in d["relationships"]
     }
-
-
-def test_golden(graph_case: tuple[str, AuditReport], check_golden: Callable[[str, str, str], None]):
-    name, report = graph_case
-    formatter = base.get("spdx")
-    assert formatter.extension == ".spdx.json"
-    check_golden(name, formatter.extension, formatter.render(report))
 
 
 def test_valid_for_spdx_tools(case: tuple[str, AuditReport], tmp_path: Path, no_network: None):

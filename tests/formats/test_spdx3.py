@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from format_cases import BASE, ORCA, ROOT, STACK, SUBJECT, adapter_report
@@ -39,13 +38,6 @@ def relations(items: list[dict[str, Any]], rtype: str) -> set[tuple[str, str]]:
         if o["type"] == "Relationship" and o["relationshipType"] == rtype
         for to in o["to"]
     }
-
-
-def test_golden(graph_case: tuple[str, AuditReport], check_golden: Callable[[str, str, str], None]):
-    name, report = graph_case
-    formatter = base.get("spdx3")
-    assert formatter.extension == ".spdx3.json"
-    check_golden(name, formatter.extension, formatter.render(report))
 
 
 def test_round_trips_through_the_spdx_bindings(case: tuple[str, AuditReport], no_network: None):
