@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from huggingface_hub import try_to_load_from_cache
-from huggingface_hub.errors import RemoteEntryNotFoundError, SafetensorsParsingError
+from huggingface_hub.errors import SafetensorsParsingError
 
 from auditor.models import RepoSnapshot
 from auditor.safetensors_header import HeaderError, read_header_json
 from auditor.sources.hub_errors import offline_refusal
+from auditor.sources.hub_files import call_or_absent, in_hf_cache
 
 if TYPE_CHECKING:
     from auditor.sources.hub import HubSource
@@ -30,15 +29,9 @@ class HeaderReader:
         cached = src.meta.get_header(*key)
         if cached is not None:
             return cached
-        local = try_to_load_from_cache(
-            snapshot.repo_id,
-            filename,
-            cache_dir=src.hf_cache_dir,
-            revision=sha,
-            repo_type=snapshot.kind.value,
-        )
-        if isinstance(local, str):
-            header = read_header_json(Path(local))
+        local = in_hf_cache(src, snapshot, filename)
+        if local is not None:
+            header = read_header_json(local)
         else:
             remote = self._remote(snapshot, filename)
             if remote is None:
@@ -52,9 +45,10 @@ class HeaderReader:
         subject = src.subject(snapshot.repo_id, snapshot.kind, sha[:12], filename)
         if src.offline:
             raise offline_refusal(subject.what, "safetensors header not cached")
-        try:
-            meta = src.retry.call(
-                lambda: src.api.parse_safetensors_file_metadata(
+
+        def parse() -> Any:  # a header the Hub library cannot parse is returned, not retried
+            try:
+                return src.api.parse_safetensors_file_metadata(
                     snapshot.repo_id,
                     filename,
                     repo_type=snapshot.kind.value,
@@ -62,16 +56,13 @@ class HeaderReader:
                     token=src.token_arg,
                     timeout=src.timeout,
                 )
-            )
-        except SafetensorsParsingError as exc:
-            problem: Exception = HeaderError("header-invalid", f"{filename}: {exc}")
-        except RemoteEntryNotFoundError:
-            return None
-        except Exception as exc:
-            problem = src.failure(exc, subject)
-        else:
-            return _as_header(meta)
-        raise problem
+            except SafetensorsParsingError as exc:
+                return HeaderError("header-invalid", f"{filename}: {exc}")
+
+        meta = call_or_absent(src, parse, subject)
+        if isinstance(meta, HeaderError):
+            raise meta
+        return None if meta is None else _as_header(meta)
 
 
 def _as_header(meta: Any) -> dict[str, Any]:
