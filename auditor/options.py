@@ -71,9 +71,9 @@ def options_from(args: argparse.Namespace) -> AuditOptions:
         if not Path(m).is_dir():
             raise UsageError(f"--mirror {m}: no such directory")
     from auditor.exitcodes import target_crashed  # not at import: --help needs neither
-    from auditor.targets import env_offline
+    from auditor.sources.offline import offline_from_env
 
-    offline = env_offline(args.offline)
+    offline = args.offline or offline_from_env()
     return AuditOptions(
         mirrors=[Path(m) for m in mirrors],
         offline=offline,

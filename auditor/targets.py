@@ -18,17 +18,10 @@ from urllib.parse import urlsplit
 from auditor.errors import TargetError, UsageError
 from auditor.models import RepoKind, Target
 from auditor.sources.base import parse_target
+from auditor.sources.offline import offline_from_env
 
 # A comment runs from a '#' at the start of a line or after a space to the end of the line.
 _COMMENT = re.compile(r"(^|\s)#.*$")
-_TRUE = ("1", "true", "True")
-
-
-def env_offline(flag: bool) -> bool:
-    """Whether a run is offline: ``--offline`` given or ``HF_HUB_OFFLINE`` set."""
-    return flag or os.environ.get("HF_HUB_OFFLINE", "") in _TRUE
-
-
 def targets_from(specs: Sequence[str], revision: str | None) -> list[Target]:
     """Parse every command-line target (a usage error names the bad one)."""
     return [parse_target(spec, revision) for spec in specs]
@@ -80,7 +73,7 @@ def _author_repos(
         return [r for r in found if pattern is None or _matches(r, pattern)]
     from auditor.sources.hub import HubSource
 
-    offline = env_offline(offline)
+    offline = offline or offline_from_env()
     if not offline:
         _resolve_endpoint()
     return HubSource(offline=offline).list_author(author, RepoKind.MODEL, pattern)

@@ -31,11 +31,11 @@ from auditor.hooks import changes
 from auditor.models import FAIL_ON, AuditReport, Finding, Target, TargetReport
 from auditor.pipeline import AuditOptions
 from auditor.sources.factory import hub_factory
+from auditor.sources.offline import offline_from_env
 
 PROBE_TIMEOUT = 1.5
 BYPASS = "To push anyway, once: git push --no-verify"
 _RANK = FAIL_ON
-_TRUE = ("1", "true", "True", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def hub_reachable(timeout: float = PROBE_TIMEOUT) -> bool:
 def decide_offline(options: AuditOptions) -> tuple[AuditOptions, str | None]:
     """The options, offline when the Hub is unreachable, and a note saying so."""
     offline = replace(options, offline=True, hub_factory=hub_factory(offline=True))
-    if options.offline or os.environ.get("HF_HUB_OFFLINE", "") in _TRUE:
+    if options.offline or offline_from_env():
         return offline, None
     if hub_reachable():
         return options, None

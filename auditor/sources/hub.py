@@ -41,13 +41,13 @@ from auditor.sources.hub_records import (
     FULL_SHA,
     checked_record,
     default_hf_cache,
-    env_true,
     gate_terms,
     is_hub_failure,
     pick_token,
     safe_name,
 )
 from auditor.sources.hub_transport import install as install_limits
+from auditor.sources.offline import offline_from_env
 
 T = TypeVar("T")
 
@@ -87,7 +87,7 @@ class HubSource:
             "/"
         )
         self._token = pick_token(token)
-        self.offline = bool(offline) or env_true("HF_HUB_OFFLINE") or constants.is_offline_mode()
+        self.offline = bool(offline) or offline_from_env() or constants.is_offline_mode()
         self.meta = MetaCache(Path(cache_dir) if cache_dir else default_cache_dir(), clock)
         self.hf_cache_dir = Path(hf_cache_dir) if hf_cache_dir else default_hf_cache()
         self.ref_max_age = ref_max_age

@@ -15,7 +15,6 @@ from auditor.errors import TargetError
 from auditor.models import RepoKind
 from auditor.sources.hub_errors import is_transport
 
-_TRUE = {"1", "ON", "YES", "TRUE"}
 FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -35,11 +34,6 @@ class QuietProgress:
     def update(self, n: float = 1) -> None:
         """Ignore progress."""
         return
-
-
-def env_true(name: str) -> bool:
-    """An environment flag as huggingface_hub reads them (1, ON, YES, TRUE)."""
-    return (os.environ.get(name) or "").upper() in _TRUE
 
 
 def default_hf_cache() -> Path:

@@ -92,8 +92,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, di
         mp.setenv("COLUMNS", "110")
         mp.setenv("SOURCE_DATE_EPOCH", "0")
         mp.setenv("HF_HOME", "tests/fixtures/golden-run/no-hf-cache")  # never created
-        for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE", "HF_TOKEN",
-                    "AILIANCE_AUDIT_MIRROR"):
+        for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE",
+                    "TRANSFORMERS_OFFLINE", "HF_TOKEN", "AILIANCE_AUDIT_MIRROR"):
             mp.delenv(var, raising=False)
         for name, run in RUNS.items():
             done[name] = run_cli(run, tmp_path_factory.mktemp(name))
