@@ -139,7 +139,7 @@ def test_the_runs_cover_what_the_formats_must_carry(
     assert [f["rule_id"] for f in local["findings"] if f.get("suppressed_by")] == [
         "adapter.library-mismatch"
     ]
-    assert any("acme/field-notes-private" in gap for gap in local["incomplete"])
+    assert any("acme/arithmetic-private" in gap for gap in local["incomplete"])
     assert missing["status"] == "unresolved"
 
 
