@@ -231,12 +231,13 @@ def audit_isolated(
         return TargetReport(target=target, status="failed", error=f"internal error ({detail})")
 
 
-def facts_for(target: Target, options: AuditOptions) -> Facts:
+def facts_for(target: Target, options: AuditOptions) -> tuple[Facts, tuple[str, ...]]:
     """The facts document of one target (``ailiance-audit facts``, ``card sync``), under the
-    same per-target deadline as an audit."""
+    same per-target deadline as an audit, and what it could not look at (as
+    ``TargetReport.incomplete``: facts with gaps are not a complete answer)."""
     with limits.deadline(options.deadline):
-        facts = collect(target, make_resolver(options), options)[1]
-    return facts
+        _, facts, _, incomplete = collect(target, make_resolver(options), options)
+    return facts, incomplete
 
 
 def make_report(reports: Sequence[TargetReport], policy: PolicySet) -> AuditReport:

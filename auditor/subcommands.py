@@ -5,11 +5,12 @@ policies see) and ``policy test DIR``."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.argparsing import Parser
-from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, INCOMPLETE_HINT, UsageError
 
 
 def run(name: str, argv: Sequence[str]) -> int:
@@ -36,6 +37,12 @@ def run(name: str, argv: Sequence[str]) -> int:
 
 
 def _facts(argv: Sequence[str]) -> int:
+    """Print the facts; exit as an audit with no findings would (``exitcodes.exit_code``): 3
+    when an upstream could not be looked at, unless ``--allow-incomplete`` (then 0)."""
+    from auditor import __version__
+    from auditor.exitcodes import exit_code
+    from auditor.formats.escape import clean
+    from auditor.models import AuditReport, TargetReport, ToolInfo
     from auditor.options import add_common, options_from
     from auditor.pipeline import facts_for
     from auditor.sources.base import parse_target
@@ -44,9 +51,16 @@ def _facts(argv: Sequence[str]) -> int:
     p.add_argument("target", metavar="TARGET")
     add_common(p)
     args = p.parse_args(list(argv))
-    facts = facts_for(parse_target(args.target, args.revision), options_from(args))
+    target = parse_target(args.target, args.revision)
+    facts, gaps = facts_for(target, options_from(args))
     print(json.dumps(facts.model_dump(mode="json"), indent=2, sort_keys=True))
-    return EXIT_OK
+    for gap in gaps:
+        print(f"ailiance-audit: incomplete: could not look at {clean(gap)}", file=sys.stderr)
+    if gaps and not args.allow_incomplete:
+        print(f"ailiance-audit: {INCOMPLETE_HINT}", file=sys.stderr)
+    outcome = TargetReport(target=target, status="audited", incomplete=gaps)
+    report = AuditReport(tool=ToolInfo(version=__version__), targets=(outcome,))
+    return exit_code(report, "never", args.allow_incomplete)
 
 
 def _policy(argv: Sequence[str]) -> int:
