@@ -83,18 +83,23 @@ def run_cli(run: Run, out: Path) -> tuple[int, dict[str, str]]:
     return code, {name: (out / name).read_text(encoding="utf-8") for name in base.NAMES}
 
 
+def pin_environment(mp: pytest.MonkeyPatch) -> None:
+    """What a run may read from its surroundings, the same on every machine."""
+    mp.chdir(ROOT)  # relative paths: the report must not depend on where the checkout is
+    mp.setenv("COLUMNS", "110")
+    mp.setenv("SOURCE_DATE_EPOCH", "0")
+    mp.setenv("HF_HOME", "tests/fixtures/golden-run/no-hf-cache")  # never created
+    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE",
+                "TRANSFORMERS_OFFLINE", "HF_TOKEN", "AILIANCE_AUDIT_MIRROR"):
+        mp.delenv(var, raising=False)
+
+
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, dict[str, str]]]:
     """Each run once (module scope: one pipeline run per case serves all the format tests)."""
     done: dict[str, tuple[int, dict[str, str]]] = {}
     with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(ROOT)  # relative paths: the report must not depend on where the checkout is
-        mp.setenv("COLUMNS", "110")
-        mp.setenv("SOURCE_DATE_EPOCH", "0")
-        mp.setenv("HF_HOME", "tests/fixtures/golden-run/no-hf-cache")  # never created
-        for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE",
-                    "TRANSFORMERS_OFFLINE", "HF_TOKEN", "AILIANCE_AUDIT_MIRROR"):
-            mp.delenv(var, raising=False)
+        pin_environment(mp)
         for name, run in RUNS.items():
             done[name] = run_cli(run, tmp_path_factory.mktemp(name))
     return done
@@ -121,9 +126,7 @@ def test_a_second_run_writes_the_same_bytes(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("COLUMNS", "110")
-    monkeypatch.setenv("HF_HOME", "tests/fixtures/golden-run/no-hf-cache")
+    pin_environment(monkeypatch)
     assert run_cli(RUNS[run_name], tmp_path) == outputs[run_name]
 
 
