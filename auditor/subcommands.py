@@ -18,15 +18,15 @@ def run(name: str, argv: Sequence[str]) -> int:
     if name == "facts":
         return _facts(argv)
     if name == "hook":
-        from auditor.hooks.command import run as run_hook
+        from auditor.hooks.cli import run as run_hook
 
         return run_hook(argv)
     if name == "census":
-        from auditor.census.command import run as run_census
+        from auditor.census.cli import run as run_census
 
         return run_census(argv)
     if name == "card":
-        from auditor.sync.command import run as run_card
+        from auditor.sync.cli import run as run_card
 
         return run_card(argv)
     if name == "serve":

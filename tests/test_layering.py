@@ -52,9 +52,9 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "auditor.subcommands",
         "auditor.cli",
         "auditor.__main__",
-        "auditor.sync.command",
-        "auditor.hooks.command",
-        "auditor.census.command",
+        "auditor.sync.cli",
+        "auditor.hooks.cli",
+        "auditor.census.cli",
         "auditor.serve.cli",
     ),
 )

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from auditor.card.bases import base_models
 from auditor.card.document import Block, Document, Heading, Table
-from auditor.card.lic import mentions_many
+from auditor.card.license_names import mentions_many
 from auditor.card.params import scan
 from auditor.card.prose import active_statements, statements
 from auditor.card.pst import in_pst

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from auditor.card.document import Table
-from auditor.card.lic import license_of
+from auditor.card.license_names import license_of
 from auditor.card.params import scan
 from auditor.card.text import Source, Unit, clean, field_unit, section_title
 from auditor.card.values import canonical, label_key, parse_value

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from auditor.card.lic import license_of
+from auditor.card.license_names import license_of
 from auditor.models import Edge, Facts, License, Node, RepoKind
 from auditor.sync.common import GAP, Rendered, code, table, text
 
