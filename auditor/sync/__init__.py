@@ -44,6 +44,7 @@ class SyncResult:
     old: str
     new: str
     notes: tuple[str, ...]
+    incomplete: tuple[str, ...] = ()  # what could not be looked at: the new card is partial
 
     @property
     def changed(self) -> bool:
@@ -149,12 +150,14 @@ def sync_card(
     """
     path, raw = read_card(root.resolve())
     old = raw.decode("utf-8", errors="surrogateescape") if raw is not None else ""
-    facts = facts_of(root, raw, options)
+    facts, gaps = facts_of(root, raw, options)
     lines = frontmatter.split_lines(old)
     nl = markers.newline_of(lines)
     lines, notes, lineage = _front_matter(lines, facts, datasets, nl)
     if lineage:  # the chain must come from the graph the new front matter declares
-        facts = facts_of(root, "".join(lines).encode("utf-8", errors="surrogateescape"), options)
+        facts, gaps = facts_of(
+            root, "".join(lines).encode("utf-8", errors="surrogateescape"), options
+        )
     for role in sections.ROLES:
         lines, more = sections.place(lines, role, facts, nl, skeleton)
         notes += more
@@ -165,7 +168,9 @@ def sync_card(
             "datasets: not declared; state them with --dataset ID (repeatable) or in "
             "the front matter (license.lineage-undeclared needs a person)"
         )
-    return SyncResult(card=path, old=old, new=text, notes=tuple(dict.fromkeys(notes)))
+    return SyncResult(
+        card=path, old=old, new=text, notes=tuple(dict.fromkeys(notes)), incomplete=gaps
+    )
 
 
 def write_card(result: SyncResult) -> None:

@@ -2,7 +2,9 @@
 
 Prints the unified diff of the card on stdout (empty when the card is in sync) and what still
 needs a person on stderr. ``--write`` applies the change atomically; ``--check`` exits 1 when the
-card is not in sync (for CI), without writing.
+card is not in sync (for CI), without writing. When an upstream could not be looked at, sync exits
+3 and writes nothing (``--allow-incomplete`` proceeds): a chain table from a partial lineage would
+omit duties.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.argparsing import Parser
-from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNRESOLVED, INCOMPLETE_HINT, UsageError
 from auditor.models import is_repo_id
 from auditor.options import add_common, options_from
 
@@ -79,6 +81,12 @@ def run(argv: Sequence[str]) -> int:
     sys.stdout.flush()
     for note in result.notes:
         print(clean(f"needs a person: {note}"), file=sys.stderr)
+    for gap in result.incomplete:
+        print(f"ailiance-audit: incomplete: could not look at {clean(gap)}", file=sys.stderr)
+    if result.incomplete and not args.allow_incomplete:
+        # A card written from a partial chain would state fewer duties than the lineage has.
+        print(f"ailiance-audit: card not written; {INCOMPLETE_HINT}", file=sys.stderr)
+        return EXIT_UNRESOLVED
     if args.write and result.changed:
         write_card(result)
         print(f"wrote {result.card}", file=sys.stderr)

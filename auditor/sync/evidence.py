@@ -44,8 +44,11 @@ class CardOverlay(LocalSource):
         return super().path(snapshot, filename)
 
 
-def facts_of(root: Path, card: bytes | None, options: AuditOptions) -> Facts:
-    """The facts of the repository in ``root`` with ``card`` as its README (None: no card)."""
+def facts_of(
+    root: Path, card: bytes | None, options: AuditOptions
+) -> tuple[Facts, tuple[str, ...]]:
+    """The facts of the repository in ``root`` with ``card`` as its README (None: no card), and
+    what could not be looked at (a card written from them would state a partial chain)."""
     with tempfile.TemporaryDirectory(prefix="ailiance-sync-") as tmp:
         path = None
         if card is not None:
@@ -57,4 +60,4 @@ def facts_of(root: Path, card: bytes | None, options: AuditOptions) -> Facts:
         sources += options.extra_sources
         opts = dataclasses.replace(options, mirrors=(), extra_sources=sources)
         target = Target(spec=str(root), repo_id=overlay.repo_id, kind=RepoKind.MODEL)
-        return facts_for(target, opts)[0]  # gaps show as unresolved nodes in the facts
+        return facts_for(target, opts)

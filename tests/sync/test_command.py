@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sync_helpers import EXAMPLE, Sync
+from sync_helpers import EXAMPLE, ROOT, Sync
 
 from auditor.errors import UsageError
 from auditor.sync import markers
@@ -73,3 +73,24 @@ def test_non_utf8_bytes_survive(sync: Sync, repo: Path) -> None:
     card.write_bytes(card.read_bytes() + b"\nLatin-1 caf\xe9 line\n")
     sync(repo, "--verify", "header", "--write")
     assert card.read_bytes().endswith(b"\nLatin-1 caf\xe9 line\n")
+
+
+def test_sync_with_an_upstream_it_could_not_look_at_writes_nothing(
+    sync: Sync, tmp_path: Path
+) -> None:
+    """A chain table from a partial lineage would omit duties: exit 3, card untouched, unless
+    --allow-incomplete (then the card is written and the gap still named)."""
+    fixture = ROOT / "tests" / "fixtures" / "golden-run" / "hub"
+    repo = tmp_path / "waived-lora"
+    shutil.copytree(fixture / "acme" / "waived-lora", repo)
+    before = (repo / "README.md").read_bytes()
+    code, _, err = sync(repo, "--mirror", str(fixture), "--verify", "header", "--write")
+    assert code == 3
+    assert "could not look at dataset 'acme/arithmetic-private'" in err
+    assert "card not written" in err
+    assert (repo / "README.md").read_bytes() == before
+    code, _, err = sync(
+        repo, "--mirror", str(fixture), "--verify", "header", "--write", "--allow-incomplete"
+    )
+    assert code == 0 and "could not look at dataset 'acme/arithmetic-private'" in err
+    assert (repo / "README.md").read_bytes() != before
