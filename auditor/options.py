@@ -24,9 +24,10 @@ VERIFY_HELP = "adapter verification level (default: load with mlx-lm)"
 
 
 def add_common(
-    p: argparse.ArgumentParser, *, verify: str = "load", verify_help: str = VERIFY_HELP
+    p: argparse.ArgumentParser, *, verify: str | None = "load", verify_help: str = VERIFY_HELP
 ) -> None:
-    """Add the source, verification and policy options (``verify``: this command's default)."""
+    """Add the source, verification and policy options (``verify``: this command's default;
+    ``None`` when the command chooses the level itself)."""
     p.add_argument(
         "--mirror",
         action="append",

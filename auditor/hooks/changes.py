@@ -1,9 +1,12 @@
 """Which model repo directories a push or a pull request touches.
 
 A change matters when it touches a file the audit reads (:data:`TRIGGER`, the same regex as the
-``files:`` of ``.pre-commit-hooks.yaml``): a card, an adapter config, safetensors weights, the
-waiver file or a policy pack. Each such file maps to the directory of the model repo holding it;
-that directory is audited if it still looks like a model repo in the pushed commit.
+``files:`` of ``.pre-commit-hooks.yaml``): a card, an adapter config, safetensors weights (or a
+pickled ``adapter_model.bin``, which the audit refuses), the waiver file or a policy pack. Each
+such file maps to the directory of the model repo holding it; that directory is audited if it
+still looks like a model repo in the pushed commit. Each unit keeps the changed files of its
+directory (:attr:`Unit.changed`): the hook verifies an adapter more deeply when they include
+adapter files (:data:`ADAPTER_FILE`) than when only the card changed.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from auditor.card.frontmatter import opens_front_matter
 # Keep in sync with .pre-commit-hooks.yaml (a test compares them). pre-commit matches with
 # re.search on the repo-relative POSIX path.
 TRIGGER_PATTERN = (
-    r"(^|/)(README\.md|adapter_config\.json|[^/]+\.safetensors|\.ailiance-audit\.ya?ml"
-    r"|(policies|\.ailiance-audit)/[^/]+\.ya?ml)$"
+    r"(^|/)(README\.md|adapter_config\.json|adapter_model\.bin|[^/]+\.safetensors"
+    r"|\.ailiance-audit\.ya?ml|(policies|\.ailiance-audit)/[^/]+\.ya?ml)$"
 )
 TRIGGER = re.compile(TRIGGER_PATTERN)
+ADAPTER_FILE = re.compile(r"(^|/)(adapter_config\.json|adapter_model\.bin|[^/]+\.safetensors)$")
+"""The changed files that make the hook check the adapter against its base (the weights or the
+config that says how to read them), not only its header."""
 _POLICY_FOLDERS = ("policies", ".ailiance-audit")
 _MARKERS = ("adapter_config.json", ".ailiance-audit.yaml", ".ailiance-audit.yml")
 ZERO_SHAS = frozenset({"0" * 40, "0" * 64})
@@ -60,6 +66,12 @@ class Unit:
     subdir: str
     sha: str | None
     base: str | None = None
+    changed: tuple[str, ...] = ()
+
+    @property
+    def adapter_changed(self) -> bool:
+        """The change touches the adapter's weights or config (not only the card or waivers)."""
+        return any(ADAPTER_FILE.search(path) for path in self.changed)
 
 
 def parse_updates(text: str) -> list[PushUpdate]:
@@ -105,6 +117,15 @@ def select(dirs: Iterable[str], patterns: Sequence[str]) -> list[str]:
     if not patterns:
         return unique
     return [d for d in unique if any(fnmatch.fnmatchcase(d or ".", p) for p in patterns)]
+
+
+def by_dir(files: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The trigger files among ``files``, grouped by the model repo dir they belong to."""
+    out: dict[str, list[str]] = {}
+    for f in files:
+        if is_trigger(f):
+            out.setdefault(repo_dir_of(f), []).append(f)
+    return {d: tuple(sorted(fs)) for d, fs in out.items()}
 
 
 def dirs_in_commit(repo: Path, sha: str, files: Iterable[str]) -> list[str]:
@@ -172,8 +193,10 @@ def plan_push(
     units: dict[tuple[str, str], Unit] = {}
     for update in updates:
         base, files = update_range(repo, update, remote)
+        changed = by_dir(files)
         for subdir in select(dirs_in_commit(repo, update.local_sha, files), patterns):
-            units.setdefault((update.local_sha, subdir), Unit(subdir, update.local_sha, base))
+            unit = Unit(subdir, update.local_sha, base, changed[subdir])
+            units.setdefault((update.local_sha, subdir), unit)
     return sorted(units.values(), key=lambda u: (u.subdir, u.sha or ""))
 
 
@@ -194,10 +217,14 @@ def plan_range(
         base_sha = g.rev_parse(repo, base)
         files = g.changed_files(repo, base_sha, head_sha, merge_base=merge_base)
     dirs = select(dirs_in_commit(repo, head_sha, files), patterns)
-    return [Unit(d, head_sha, base_sha) for d in dirs]
+    changed = by_dir(files)
+    return [Unit(d, head_sha, base_sha, changed[d]) for d in dirs]
 
 
 def plan_worktree(repo: Path, patterns: Sequence[str] = ()) -> list[Unit]:
-    """Units for a manual run: every model repo dir of the files, as in the work tree."""
-    dirs = select(dirs_in_worktree(repo, g.work_tree_files(repo)), patterns)
-    return [Unit(d, None, None) for d in dirs]
+    """Units for a manual run: every model repo dir of the files, as in the work tree (every
+    file counts as changed)."""
+    files = g.work_tree_files(repo)
+    dirs = select(dirs_in_worktree(repo, files), patterns)
+    changed = by_dir(files)
+    return [Unit(d, None, None, changed[d]) for d in dirs]

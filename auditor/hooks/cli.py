@@ -41,13 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("remote", nargs="?", help="remote name (git passes it)")
     run.add_argument("url", nargs="?", help="remote URL (git passes it)")
     run.add_argument("--repo", default=".", type=Path, help="the repository (default: here)")
-    # Header verification checks ranks, modules and layers from the safetensors headers (a few
-    # KB) without importing mlx-lm/transformers (about a second) or building the base skeleton:
-    # fast enough for every push. CI runs the full `load` check.
+    # No default level: it is chosen per pushed directory (hooks.run.verify_level). Header
+    # verification checks ranks, modules and layers from the safetensors headers (a few KB)
+    # without importing mlx-lm (about a second) or building the base skeleton: fast enough for
+    # a card edit. Changed adapter weights or configs get the load check, the only one that
+    # sees a tensor of the wrong hidden size.
     add_common(
         run,
-        verify="header",
-        verify_help="adapter verification level (default here: header, no mlx import)",
+        verify=None,
+        verify_help="adapter verification level (default here: load when the pushed commits "
+        "change adapter weights or adapter_config.json, else header: no mlx import)",
     )
     run.add_argument("--fail-on", choices=tuple(FAIL_ON), default="error")
     run.add_argument("--path", action="append", default=[], metavar="GLOB", help="only these dirs")
@@ -130,7 +133,7 @@ def run(argv: Sequence[str]) -> int:
     from auditor.options import options_from
 
     where = (args.repo, args.path, args.remote, args.all)
-    hook = HookRun(*where, args.new_only, args.fail_on, args.allow_incomplete)
+    hook = HookRun(*where, args.new_only, args.fail_on, args.allow_incomplete, args.verify)
     with bypass_hint():  # a bad option also says how to push anyway
-        options = options_from(args)
+        options = options_from(argparse.Namespace(**{**vars(args), "verify": "header"}))
     return run_hook(hook, options)

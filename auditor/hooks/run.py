@@ -7,6 +7,10 @@ standard input (githooks(5)). Each changed model repo dir is audited as a local 
 pushed commit, always from an export of the commit's tree: an uncommitted fix or a file git
 ignores (an ignored ``.ailiance-audit.yaml``) cannot make a bad push pass.
 
+The verification level is chosen per directory (:mod:`auditor.hooks.levels`): ``header`` for
+a card edit, the mlx-lm load check when the adapter's files change, the user's ``--verify``
+when given.
+
 Network: the audit is offline when ``--offline`` or ``HF_HUB_OFFLINE`` is set, and also when
 the Hub does not answer a TCP connect within :data:`PROBE_TIMEOUT` seconds; upstream repos then
 come from ``--mirror``/``AILIANCE_AUDIT_MIRROR`` and the local Hugging Face cache only.
@@ -28,7 +32,8 @@ from auditor import git as g
 from auditor.errors import EXIT_OK, INCOMPLETE_HINT
 from auditor.exitcodes import exit_code
 from auditor.hooks import changes
-from auditor.models import FAIL_ON, AuditReport, Finding, Target, TargetReport
+from auditor.hooks.levels import adapter_check, load_gap, verify_level
+from auditor.models import FAIL_ON, AuditReport, Finding, Target, TargetReport, VerifyLevel
 from auditor.pipeline import AuditOptions
 from auditor.sources.factory import hub_factory
 from auditor.sources.offline import offline_from_env
@@ -49,6 +54,7 @@ class HookRun:
     new_only: bool = True
     fail_on: str = "error"
     allow_incomplete: bool = False
+    verify: VerifyLevel | None = None  # None: chosen per directory (:func:`verify_level`)
 
 
 @contextmanager
@@ -80,9 +86,9 @@ def _run(hook: HookRun, options: AuditOptions) -> int:
     options, note = decide_offline(options)
     if note:
         print(f"ailiance-audit: {note}", file=sys.stderr)
-    report = audit_units(repo, units, options, new_only=hook.new_only)
+    report = audit_units(repo, units, options, new_only=hook.new_only, verify=hook.verify)
     code = exit_code(report, hook.fail_on, hook.allow_incomplete)
-    print(summarize(repo, units, report, code, hook.fail_on), file=sys.stderr)
+    print(summarize(repo, units, report, code, hook.fail_on, hook.verify), file=sys.stderr)
     return code
 
 
@@ -129,27 +135,37 @@ def decide_offline(options: AuditOptions) -> tuple[AuditOptions, str | None]:
 
 
 def audit_units(
-    repo: Path, units: Sequence[changes.Unit], options: AuditOptions, *, new_only: bool
+    repo: Path,
+    units: Sequence[changes.Unit],
+    options: AuditOptions,
+    *,
+    new_only: bool,
+    verify: VerifyLevel | None = None,
 ) -> AuditReport:
-    """Audit every unit (``new_only``: against the same dir at its base commit)."""
+    """Audit every unit at its level (``new_only``: against the same dir at its base commit,
+    at the same level, so a finding only a load check sees is not mistaken for a new one)."""
     from auditor.baseline import audit_tree, with_baseline
     from auditor.pipeline import make_report, run_iter
     from auditor.policy import load_policies
     from auditor.sources.local import checkout_repo_id
 
     policy = load_policies(list(options.policy))
+    at = [replace(options, verify=verify_level(u, verify)) for u in units]
     with tempfile.TemporaryDirectory(prefix="ailiance-audit-hook-") as tmp:
         targets = [
             _target(materialise(repo, u, Path(tmp) / str(i)), checkout_repo_id(repo, u.subdir))
             for i, u in enumerate(units)
         ]
-        report = make_report(list(run_iter(targets, options, policy)), policy)
+        done: dict[int, TargetReport] = {}
+        for level in dict.fromkeys(o.verify for o in at):  # one run (one resolver) per level
+            picked = [i for i, o in enumerate(at) if o.verify == level]
+            batch = run_iter([targets[i] for i in picked], at[picked[0]], policy)
+            done.update(zip(picked, batch, strict=True))
+        report = make_report([load_gap(done[i], o) for i, o in enumerate(at)], policy)
         if new_only:
             previous = [
-                audit_tree(repo, u.base, u.subdir, dir_name(repo, u), options, policy)
-                if u.base
-                else ()
-                for u in units
+                audit_tree(repo, u.base, u.subdir, dir_name(repo, u), o, policy) if u.base else ()
+                for u, o in zip(units, at, strict=True)
             ]
             report = with_baseline(report, "the commits already on the remote", previous)
     return report
@@ -179,7 +195,12 @@ def _target(path: Path, repo_id: str | None = None) -> Target:
 
 
 def summarize(
-    repo: Path, units: Sequence[changes.Unit], report: AuditReport, code: int, fail_on: str
+    repo: Path,
+    units: Sequence[changes.Unit],
+    report: AuditReport,
+    code: int,
+    fail_on: str,
+    verify: VerifyLevel | None = None,
 ) -> str:
     """A short, readable verdict: blocking findings with rule ids, then how to bypass."""
     from auditor.baseline import gating
@@ -195,6 +216,7 @@ def summarize(
             continue
         blocking = [f for f in gating(report, target) if _RANK[f.severity.value] >= threshold]
         lines.append(_head(where, target, blocking, fail_on, report.baseline is not None))
+        lines += adapter_check(unit, target, verify)
         gaps = target.incomplete
         lines += [f"ailiance-audit: incomplete: could not look at {clean(w)}" for w in gaps]
         lines += [f"ailiance-audit: {INCOMPLETE_HINT}"] if gaps else []

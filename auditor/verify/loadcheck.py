@@ -48,6 +48,10 @@ def load_and_check(
             except MemoryError as exc:
                 problems.append(_problem("load-failed", f"out of memory: {exc}", weights.name))
                 return None
+            except ImportError as exc:  # mlx-lm (or the mlx it imports) is not importable
+                why = f"mlx-lm could not be imported ({type(exc).__name__}: {exc})"
+                problems.append(_problem("not-verified", f"the load check did not run: {why}"))
+                return None
             problems.extend(outcome.problems)
             if outcome.load_ok is not None:
                 verified = outcome.verified_with

@@ -215,3 +215,19 @@ def test_hook_run_outside_a_repository_says_how_to_bypass(
     assert main(["hook", "run", "--repo", str(tmp_path), "--all"]) == 2
     err = capsys.readouterr().err
     assert "not inside a git work tree" in err and "git push --no-verify" in err
+
+
+def test_units_carry_their_changed_files(tmp_path: Path, env: dict[str, str]) -> None:
+    """What changed in each dir, so the hook can load-check only changed adapters."""
+    repo = monorepo(tmp_path, env)
+    root = git(repo, "rev-parse", "HEAD", env=env).strip()
+    (repo / "models" / "a" / "README.md").write_text(GOOD_CARD + "\nMore.\n")
+    (repo / "models" / "b" / "adapter_model.bin").write_bytes(b"pickle")
+    head = commit_all(repo, "card and pickled weights", env)
+    units = {u.subdir: u for u in changes.plan_push(repo, [update(head, root)], "origin")}
+    assert units["models/a"].changed == ("models/a/README.md",)
+    assert not units["models/a"].adapter_changed  # a card edit stays at the header level
+    assert units["models/b"].changed == ("models/b/adapter_model.bin",)
+    assert units["models/b"].adapter_changed
+    ranged = {u.subdir: u for u in changes.plan_range(repo, root, head)}
+    assert ranged["models/b"].adapter_changed and not ranged["models/a"].adapter_changed
