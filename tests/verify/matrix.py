@@ -28,9 +28,15 @@ def architectures() -> dict[str, dict[str, Any]]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
+# Fields a published config.json leaves to its config class (transformers' defaults): Gemma-3's
+# multimodal configs name neither the heads nor head_dim in text_config.
+_CLASS_DEFAULTS = {"gemma3": {"num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256}}
+
+
 def _text(config: dict[str, Any]) -> dict[str, Any]:
     text = config.get("text_config")
-    return {**config, **text} if isinstance(text, dict) else config
+    merged = {**config, **text} if isinstance(text, dict) else config
+    return {**_CLASS_DEFAULTS.get(config["model_type"], {}), **merged}
 
 
 def block_dims(
