@@ -63,6 +63,12 @@ def block_dims(
         return {"self_attn.q_proj": (h, heads * hd), "mlp.c_fc": (h, inter)}
     if kind == "apertus":
         return {"self_attn.q_proj": (h, heads * hd), "mlp.up_proj": (h, inter)}
+    if kind == "internlm2":  # remote-code modeling_internlm2: fused wqkv, feed_forward.w1/w2/w3
+        return {"attention.wqkv": (h, (heads + 2 * kv) * hd), "feed_forward.w1": (h, inter)}
+    if kind == "phi":
+        return {"self_attn.q_proj": (h, heads * hd), "mlp.fc1": (h, inter)}
+    if kind == "stablelm":
+        return {"self_attn.q_proj": (h, heads * hd), "mlp.gate_proj": (h, inter)}
     if kind in ("deepseek_v2", "deepseek_v3"):
         nope, rope, v = c["qk_nope_head_dim"], c["qk_rope_head_dim"], c["v_head_dim"]
         dims = {"self_attn.kv_b_proj": (c["kv_lora_rank"], heads * (nope + v))}
@@ -78,9 +84,11 @@ def block_dims(
     if kind == "mixtral" and experts:
         for e in range(c["num_local_experts"]):
             dims[f"block_sparse_moe.experts.{e}.w1"] = (h, inter)
-    if kind == "qwen3_moe" and experts:
+    if kind in ("qwen3_moe", "qwen2_moe") and experts:
         for e in range(c["num_experts"]):
             dims[f"mlp.experts.{e}.gate_proj"] = (h, c["moe_intermediate_size"])
+    if kind == "qwen2_moe" and experts:
+        dims["mlp.shared_expert.gate_proj"] = (h, c["shared_expert_intermediate_size"])
     return dims
 
 
@@ -128,9 +136,13 @@ def _factor(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return (rng.standard_normal(shape) * 0.01).astype(np.float16)
 
 
-def write_case(case: Case, root: Path) -> tuple[Path, Path, str]:
-    """Write the adapter folder and a mirror with the base config; (adapter, mirror, base id)."""
-    entry = architectures()[case.arch]
+def write_case(
+    case: Case, root: Path, table: dict[str, dict[str, Any]] | None = None
+) -> tuple[Path, Path, str]:
+    """Write the adapter folder and a mirror with the base config; (adapter, mirror, base id).
+
+    ``table``: the entries to take the architecture from (default: the matrix's)."""
+    entry = (table or architectures())[case.arch]
     config = entry["config"]
     base_id = "matrix/" + case.arch
     mirror = root / "mirror"
