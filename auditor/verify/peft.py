@@ -85,21 +85,51 @@ def check(cfg: AdapterConfig, model: Any, summary: TensorSummary) -> PeftCheck:
     for module in sorted(m for m, d in resolved.items() if isinstance(d, Dims)):
         _module_config(cfg, module, summary, matcher, out)
     for name in summary.saved:
-        module, leaf = name.rsplit(".", 1)
-        dims = _resolve(model, module)
-        if isinstance(dims, Dims):
-            want = dims.weight if leaf == "weight" else (dims.n_out,)
-            got = summary.shapes.get(name, ())
-            if got != want:
-                out.errors.append(f"{name}: shape {_fmt(got)} but {dims.path} is {_fmt(want)}")
-        elif isinstance(dims, str):
-            out.errors.append(f"{name}: {dims}")
+        _check_saved(model, name, summary.shapes.get(name, ()), out)
     renamed = any(isinstance(d, Dims) and not d.direct for d in resolved.values())
     if not renamed:  # the skeleton's names are transformers' names: compare module sets
         out.config_modules = _targeted(cfg, model, summary)
     out.patterns_evaluated = not matcher.exhausted
     out.unchecked.sort()
     return out
+
+
+def _check_saved(model: Any, name: str, got: tuple[int, ...], out: PeftCheck) -> None:
+    """A ``modules_to_save`` copy against the skeleton's own parameter: a Linear's or an
+    Embedding's weight (unquantised shape), else the module's parameter of that name (a norm's
+    weight, a bias), whatever the module's type."""
+    module, leaf = name.rsplit(".", 1)
+    dims = _resolve(model, module)
+    want: tuple[int, ...] | None = None
+    if isinstance(dims, Dims):
+        want, where = (dims.weight if leaf == "weight" else (dims.n_out,)), dims.path
+    else:
+        found = _module_at(model, module)
+        param = getattr(found[1], leaf, None) if found else None
+        if found and param is not None and hasattr(param, "shape"):
+            want, where = tuple(param.shape), found[0]
+    if want is None:
+        out.errors.append(f"{name}: {dims or f'no parameter {leaf} of {module} in the base'}")
+    elif got != want:
+        out.errors.append(f"{name}: shape {_fmt(got)} but {where} is {_fmt(want)}")
+
+
+def _module_at(model: Any, module: str) -> tuple[str, Any] | None:
+    """The skeleton's module for a PEFT module path (blocks by index, else by name), any type."""
+    block = _BLOCK.match(module)
+    if block is not None:
+        index, rel = int(block["index"]), block["rel"]
+        if index < len(model.layers):
+            found = dict(model.layers[index].named_modules()).get(rel)
+            return (f"layers.{index}.{rel}", found) if found is not None else None
+        return None
+    leaf = module.rsplit(".", 1)[-1]
+    top = sorted(
+        (p, m)
+        for p, m in model.named_modules()
+        if p.rsplit(".", 1)[-1] == leaf and ".layers." not in p and not _TOWERS.search(p)
+    )
+    return top[0] if top else None
 
 
 def _module_config(
@@ -213,13 +243,9 @@ def _resolve(model: Any, module: str) -> Dims | str | None:
 
 def _top_level(model: Any, module: str) -> Dims | str:
     leaf = module.rsplit(".", 1)[-1]
-    found = sorted(
-        (path, m)
-        for path, m in model.named_modules()
-        if path.rsplit(".", 1)[-1] == leaf and ".layers." not in path and not _TOWERS.search(path)
-    )
+    found = _module_at(model, module)
     if found:
-        return _dims(found[0][1], found[0][0]) or f"{found[0][0]} is not a LoRA-able layer"
+        return _dims(found[1], found[0]) or f"{found[0]} is not a LoRA-able layer"
     if leaf == "lm_head":  # tied: the output layer is the embedding matrix transposed
         embed = next((m for p, m in model.named_modules() if p.endswith("embed_tokens")), None)
         if embed is not None:

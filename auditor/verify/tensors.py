@@ -162,7 +162,7 @@ def _is_saved(name: str, saved_modules: tuple[str, ...]) -> bool:
     if not name.startswith(_PEFT_PREFIX) or not name.endswith((".weight", ".bias")):
         return False
     module = name[len(_PEFT_PREFIX) :].rsplit(".", 1)[0]
-    return any(module == m or module.endswith("." + m) for m in saved_modules)
+    return any(module.endswith(m) for m in saved_modules)  # a plain suffix: "norm" saves *norm
 
 
 def _module_ranks(found: list[AdapterTensor]) -> tuple[dict[str, int], list[str]]:
