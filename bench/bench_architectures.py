@@ -3,7 +3,8 @@
 Run from the repository root: ``python bench/bench_architectures.py [--repeats N]``.
 
 For every base of the verification matrix (``tests/verify/data/architectures.json``: real
-config.json fields) and both adapter formats, a clean adapter is generated in a temporary folder
+config.json fields) and of the held-out set (``tests/verify/data/heldout.json``) and both
+adapter formats, a clean adapter is generated in a temporary folder
 (``tests/verify/matrix.py``, the test suite's generator) and verified in a fresh subprocess:
 ``collect_evidence(level="load")``, imports included (what a CLI run pays). Recorded: wall time
 (median of the repeats) and the child's own peak RSS (VmHWM). Target: every skeleton under
@@ -11,6 +12,8 @@ config.json fields) and both adapter formats, a clean adapter is generated in a 
 table, and a run on a busy machine says so.
 
 Writes a markdown table into ``bench/RESULTS.md`` between markers (other sections are kept).
+``--only ARCH,...`` measures those bases and prints their rows without touching RESULTS.md
+(a quick check that the script still runs).
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.verify.matrix import Case, architectures, write_case  # noqa: E402
+from tests.verify.heldout import architectures as heldout  # noqa: E402
+from tests.verify.matrix import Case, architectures, block_dims, write_case  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- bench_architectures:start -->", "<!-- bench_architectures:end -->"
@@ -58,7 +62,8 @@ MOE = ("num_local_experts", "num_experts", "n_routed_experts")
 
 def measure(arch: str, fmt: str, repeats: int, variant: str = "clean") -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-arch-") as tmp:
-        folder, mirror, base_id = write_case(Case(arch, fmt, variant, None), Path(tmp))
+        table = {**architectures(), **heldout()}
+        folder, mirror, base_id = write_case(Case(arch, fmt, variant, None), Path(tmp), table)
         config = mirror / base_id / "config.json"
         runs = []
         for _ in range(repeats):
@@ -81,12 +86,18 @@ def measure(arch: str, fmt: str, repeats: int, variant: str = "clean") -> dict[s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", help="comma-separated bases: print their rows, write nothing")
     args = parser.parse_args()
     rows, met, cpu_met = [], True, True
     load_before = os.getloadavg()[0]
     jobs = []
-    for arch, entry in architectures().items():
-        moe = any(entry["config"].get(k) for k in MOE)
+    bases = {**architectures(), **heldout()}
+    if args.only:
+        bases = {k: v for k, v in bases.items() if k in args.only.split(",")}
+    for arch, entry in bases.items():
+        cfg = entry["config"]
+        last = (cfg.get("text_config") or cfg)["num_hidden_layers"] - 1
+        moe = any(cfg.get(k) for k in MOE) and any(".experts." in m for m in block_dims(cfg, last))
         for fmt in ("mlx-lm", "peft"):
             if moe:
                 jobs.append((arch, entry, fmt, "attention", "attention only (the skeleton's cost)"))
@@ -105,6 +116,8 @@ def main() -> int:
             f"| {'yes' if cpu_ok else 'NO'} |"
         )
         print(rows[-1], flush=True)
+    if args.only:
+        return 0 if met else 1
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load_after = os.getloadavg()[0]
     section = "\n".join(
@@ -122,6 +135,9 @@ def main() -> int:
             "",
             "CPU time (user + system of the child) is what contention inflates least; the "
             "target is judged on wall time and, separately, on CPU time.",
+            "",
+            "Bases of the held-out set (`tests/verify/data/heldout.json`) are listed with the "
+            "matrix's.",
             "",
             "| base (config.json of) | model_type | format | adapter | wall | CPU | peak RSS "
             "| met (wall) | met (CPU) |",
