@@ -4,8 +4,8 @@ A git work tree holds a copy of ``examples/hub/Ailiance-fr/apertus-math-lora`` (
 config, adapter weights) with a bare local remote; ``ailiance-audit hook install`` puts the real
 hook in place. Each round commits one edit of the card and times ``git push`` end to end (git,
 the hook, the audit at ``--verify header``: the level the hook picks for a card edit), paired
-with the same push with ``--no-verify`` (git alone) and the import floor of bench_startup.py. Target: under 1 s median.
-Offline, upstream repos from the example hub mirror.
+with the same push with ``--no-verify`` (git alone) and the import floor of bench_startup.py.
+Target: under 1 s median. Offline, upstream repos from the example hub mirror.
 
     .venv/bin/python bench/bench_hook.py [--runs 9]
 """
