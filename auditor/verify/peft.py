@@ -63,14 +63,40 @@ class PeftCheck:
     patterns_evaluated: bool = True
 
 
+class _Tree:
+    """The skeleton's modules, indexed once per check (an adapter from a stranger may name
+    200,000 tensors): each block's modules by relative path, the rest by their last name."""
+
+    def __init__(self, model: Any) -> None:
+        self.layers = model.layers
+        self._model = model
+        self._blocks: dict[int, dict[str, Any]] = {}
+        self._tops: dict[str, tuple[str, Any]] | None = None
+
+    def block(self, index: int) -> dict[str, Any]:
+        if index not in self._blocks:
+            self._blocks[index] = dict(self.layers[index].named_modules())
+        return self._blocks[index]
+
+    def top(self, leaf: str) -> tuple[str, Any] | None:
+        """The first module (by path) outside the blocks and towers whose last name is ``leaf``."""
+        if self._tops is None:
+            self._tops = {}
+            for path, m in sorted(self._model.named_modules(), key=lambda pm: str(pm[0])):
+                if ".layers." not in path and not _TOWERS.search(path):
+                    self._tops.setdefault(path.rsplit(".", 1)[-1], (path, m))
+        return self._tops.get(leaf)
+
+
 def check(cfg: AdapterConfig, model: Any, summary: TensorSummary) -> PeftCheck:
     """Resolve every PEFT tensor of ``summary`` on ``model`` and check its shape and rank."""
     out = PeftCheck()
     matcher = Matcher()
+    tree = _Tree(model)
     resolved: dict[str, Dims | str | None] = {}
     for t in summary.tensors:
         if t.module not in resolved:
-            resolved[t.module] = _resolve(model, t.module)
+            resolved[t.module] = _resolve(tree, t.module)
         dims = resolved[t.module]
         if dims is None:
             out.unchecked.append(t.name)
@@ -85,7 +111,7 @@ def check(cfg: AdapterConfig, model: Any, summary: TensorSummary) -> PeftCheck:
     for module in sorted(m for m, d in resolved.items() if isinstance(d, Dims)):
         _module_config(cfg, module, summary, matcher, out)
     for name in summary.saved:
-        _check_saved(model, name, summary.shapes.get(name, ()), out)
+        _check_saved(tree, name, summary.shapes.get(name, ()), out)
     renamed = any(isinstance(d, Dims) and not d.direct for d in resolved.values())
     if not renamed:  # the skeleton's names are transformers' names: compare module sets
         out.config_modules = _targeted(cfg, model, summary)
@@ -94,17 +120,17 @@ def check(cfg: AdapterConfig, model: Any, summary: TensorSummary) -> PeftCheck:
     return out
 
 
-def _check_saved(model: Any, name: str, got: tuple[int, ...], out: PeftCheck) -> None:
+def _check_saved(tree: _Tree, name: str, got: tuple[int, ...], out: PeftCheck) -> None:
     """A ``modules_to_save`` copy against the skeleton's own parameter: a Linear's or an
     Embedding's weight (unquantised shape), else the module's parameter of that name (a norm's
     weight, a bias), whatever the module's type."""
     module, leaf = name.rsplit(".", 1)
-    dims = _resolve(model, module)
+    dims = _resolve(tree, module)
     want: tuple[int, ...] | None = None
     if isinstance(dims, Dims):
         want, where = (dims.weight if leaf == "weight" else (dims.n_out,)), dims.path
     else:
-        found = _module_at(model, module)
+        found = _module_at(tree, module)
         param = getattr(found[1], leaf, None) if found else None
         if found and param is not None and hasattr(param, "shape"):
             want, where = tuple(param.shape), found[0]
@@ -114,22 +140,14 @@ def _check_saved(model: Any, name: str, got: tuple[int, ...], out: PeftCheck) ->
         out.errors.append(f"{name}: shape {_fmt(got)} but {where} is {_fmt(want)}")
 
 
-def _module_at(model: Any, module: str) -> tuple[str, Any] | None:
+def _module_at(tree: _Tree, module: str) -> tuple[str, Any] | None:
     """The skeleton's module for a PEFT module path (blocks by index, else by name), any type."""
     block = _BLOCK.match(module)
-    if block is not None:
-        index, rel = int(block["index"]), block["rel"]
-        if index < len(model.layers):
-            found = dict(model.layers[index].named_modules()).get(rel)
-            return (f"layers.{index}.{rel}", found) if found is not None else None
-        return None
-    leaf = module.rsplit(".", 1)[-1]
-    top = sorted(
-        (p, m)
-        for p, m in model.named_modules()
-        if p.rsplit(".", 1)[-1] == leaf and ".layers." not in p and not _TOWERS.search(p)
-    )
-    return top[0] if top else None
+    if block is None:
+        return tree.top(module.rsplit(".", 1)[-1])
+    index, rel = int(block["index"]), block["rel"]
+    found = tree.block(index).get(rel) if index < len(tree.layers) else None
+    return (f"layers.{index}.{rel}", found) if found is not None else None
 
 
 def _module_config(
@@ -206,17 +224,17 @@ def _fmt(shape: tuple[int, ...]) -> str:
     return "x".join(str(d) for d in shape) or "()"
 
 
-def _resolve(model: Any, module: str) -> Dims | str | None:
+def _resolve(tree: _Tree, module: str) -> Dims | str | None:
     """The skeleton dims for a PEFT module path, an error text, or None (a tower: unchecked)."""
     if _TOWERS.search(module):
         return None
     block = _BLOCK.match(module)
     if block is None:
-        return _top_level(model, module)
+        return _top_level(tree, module)
     index, rel = int(block["index"]), block["rel"]
-    if index >= len(model.layers):
-        return f"block {index} does not exist (the base has {len(model.layers)})"
-    modules = dict(model.layers[index].named_modules())
+    if index >= len(tree.layers):
+        return f"block {index} does not exist (the base has {len(tree.layers)})"
+    modules = tree.block(index)
     where = f"block {index} of the base mlx-lm builds"
     if rel in modules:
         return _dims(modules[rel], rel) or f"{rel} in {where} is not a LoRA-able layer"
@@ -241,15 +259,15 @@ def _resolve(model: Any, module: str) -> Dims | str | None:
     return f"no module {rel} in {where}"
 
 
-def _top_level(model: Any, module: str) -> Dims | str:
+def _top_level(tree: _Tree, module: str) -> Dims | str:
     leaf = module.rsplit(".", 1)[-1]
-    found = _module_at(model, module)
+    found = tree.top(leaf)
     if found:
         return _dims(found[1], found[0]) or f"{found[0]} is not a LoRA-able layer"
     if leaf == "lm_head":  # tied: the output layer is the embedding matrix transposed
-        embed = next((m for p, m in model.named_modules() if p.endswith("embed_tokens")), None)
+        embed = tree.top("embed_tokens")
         if embed is not None:
-            vocab, dim = embed.weight.shape
+            vocab, dim = embed[1].weight.shape
             return Dims("embed_tokens (tied lm_head)", dim, vocab, (vocab, dim))
     return f"no module {module} in the base mlx-lm builds"
 
