@@ -46,7 +46,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="per-org/repo policy, waivers and mirrors")
     p.add_argument("--policy", action="append", default=[], metavar="P", help="as for audits")
     p.add_argument("--fail-on", choices=FAIL_ON, default="error")
-    p.add_argument("--verify", choices=VERIFY, default="header")
+    p.add_argument("--verify", choices=VERIFY, default="load")
     p.add_argument("--mirror", action="append", default=[], metavar="DIR")
     p.add_argument("--workers", type=int, default=2, help="audits at a time (default 2)")
     p.add_argument("--max-queue", type=int, default=1000, help="active jobs before 503")

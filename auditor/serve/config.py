@@ -46,7 +46,7 @@ class RepoSettings:
 
     policy: tuple[str, ...] = ("default",)
     fail_on: str = "error"
-    verify: VerifyLevel = "header"
+    verify: VerifyLevel = "load"
     mirrors: tuple[Path, ...] = ()
     waivers: str | None = None  # YAML text ``waivers: [...]``, read by auditor.policy.waivers
     source: str = "command line"  # where the settings came from (shown in the comment)
