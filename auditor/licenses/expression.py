@@ -18,21 +18,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
-
-from license_expression import (
-    AND,
-    OR,
-    ExpressionError,
-    LicenseSymbol,
-    LicenseWithExceptionSymbol,
-    Licensing,
-    get_license_index,
-    get_spdx_licensing,
-)
+from typing import TYPE_CHECKING, Any
 
 from auditor.licenses.table import NOASSERTION, table
 from auditor.models import License
+
+if TYPE_CHECKING:
+    from license_expression import Licensing
+
+# license-expression is imported where an expression is parsed, not with this module: most cards
+# declare a Hub or SPDX id the table answers, and the import costs ~10 ms of every run's start.
 
 _LICENSE_REF = re.compile(r"^(?:DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+$")
 _FOSS_RANK = {"yes": 0, "human": 1, "no": 2}
@@ -57,11 +52,15 @@ _CATEGORY_TRAITS: dict[str, tuple[str, ...]] = {
 @lru_cache(maxsize=1)
 def licensing() -> Licensing:
     """The SPDX licensing of license-expression (built once, ~25 ms)."""
+    from license_expression import get_spdx_licensing
+
     return get_spdx_licensing()
 
 
 @lru_cache(maxsize=1)
 def _categories() -> dict[str, str]:
+    from license_expression import get_license_index
+
     out: dict[str, str] = {}
     for entry in get_license_index():
         for key in (entry.get("spdx_license_key"), *(entry.get("other_spdx_license_keys") or ())):
@@ -93,6 +92,8 @@ def resolve_symbol(key: str) -> License | None:
     hit = tbl.by_spdx.get(low) or tbl.by_id.get(low)
     if hit is not None and hit.known:
         return hit
+    from license_expression import ExpressionError, LicenseSymbol
+
     try:
         parsed = licensing().parse(key, validate=True)
     except ExpressionError:
@@ -156,6 +157,8 @@ def choose_or(parts: Sequence[License], spdx: str, declared: str | None) -> Lice
 
 
 def _evaluate(node: Any) -> License | None:
+    from license_expression import AND, OR, LicenseSymbol, LicenseWithExceptionSymbol
+
     if isinstance(node, LicenseWithExceptionSymbol):
         base = resolve_symbol(str(node.license_symbol.key))
         if base is None:
