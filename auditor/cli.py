@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from auditor.policy import PolicySet
 
 SUBCOMMANDS = ("facts", "policy", "hook", "card", "serve", "census")
+_gc_paused = False  # the console script collects no garbage during start-up: _startup_over()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,15 +104,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = _on_sigterm()
     stdout = sys.stdout
     sys.stdout = ReaderSafeStdout(stdout)
-    collecting = gc.isenabled()
-    gc.disable()  # during start-up only: see _startup_over()
     try:
         if args and args[0] in SUBCOMMANDS:
-            _startup_over(collecting)  # long-running subcommands collect as usual
+            _startup_over()  # long-running subcommands collect as usual
             from auditor import subcommands
 
             return subcommands.run(args[0], args[1:])
-        return _audit(build_parser().parse_args(args), collecting)
+        return _audit(build_parser().parse_args(args))
     except SystemExit as exc:  # argparse's --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except KeyboardInterrupt as exc:
@@ -129,21 +128,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ailiance-audit: internal error; details in {log}", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
-        _startup_over(collecting)
+        _startup_over()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         sys.stdout = stdout
 
 
-def _startup_over(collecting: bool) -> None:
-    """Turn the cyclic garbage collector back on (if it was on when :func:`main` started).
+def _startup_over() -> None:
+    """Start-up is over: freeze what it built out of garbage collection, and collect again.
 
     Start-up (the imports, the pydantic data model, the compiled rules) allocates tens of
-    thousands of objects that all live until exit; with the collector on, they are traversed by
-    dozens of collections that free nothing (about 3% of a card-only audit, docs/speed.md). The
-    audit itself runs with the collector on, so a long run over many targets stays bounded.
+    thousands of objects that all live until exit. The console script (:func:`main_entry`) runs
+    it with the cyclic collector off, then moves those objects to the permanent generation and
+    turns the collector back on, so the audit itself collects (a run over many targets stays
+    bounded) without traversing them again: about 3.5% of a card-only audit (docs/speed.md).
+    ``main()`` called as a library (tests) leaves the collector alone.
     """
-    if collecting:
+    global _gc_paused
+    if _gc_paused:
+        _gc_paused = False
+        gc.freeze()
         gc.enable()
 
 
@@ -164,7 +168,10 @@ def _on_sigterm() -> signal.Handlers | None:
 
 
 def main_entry() -> None:
-    """Console-script wrapper."""
+    """Console-script wrapper (also ``python -m auditor``)."""
+    global _gc_paused
+    gc.disable()  # until _startup_over()
+    _gc_paused = True
     code = main()
     if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         # What was done is written; do not let interpreter exit join a worker thread stuck in a
@@ -175,7 +182,7 @@ def main_entry() -> None:
     sys.exit(code)
 
 
-def _audit(args: argparse.Namespace, collecting: bool = True) -> int:
+def _audit(args: argparse.Namespace) -> int:
     from auditor.exitcodes import exit_code
     from auditor.options import options_from
     from auditor.policy import load_policies
@@ -204,7 +211,7 @@ def _audit(args: argparse.Namespace, collecting: bool = True) -> int:
         raise UsageError("more --output files than --format options")
     check_stdout(args.format or ["text"], args.output)
     options = options_from(args)  # imports the pipeline
-    _startup_over(collecting)
+    _startup_over()
     report, interrupted = _run(targets, options, policy)
     if args.baseline and not interrupted:
         from auditor.baseline import apply_baseline
