@@ -141,7 +141,7 @@ def _startup_over() -> None:
     thousands of objects that all live until exit. The console script (:func:`main_entry`) runs
     it with the cyclic collector off, then moves those objects to the permanent generation and
     turns the collector back on, so the audit itself collects (a run over many targets stays
-    bounded) without traversing them again: about 3.5% of a card-only audit (docs/speed.md).
+    bounded) without traversing them again: about 3% of a card-only audit (docs/speed.md).
     ``main()`` called as a library (tests) leaves the collector alone.
     """
     global _gc_paused
