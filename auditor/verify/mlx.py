@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..models import EvidenceProblem
+from . import skeletons
 from .base import config_layers, refusal
 from .config import AdapterConfig
+from .skeletons import Skeleton, SkeletonCache
 from .tensors import TensorSummary, peft_to_mlx_name
 from .values import ValueChecks, check_values
 
@@ -78,32 +80,45 @@ def adapter_arrays(weights: Path, summary: TensorSummary) -> dict[str, Any]:
 
 
 def load_onto_skeleton(
-    cfg: AdapterConfig, weights: Path, summary: TensorSummary, base: Mapping[str, Any]
+    cfg: AdapterConfig,
+    weights: Path,
+    summary: TensorSummary,
+    base: Mapping[str, Any],
+    cache: SkeletonCache | None = None,
 ) -> LoadOutcome:
-    """Build the base skeleton, convert it per ``cfg`` and load the adapter with mlx-lm."""
+    """Borrow the base skeleton (``cache``: the process's by default), convert it per ``cfg``
+    and load the adapter with mlx-lm; the skeleton is restored for the next adapter."""
     outcome = LoadOutcome()
     refused = refusal(base)
     if refused is not None:
         outcome.problems.append(EvidenceProblem(kind=refused[0], message=refused[1]))
         return outcome
-    model = _skeleton(base, outcome)
-    if model is None:
-        return outcome
-    outcome.base_num_layers = len(model.layers)
-    outcome.config_layers = config_layers(cfg, outcome.base_num_layers)
-    outcome.base_modules = _linear_paths(model)
-    outcome.verified_with = mlx_lm_version()
-    if summary.format == "peft":
-        _check_peft(cfg, model, summary, outcome)
-        return outcome
     try:
-        _run_loader(model, _mlx_adapter_config(cfg), weights, outcome)
-    except Exception as exc:  # mlx raises plain RuntimeError/ValueError for unreadable data
-        outcome.load_ok = False
-        outcome.load_errors = (f"{type(exc).__name__}: {exc}",)
-    if cfg.fine_tune_type != "full":
-        outcome.config_modules = _lora_modules(model)
+        with (cache or skeletons.DEFAULT).borrow(base, _build) as skeleton:
+            _check(cfg, weights, summary, skeleton, outcome)
+    except _NotBuilt as exc:
+        outcome.problems.append(EvidenceProblem(kind=exc.kind, message=exc.message))
     return outcome
+
+
+def _check(
+    cfg: AdapterConfig, weights: Path, summary: TensorSummary, skeleton: Skeleton, out: LoadOutcome
+) -> None:
+    model = skeleton.model
+    out.base_num_layers = len(model.layers)
+    out.config_layers = config_layers(cfg, out.base_num_layers)
+    out.base_modules = skeleton.base_modules
+    out.verified_with = mlx_lm_version()
+    if summary.format == "peft":
+        _check_peft(cfg, model, summary, out)
+        return
+    try:
+        _run_loader(model, _mlx_adapter_config(cfg), weights, out)
+    except Exception as exc:  # mlx raises plain RuntimeError/ValueError for unreadable data
+        out.load_ok = False
+        out.load_errors = (f"{type(exc).__name__}: {exc}",)
+    if cfg.fine_tune_type != "full":
+        out.config_modules = _lora_modules(model, skeleton.base_modules)
 
 
 def _check_peft(cfg: AdapterConfig, model: Any, summary: TensorSummary, out: LoadOutcome) -> None:
@@ -126,39 +141,40 @@ def _check_peft(cfg: AdapterConfig, model: Any, summary: TensorSummary, out: Loa
         )
 
 
-def _skeleton(base: Mapping[str, Any], outcome: LoadOutcome) -> Any:
+class _NotBuilt(Exception):
+    """mlx-lm cannot build this base: the problem kind and message."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+def _build(config: dict[str, Any]) -> Any:
+    """The skeleton of ``config`` (quantization already left out), or :class:`_NotBuilt`."""
     from mlx_lm.utils import _get_classes
 
-    # quantization changes storage, not the logical Linear shapes LoRA factors are built from
-    # (LoRALinear.from_base un-packs QuantizedLinear dims), and needs weights we do not have
-    config = {k: v for k, v in base.items() if k not in ("quantization", "quantization_config")}
     try:
         model_class, args_class = _get_classes(config)
     except (ValueError, ImportError):
-        model_type = base.get("model_type")
-        if base.get("auto_map"):  # only the repository's own code (never run) can build it
-            kind, message = (
+        model_type = config.get("model_type")
+        if config.get("auto_map"):  # only the repository's own code (never run) can build it
+            raise _NotBuilt(
                 "remote-code-refused",
                 f"mlx-lm has no architecture for model_type {model_type!r} and the base config "
                 "points to custom code (auto_map); ailiance-audit never runs code from an "
                 "audited repository",
-            )
-        else:
-            kind = "unsupported-model-type"
-            message = f"mlx-lm has no architecture for model_type {model_type!r}"
-        outcome.problems.append(EvidenceProblem(kind=kind, message=message))
-        return None
+            ) from None
+        raise _NotBuilt(
+            "unsupported-model-type", f"mlx-lm has no architecture for model_type {model_type!r}"
+        ) from None
     try:
         return model_class(args_class.from_dict(config))
     except Exception as exc:  # any constructor error means the config does not fit the class
-        outcome.problems.append(
-            EvidenceProblem(
-                kind="base-config-invalid",
-                message=f"mlx-lm cannot build model_type {base.get('model_type')!r} from this "
-                f"config: {type(exc).__name__}: {exc}",
-            )
-        )
-        return None
+        raise _NotBuilt(
+            "base-config-invalid",
+            f"mlx-lm cannot build model_type {config.get('model_type')!r} from this "
+            f"config: {type(exc).__name__}: {exc}",
+        ) from None
 
 
 def _mlx_adapter_config(cfg: AdapterConfig) -> dict[str, Any]:
@@ -176,28 +192,6 @@ def _mlx_adapter_config(cfg: AdapterConfig) -> dict[str, Any]:
         "num_layers": cfg.num_layers if cfg.num_layers is not None else 16,  # CONFIG_DEFAULTS
         "lora_parameters": params,
     }
-
-
-def _linear_paths(model: Any) -> tuple[str, ...]:
-    """Block-relative paths of the modules mlx-lm can wrap (its ``get_keys_for_lora`` types)."""
-    import mlx.nn as nn
-
-    wrappable = tuple(
-        getattr(nn, name)
-        for name in ("Linear", "QuantizedLinear", "Embedding", "QuantizedEmbedding")
-    )
-    return tuple(
-        sorted(
-            {
-                path
-                for layer in model.layers
-                for path, module in layer.named_modules()
-                if isinstance(module, wrappable)
-                or hasattr(module, "to_lora")
-                or type(module).__name__ in ("SwitchLinear", "QuantizedSwitchLinear")
-            }
-        )
-    )
 
 
 def _run_loader(
@@ -236,9 +230,48 @@ def _capped(lines: list[str]) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _lora_modules(model: Any) -> tuple[str, ...]:
-    """Block-relative paths of the modules mlx-lm's conversion wrapped with LoRA/DoRA."""
-    blocks = {path for layer in model.layers for path, m in layer.named_modules() if "lora_a" in m}
-    inside = {id(m) for layer in model.layers for _, m in layer.named_modules()}
-    top = {path for path, m in model.named_modules() if "lora_a" in m and id(m) not in inside}
-    return tuple(sorted(blocks | top))
+def _lora_modules(model: Any, paths: tuple[str, ...]) -> tuple[str, ...]:
+    """Block-relative paths of the modules mlx-lm's conversion wrapped with LoRA/DoRA.
+
+    Only the wrappable paths of each block are looked at (a wrapped module sits where a
+    wrappable one was), and the walk outside the blocks does not enter them: the same answer as
+    walking every module, without walking thousands of them.
+    """
+    blocks = {
+        path
+        for layer in model.layers
+        for path in paths
+        if (found := _at(layer, path)) is not None and "lora_a" in found
+    }
+    return tuple(sorted(blocks | _top_lora(model)))
+
+
+def _at(module: Any, path: str) -> Any:
+    """The submodule at a dotted path (list indices as numbers), or None."""
+    for part in path.split("."):
+        try:
+            module = module[int(part)] if isinstance(module, list) else module[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return None
+    return module
+
+
+def _top_lora(model: Any) -> set[str]:
+    """Paths of wrapped modules outside the blocks (``lm_head``, ``embed_tokens``...)."""
+    from mlx.utils import tree_flatten
+
+    def is_module(value: Any) -> bool:
+        return hasattr(value, "children") and hasattr(value, "named_modules")
+
+    inside = {id(layer) for layer in model.layers}
+    found: set[str] = set()
+    stack: list[tuple[str, Any]] = [("", model)]
+    while stack:
+        prefix, module = stack.pop()
+        if prefix and "lora_a" in module:
+            found.add(prefix)
+        children = tree_flatten(module.children(), is_leaf=is_module)
+        for name, child in cast(list[tuple[str, Any]], children):
+            if is_module(child) and id(child) not in inside:
+                stack.append((f"{prefix}.{name}" if prefix else name, child))
+    return found

@@ -21,6 +21,9 @@ from typing import Any, cast
 MAX_PRODUCT_ELEMENTS = 16 * 1024 * 1024
 """Largest intermediate (elements) one norm may build: 64 MB of float32."""
 
+CHUNK_ELEMENTS = 1024 * 1024
+"""Elements per slice of a large factor when it is cast or tested (4 MB of float32)."""
+
 MAX_VALUE_ELEMENTS = 2**30
 """Budget of tensor elements examined per adapter (a 2 GB bf16 adapter; real ones are far
 smaller): past it, the remaining tensors are not examined and the checks say so."""
@@ -37,42 +40,60 @@ class ValueChecks:
 
 
 def check_values(
-    arrays: Mapping[str, Any], scale: float | None, scales: Mapping[str, float] | None = None
+    arrays: dict[str, Any], scale: float | None, scales: Mapping[str, float] | None = None
 ) -> ValueChecks:
     """All-zero ``lora_b``, NaN/Inf, and per-module norms of ``scale * A @ B``.
 
     ``arrays`` are mlx-lm-layout ``mx.array``s (lazy); ``scales`` gives a module's own scale
     where it differs from ``scale`` (PEFT ``alpha_pattern``/``rank_pattern``). Norms are rounded
     to 6 significant digits so reports are byte-stable; modules with non-finite values get none.
+
+    Memory: ``arrays`` is consumed, one tensor at a time in name order, and each tensor is
+    released once its checks are done. A factor pair on the Gram route leaves only its ``r x r``
+    Gram matrix behind, so at most one factor of the adapter is resident (the every-expert
+    LoRA of two DeepSeek-V3 blocks is 72 MB in bf16; its largest factor 29 MB).
     """
     import mlx.core as mx
 
     checks = ValueChecks(nonfinite=False)
+    examined = _within_budget(arrays, checks.partial)
+    routes = _routes(arrays, examined)
     b_zero: list[bool] = []
-    budget = MAX_VALUE_ELEMENTS
-    examined: set[str] = set()
-    for name in sorted(arrays):
-        array = arrays[name]
-        if array.size > budget:
-            checks.partial.append(f"{name}: not examined (value-check budget reached)")
-            continue
-        budget -= array.size
-        examined.add(name)
-        if not bool(mx.all(mx.isfinite(array)).item()):
+    held: dict[str, Any] = {}  # per factor: its Gram matrix, or the factor (product route)
+    norms: dict[str, float] = {}
+    unbounded: list[str] = []
+    for name in sorted(examined):
+        array = arrays.pop(name)
+        if not _all(mx.isfinite, array):
             checks.nonfinite = True
         if name.endswith(".lora_b"):
-            b_zero.append(not bool(mx.any(array != 0).item()))
-    checks.lora_b_all_zero = all(b_zero) if b_zero else None
-    for module in sorted({n.rsplit(".", 1)[0] for n in examined if n.endswith(".lora_a")}):
-        a, b = arrays.get(f"{module}.lora_a"), arrays.get(f"{module}.lora_b")
-        if a is None or b is None or f"{module}.lora_b" not in examined:
+            b_zero.append(not _any(lambda x: x != 0, array))
+        module, _, leaf = name.rpartition(".")
+        route = routes.get(module)
+        if route is None or leaf not in ("lora_a", "lora_b"):
             continue
-        norm = update_norm(a, b)
-        if norm is None:
-            checks.partial.append(f"{module}: update norm not computed (shapes too large)")
-        elif math.isfinite(norm):
+        if route == "unbounded":
+            unbounded.append(module)
+            routes.pop(module)
+            continue
+        held[name] = _gram(array, name.endswith(".lora_a")) if route == "gram" else array
+        del array
+        a, b = held.get(f"{module}.lora_a"), held.get(f"{module}.lora_b")
+        if a is None or b is None:
+            continue
+        del held[f"{module}.lora_a"], held[f"{module}.lora_b"]
+        total = mx.sum(a * b) if route == "gram" else _product(a, b)
+        norm = math.sqrt(max(float(cast(float, total.item())), 0.0))
+        if math.isfinite(norm):
             factor = (scales or {}).get(module, scale if scale is not None else 1.0)
-            checks.module_norms[module] = float(f"{norm * factor:.6g}")
+            norms[module] = float(f"{norm * factor:.6g}")
+        _release(mx)
+    _release(mx)
+    checks.lora_b_all_zero = all(b_zero) if b_zero else None
+    checks.module_norms = dict(sorted(norms.items()))
+    checks.partial.extend(
+        f"{module}: update norm not computed (shapes too large)" for module in sorted(unbounded)
+    )
     return checks
 
 
@@ -85,22 +106,105 @@ def update_norm(a: Any, b: Any) -> float | None:
     """
     import mlx.core as mx
 
-    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:
-        (n_in, rank), n_out, experts = a.shape, b.shape[1], 1
-        first, second = a, b  # the update is first @ second
-    elif a.ndim == 3 and b.ndim == 3 and a.shape[0] == b.shape[0] and a.shape[1] == b.shape[2]:
-        experts, rank, n_in = a.shape
-        n_out = b.shape[1]
-        first, second = b, a
+    route = _route(tuple(a.shape), tuple(b.shape))
+    if route is None or route == "unbounded":
+        return None
+    total = mx.sum(_gram(a, True) * _gram(b, False)) if route == "gram" else _product(a, b)
+    return math.sqrt(max(float(cast(float, total.item())), 0.0))
+
+
+def _within_budget(arrays: Mapping[str, Any], partial: list[str]) -> set[str]:
+    """The names examined, in name order until ``MAX_VALUE_ELEMENTS`` (sizes only, no read)."""
+    budget, examined = MAX_VALUE_ELEMENTS, set()
+    for name in sorted(arrays):
+        size = arrays[name].size
+        if size > budget:
+            partial.append(f"{name}: not examined (value-check budget reached)")
+            continue
+        budget -= size
+        examined.add(name)
+    return examined
+
+
+def _routes(arrays: Mapping[str, Any], examined: set[str]) -> dict[str, str]:
+    """Per module with both factors examined: ``gram``, ``product`` or ``unbounded``."""
+    out: dict[str, str] = {}
+    for name in examined:
+        if not name.endswith(".lora_a"):
+            continue
+        module = name[: -len(".lora_a")]
+        if f"{module}.lora_b" in examined:
+            route = _route(tuple(arrays[name].shape), tuple(arrays[f"{module}.lora_b"].shape))
+            if route is not None:
+                out[module] = route
+    return out
+
+
+def _route(a: tuple[int, ...], b: tuple[int, ...]) -> str | None:
+    """How ``||A B||`` is computed for these shapes (None: they do not chain)."""
+    if len(a) == 2 and len(b) == 2 and a[1] == b[0]:
+        (n_in, rank), n_out, experts = a, b[1], 1
+    elif len(a) == 3 and len(b) == 3 and a[0] == b[0] and a[1] == b[2]:
+        experts, rank, n_in = a
+        n_out = b[1]
     else:
         return None
     if min(rank * rank, n_in * n_out) * experts > MAX_PRODUCT_ELEMENTS:
-        return None
-    first, second = first.astype(mx.float32), second.astype(mx.float32)
-    if rank * rank <= n_in * n_out:  # ||F S||^2 = sum((F^T F) * (S S^T)), both r x r
-        gram = first.swapaxes(-1, -2) @ first
-        total = mx.sum(gram * (second @ second.swapaxes(-1, -2)))
-    else:
-        delta = first @ second
-        total = mx.sum(delta * delta)
-    return math.sqrt(max(float(cast(float, total.item())), 0.0))
+        return "unbounded"
+    return "gram" if rank * rank <= n_in * n_out else "product"
+
+
+def _gram(x: Any, is_a: bool) -> Any:
+    """The ``r x r`` Gram matrix of one factor (per expert for 3-D), evaluated, in float32.
+
+    ``||F S||^2 = sum((F^T F) * (S S^T))``: for 2-D the update is ``a @ b`` (F = a, S = b), for
+    3-D it is ``b @ a`` per expert (F = b, S = a). 3-D factors are cast in slices of experts
+    (each expert's product is unchanged), so no float32 copy of a whole factor is made.
+    """
+    import mlx.core as mx
+
+    def one(part: Any) -> Any:
+        part = part.astype(mx.float32)
+        inner_first = (x.ndim == 2) == is_a  # F: contract over rows; S: over columns
+        g = part.swapaxes(-1, -2) @ part if inner_first else part @ part.swapaxes(-1, -2)
+        mx.eval(g)
+        return g
+
+    if x.ndim == 2:
+        return one(x)
+    step = max(1, CHUNK_ELEMENTS // max(1, x.shape[1] * x.shape[2]))
+    return mx.concatenate([one(x[i : i + step]) for i in range(0, x.shape[0], step)])
+
+
+def _product(a: Any, b: Any) -> Any:
+    """``sum((A B)^2)`` from the product itself (its size is bounded by the route)."""
+    import mlx.core as mx
+
+    first, second = (a, b) if a.ndim == 2 else (b, a)
+    delta = first.astype(mx.float32) @ second.astype(mx.float32)
+    return mx.sum(delta * delta)
+
+
+def _all(test: Any, array: Any) -> bool:
+    """``test`` holds everywhere, checked in slices along the first axis (bounded temporaries)."""
+    return all(bool(test(part).all().item()) for part in _slices(array))
+
+
+def _any(test: Any, array: Any) -> bool:
+    return any(bool(test(part).any().item()) for part in _slices(array))
+
+
+def _slices(array: Any) -> Any:
+    if array.ndim < 2 or array.size <= CHUNK_ELEMENTS:
+        yield array
+        return
+    step = max(1, CHUNK_ELEMENTS // max(1, array.size // array.shape[0]))
+    for i in range(0, array.shape[0], step):
+        yield array[i : i + step]
+
+
+def _release(mx: Any) -> None:
+    """Return freed buffers to the system (mlx keeps them cached for reuse otherwise)."""
+    clear = getattr(mx, "clear_cache", None)
+    if clear is not None:
+        clear()
