@@ -183,6 +183,10 @@ def main_entry() -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    if args.verify == "load" and not args.policy_list:
+        from auditor.prestart import LOAD_CHECK, prestart
+
+        prestart(LOAD_CHECK)  # mlx-lm imports on the other core while the card is audited
     from auditor.exitcodes import exit_code
     from auditor.options import options_from
     from auditor.policy import load_policies

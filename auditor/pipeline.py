@@ -118,6 +118,7 @@ def collect(
     """Run the stages up to the facts document for one target; also the lineage graph and what
     the audit could not look at (empty: it is complete)."""
     from auditor.verify import collect_evidence
+    from auditor.verify.worker import stopped
 
     snapshot = resolve_target(target, resolver, options)
     text = resolver.read_text(snapshot, "README.md")
@@ -138,7 +139,8 @@ def collect(
     compute = _compute(snapshot, text, base, repos, evidence, claims)
     read = lambda name: resolver.read_text(snapshot, name)  # noqa: E731
     facts = build_facts(snapshot, claims, graph, evidence, compute, read_text=read)
-    return snapshot, facts, graph, tuple(dict.fromkeys(repos.incomplete))
+    incomplete = [*repos.incomplete, *stopped(evidence.problems)]  # a load check cut short
+    return snapshot, facts, graph, tuple(dict.fromkeys(incomplete))
 
 
 def _compute(

@@ -34,20 +34,30 @@ def _git(repo: Path, env: dict[str, str], *args: str) -> None:
 
 def _env(tmp: Path) -> dict[str, str]:
     cfg = tmp / "gitconfig"
-    cfg.write_text("[user]\n\tname = Bench\n\temail = bench@example.org\n"
-                   "[init]\n\tdefaultBranch = main\n")
+    cfg.write_text(
+        "[user]\n\tname = Bench\n\temail = bench@example.org\n[init]\n\tdefaultBranch = main\n"
+    )
     env = {k: v for k, v in offline_env().items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
     script_dir = str(Path(sys.executable).parent)
-    env.update(GIT_CONFIG_GLOBAL=str(cfg), GIT_CONFIG_NOSYSTEM="1", HF_HUB_OFFLINE="1",
-               AILIANCE_AUDIT_MIRROR=str(EXAMPLE_HUB),
-               PATH=os.pathsep.join([script_dir, env.get("PATH", "")]))
+    env.update(
+        GIT_CONFIG_GLOBAL=str(cfg),
+        GIT_CONFIG_NOSYSTEM="1",
+        HF_HUB_OFFLINE="1",
+        AILIANCE_AUDIT_MIRROR=str(EXAMPLE_HUB),
+        PATH=os.pathsep.join([script_dir, env.get("PATH", "")]),
+    )
     return env
 
 
 def _timed_push(repo: Path, env: dict[str, str], *extra: str) -> float:
     start = time.perf_counter()
-    done = subprocess.run(["git", "-C", str(repo), "push", "-q", *extra, "origin", "main"],
-                          env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["git", "-C", str(repo), "push", "-q", *extra, "origin", "main"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"push failed ({done.returncode}): {done.stderr[-800:]}")
@@ -70,8 +80,18 @@ def run(runs: int = 9) -> dict[str, Any]:
         _git(repo, env, "add", "-A")
         _git(repo, env, "commit", "-q", "-m", "adapter")
         _timed_push(repo, env, "--no-verify")
-        subprocess.run([str(Path(sys.executable).parent / "ailiance-audit"), "hook", "install",
-                        "--repo", str(repo)], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ailiance-audit"),
+                "hook",
+                "install",
+                "--repo",
+                str(repo),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         card = repo / "README.md"
         for n in range(runs + 1):  # the first round warms up
             for sample, extra in ((hooked, ()), (bare, ("--no-verify",))):

@@ -123,7 +123,7 @@ def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, An
         f"all {len(policy.rules)} rules at {largest} nodes, the CEL values already built: "
         f"{rules_s:.2f} s (one run)",
         f"slowest rules at {largest} nodes (one run each): "
-        + ", ".join(f"{rid} {sec * 1000:.0f} ms ({n} findings)" for rid, sec, n in slow)
+        + ", ".join(f"{rid} {sec * 1000:.0f} ms ({n} findings)" for rid, sec, n in slow),
     ]
     if len(points) >= 2:
         notes.append(f"fitted over the measured sizes: time ~ nodes^{_exponent(points):.2f}")

@@ -97,9 +97,7 @@ def time_command(
     return out
 
 
-def time_paired(
-    commands: Sequence[Sequence[str]], runs: int, warmup: int = 1
-) -> list[list[float]]:
+def time_paired(commands: Sequence[Sequence[str]], runs: int, warmup: int = 1) -> list[list[float]]:
     """Wall times of fresh processes of each command, interleaved round by round.
 
     On a shared machine the load drifts between rounds; running a floor and the command it is

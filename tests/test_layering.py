@@ -32,6 +32,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "auditor.git",
         "auditor.formats.escape",
         "auditor.safetensors_header",
+        "auditor.prestart",
     ),
     ("auditor.licenses",),
     ("auditor.sources",),

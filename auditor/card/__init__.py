@@ -214,14 +214,12 @@ def _without_short_names(bases: list[Claim], declared: tuple[str, ...]) -> list[
     repos += [str(c.value).lower() for c in bases if "/" in str(c.value)]
     tails = [_alnum(r.rsplit("/", 1)[-1]) for r in repos]
     return [
-        c
-        for c in bases
-        if "/" in str(c.value) or not any(_alnum(str(c.value)) in t for t in tails)
+        c for c in bases if "/" in str(c.value) or not any(_alnum(str(c.value)) in t for t in tails)
     ]
 
 
 def _alnum(text: str) -> str:
-    """"Llama-3.2 1B" and "llama-3.2-1b" compare equal: letters and digits only, lower case."""
+    """ "Llama-3.2 1B" and "llama-3.2-1b" compare equal: letters and digits only, lower case."""
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 

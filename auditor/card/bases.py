@@ -73,8 +73,18 @@ BASE_PHRASES: tuple[re.Pattern[str], ...] = tuple(
 )
 """Phrases naming the base model in running text; group 1 is the repo id, link or name."""
 _BASE_KEYS = _keys(
-    ("fine", "adapter", "based on", "trained", "derived", "distilled", "quanti", "converted",
-     "pretrain", "pre-train")
+    (
+        "fine",
+        "adapter",
+        "based on",
+        "trained",
+        "derived",
+        "distilled",
+        "quanti",
+        "converted",
+        "pretrain",
+        "pre-train",
+    )
 )
 # "fine-tuned on the org/name dataset": what follows says the name is data, not a base.
 _DATA_AFTER = re.compile(r"\s*(?:<[^>]*>\s*)?(?:[\w-]+\s+){0,2}?(?:data(?:sets?)?|corpus)\b", _I)

@@ -195,9 +195,14 @@ def cap_restatements(found: Extracted) -> int:
 
     Returns how many claims were dropped (the caller records a ``truncated`` card problem).
     """
+
     def size() -> int:
-        return (len(found.hyperparameters) + len(found.base_models) + len(found.mentions)
-                + len(found.statements))
+        return (
+            len(found.hyperparameters)
+            + len(found.base_models)
+            + len(found.mentions)
+            + len(found.statements)
+        )
 
     before = size()
     found.hyperparameters = _capped(found.hyperparameters, lambda c: (c.name, repr(c.value)))

@@ -191,6 +191,7 @@ _NEGATION = re.compile(
     r"\b(?:no|not|without|lacks?|missing|never|neither|nor)\b[^.;:,—–]{0,25}$", _I
 )
 
+
 def active_statements(texts: list[str]) -> tuple[StatementPattern, ...]:
     """The statement patterns whose prefilter keys occur somewhere in the card at all."""
     present = set(_STATEMENT_KEYS.findall("\n".join(texts).lower()))

@@ -96,9 +96,7 @@ def leaking(graph: LicenseGraph, findings: Sequence[Finding]) -> tuple[set[str],
     from_subject = reachable(graph, graph.subject)
     towards = reaching(graph, named)  # one backward walk: linear in the graph
     edges = {
-        i
-        for i, e in enumerate(graph.edges)
-        if e.source in from_subject and e.target in towards
+        i for i, e in enumerate(graph.edges) if e.source in from_subject and e.target in towards
     }
     return named, edges
 

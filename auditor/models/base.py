@@ -44,7 +44,6 @@ class RepoKind(StrEnum):
     DATASET = "dataset"
 
 
-
 # A node's place in the lineage, and how a repository was made from an upstream one.
 Role = Literal["subject", "base", "dataset"]
 Relation = Literal["adapter_of", "finetune_of", "merge_of", "quantized_of", "trained_on"]

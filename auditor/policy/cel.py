@@ -145,8 +145,11 @@ class Session:
         try:
             return program.execute(self.context)
         except KeyError as exc:  # the binding's error for a missing map key is the bare key
-            raise _error(rule, f"CEL evaluation failed ({what}): no field {exc.args[0]!r} "
-                         "in the facts (docs/facts.md)") from exc
+            raise _error(
+                rule,
+                f"CEL evaluation failed ({what}): no field {exc.args[0]!r} "
+                "in the facts (docs/facts.md)",
+            ) from exc
         except Exception as exc:  # a CEL runtime error means the rule does not fit the facts
             raise _error(rule, f"CEL evaluation failed ({what}): {exc}") from exc
 

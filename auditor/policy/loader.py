@@ -48,8 +48,23 @@ REQUIRED = ("id", "title", "severity", "violation", "message")
 KNOWN_KEYS = {*REQUIRED, *EXPRESSIONS, "let", "tags", "basis", "fix", "doc"}
 # Names a rule's ``let`` may not take: the facts document's variables and the engine's own.
 RESERVED = frozenset(
-    {"item", "part", "schema_version", "subject", "upstream", "edges", "card", "adapter", "compute",
-     "files", "derived", "lists", "math", "strings", "sets"}
+    {
+        "item",
+        "part",
+        "schema_version",
+        "subject",
+        "upstream",
+        "edges",
+        "card",
+        "adapter",
+        "compute",
+        "files",
+        "derived",
+        "lists",
+        "math",
+        "strings",
+        "sets",
+    }
 )
 _LET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PROFILES = ("default", "strict", "none")
@@ -262,7 +277,9 @@ def _lets(raw: Any, file: str, rule_id: str, line: int | None) -> dict[str, str]
         if not isinstance(name, str) or not _LET_NAME.match(name) or name in RESERVED:
             raise PolicyError(
                 f"let: {name!r} is not a usable name (lower-case, not a facts variable or 'item')",
-                file=file, rule=rule_id, line=line,
+                file=file,
+                rule=rule_id,
+                line=line,
             )
         lets[name] = checked(str(expr).strip(), f"let.{name}", file, rule_id, line)
     return lets

@@ -18,6 +18,7 @@ from auditor.policy.celimport import cel
 
 _CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
 
+
 @dataclass(frozen=True)
 class Plan:
     """The compiled programs of one rule (see :func:`build`); ``policy.cel`` runs them.
@@ -67,8 +68,13 @@ def _structure(expr: str) -> tuple[bool, int]:
         if kind != "punct":
             continue
         if text in "([{":
-            stack.append(text == "(" and n >= 2 and toks[n - 1][1] in _MACROS
-                         and toks[n - 1][0] == "ident" and toks[n - 2][1] == ".")
+            stack.append(
+                text == "("
+                and n >= 2
+                and toks[n - 1][1] in _MACROS
+                and toks[n - 1][0] == "ident"
+                and toks[n - 2][1] == "."
+            )
             deepest = max(deepest, sum(stack))
         elif text in ")]}":
             if stack:
@@ -93,13 +99,16 @@ def checked(expr: str, key: str, file: str, rule_id: str, line: int | None) -> s
     if nesting > MAX_COMPREHENSION_DEPTH:
         raise PolicyError(
             f"{key}: comprehensions nested {nesting} deep (at most {MAX_COMPREHENSION_DEPTH})",
-            file=file, rule=rule_id, line=line,
+            file=file,
+            rule=rule_id,
+            line=line,
         )
     return expr
 
 
-def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
-          line: int | None) -> Plan:
+def build(
+    src: dict[str, str], lets: dict[str, str], file: str, rule_id: str, line: int | None
+) -> Plan:
     """Compile a rule's expressions into the programs of its :class:`Plan`.
 
     Every expression is first rewritten for cel-rust's cost model (same meaning, measured in
@@ -108,6 +117,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     (iterating a list of large maps copies each element). With ``each``, every ``item`` becomes
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
+
     def prog(expr: str) -> Any:
         return compile_expr(expr, file, rule_id, line)
 
@@ -246,9 +256,14 @@ def walk_by_index(expr: str) -> str:
         if toks[n][1] not in LARGE_LISTS:
             continue
         head, dot, macro, paren, var, comma = (t[1] for t in toks[n : n + 6])
-        if not (dot == "." and macro in ("exists", "all") and paren == "("
-                and toks[n + 4][0] == "ident" and comma == ","
-                and (n == 0 or toks[n - 1][1] != ".")):
+        if not (
+            dot == "."
+            and macro in ("exists", "all")
+            and paren == "("
+            and toks[n + 4][0] == "ident"
+            and comma == ","
+            and (n == 0 or toks[n - 1][1] != ".")
+        ):
             continue
         close = _closing(toks, n + 3)
         if close is None:

@@ -97,21 +97,30 @@ def _claim(item: dict[str, Any]) -> dict[str, Any]:
 # docs/facts.md): an example states what its rule reads, not the whole document.
 _ITEM_DEFAULTS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
     ("", "upstream"): lambda item: {
-        "kind": "model", "role": "base", "depth": 1, "resolved": True, "license": _UNKNOWN_LICENSE
+        "kind": "model",
+        "role": "base",
+        "depth": 1,
+        "resolved": True,
+        "license": _UNKNOWN_LICENSE,
     },
     ("card", "hyperparameters"): _claim,
     ("card", "base_models_in_prose"): _claim,
     ("card", "license_mentions"): lambda item: {
-        "text": str(item.get("license", "")), "context": "prose", "about_subject": True,
+        "text": str(item.get("license", "")),
+        "context": "prose",
+        "about_subject": True,
         "location": _LOCATION,
     },
     ("card", "chain_rows"): lambda item: {
-        "license_text": str(item.get("license") or ""), "is_subject": False, "location": _LOCATION
+        "license_text": str(item.get("license") or ""),
+        "is_subject": False,
+        "location": _LOCATION,
     },
     ("card", "statements"): lambda item: {"location": _LOCATION},
     ("card", "sections"): lambda item: {"level": 2, "line": 1},
     ("card", "problems"): lambda item: {
-        "message": str(item.get("kind", "")), "location": _LOCATION
+        "message": str(item.get("kind", "")),
+        "location": _LOCATION,
     },
     ("adapter", "problems"): lambda item: {"message": str(item.get("kind", ""))},
 }
@@ -125,8 +134,7 @@ def with_item_defaults(over: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(holder, dict) or not isinstance(holder.get(name), list):
             continue
         items = [
-            merge(defaults(item), item) if isinstance(item, dict) else item
-            for item in holder[name]
+            merge(defaults(item), item) if isinstance(item, dict) else item for item in holder[name]
         ]
         if section:
             out[section] = {**holder, name: items}

@@ -111,8 +111,9 @@ def place(
     at, level = (span.start, span.level) if span else insertion_point(visible, start)
     if role == "license-chain" and span is None and not facts.upstream:
         return lines, []  # a chain of one repository says nothing the front matter does not
-    rendered = _render(role, facts, span.rows if span else (), level,
-                       span.dialect if span else "table")
+    rendered = _render(
+        role, facts, span.rows if span else (), level, span.dialect if span else "table"
+    )
     if rendered is None:
         return lines, []
     if span is not None:

@@ -116,7 +116,7 @@ def collect_evidence(
         if path is not None:
             verified = load_and_check(cfg, path, summary, base, fields, problems) or verified
     loaded = fields.get("load_ok") is not None
-    reported = any(p.kind in FILE_PROBLEMS for p in problems)  # those are errors already
+    reported = any(p.kind in FILE_PROBLEMS or p.kind == "not-verified" for p in problems)
     if level == "load" and cfg is not None and weights_name and not loaded and not reported:
         problems.append(_not_verified(problems, weights_name))
     return _evidence(fields, problems, verified)
