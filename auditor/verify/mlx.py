@@ -1,12 +1,14 @@
 """Load an adapter with mlx-lm onto a lazily built skeleton of its base architecture.
 
-The only module that imports mlx or mlx_lm, and only inside functions, so a card-only audit never
-pays for them (docs/architecture.md, "Verifying a large adapter without the base's weights"). mlx
-arrays are lazy: ``Model(ModelArgs.from_dict(config))`` allocates nothing until evaluated, and we
-never evaluate a base parameter. mlx-lm's own ``linear_to_lora_layers`` and ``load_adapters``
-(which, since mlx-lm PR #1727, lists every tensor whose name or shape does not fit) check mlx-lm
-adapters. PEFT adapters are checked tensor by tensor against the modules of the same skeleton
-(``peft.py``), since their names follow transformers' module tree, not mlx-lm's.
+With ``skeletons.py``, ``values.py`` and the worker (``worker.py``), the only modules that import
+mlx or mlx_lm, and only inside functions, so a card-only audit never pays for them
+(docs/architecture.md, "Verifying a large adapter without the base's weights"). mlx arrays are
+lazy: ``Model(ModelArgs.from_dict(config))`` allocates nothing until evaluated, and we never
+evaluate a base parameter. Skeletons are borrowed from a per-process cache (``skeletons.py``):
+built once per base config, restored after each adapter. mlx-lm's own ``linear_to_lora_layers``
+and ``load_adapters`` (which, since mlx-lm PR #1727, lists every tensor whose name or shape does
+not fit) check mlx-lm adapters. PEFT adapters are checked tensor by tensor against the modules
+of the same skeleton (``peft.py``), since their names follow transformers' module tree.
 
 Never executes code from the audited repositories: ``base.refusal`` refuses a ``model_file``,
 and a ``model_type`` mlx-lm does not ship is never looked for anywhere else.
