@@ -12,6 +12,7 @@ Kept apart from ``__init__`` so that mlx is imported only at level ``load``.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ def load_and_check(
     problems: list[EvidenceProblem],
 ) -> str | None:
     """Skeleton load (when the base and config allow), then value checks; the verifier or None."""
-    request = (cfg, str(weights), summary, base, fields.get("scale"))
+    # absolute: a worker forked earlier may not share this process's working directory
+    request = (cfg, os.path.abspath(weights), summary, base, fields.get("scale"))
     answer = worker.ask(request)
     if answer is None:  # no worker: in this process, through the same JSON as the worker's
         answer = json.loads(json.dumps(run_check(*request)))

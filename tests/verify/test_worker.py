@@ -18,6 +18,7 @@ import mlx.core  # noqa: F401  (mlx loaded: cli.main in this process checks in p
 import pytest
 
 from auditor import cli
+from auditor.prestart import LOAD_CHECK, drop
 from auditor.verify import skeletons
 
 from .helpers import FIXTURE_HUB, evidence, fixture
@@ -28,6 +29,13 @@ ARGS = ["--offline", "--mirror", "examples/hub", "--format", "json"]
 HANG_GUARD = 300
 
 
+@pytest.fixture
+def in_process() -> None:
+    """No load-check worker in this process (a CLI test may have started one)."""
+    drop(LOAD_CHECK)
+
+
+@pytest.mark.usefixtures("in_process")
 def test_one_skeleton_for_many_adapters_on_one_base() -> None:
     skeletons.DEFAULT.clear()
     before = skeletons.DEFAULT.builds
@@ -43,6 +51,7 @@ def test_one_skeleton_for_many_adapters_on_one_base() -> None:
     assert again == found["mlx-llama-lora"]  # the checks in between left nothing behind
 
 
+@pytest.mark.usefixtures("in_process")
 def test_a_wrong_adapter_after_a_clean_one_is_still_caught(tmp_path: Path) -> None:
     # The clean adapter wraps q_proj and v_proj. This one's config wraps q_proj only, but its
     # weights still hold v_proj factors: on a skeleton that kept the previous wrappers they
@@ -108,6 +117,7 @@ print(json.dumps({"code": code, "worker": get(LOAD_CHECK) is not None,
 """
 
 
+@pytest.mark.usefixtures("in_process")
 def test_the_worker_gives_the_report_of_the_in_process_check(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
