@@ -18,6 +18,7 @@ made concurrent, and a skeleton is lent to one check at a time).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import threading
@@ -45,8 +46,10 @@ class Skeleton:
 
 
 def skeleton_config(base: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a base config a skeleton is built from."""
-    return {k: v for k, v in base.items() if k not in DROPPED_KEYS}
+    """The part of a base config a skeleton is built from, as a deep copy: mlx-lm's
+    ``ModelArgs.from_dict`` may fill in nested dicts (Gemma-3's ``text_config``), which must
+    change neither the caller's config nor the cache key."""
+    return copy.deepcopy({k: v for k, v in base.items() if k not in DROPPED_KEYS})
 
 
 def config_key(base: Mapping[str, Any]) -> str:

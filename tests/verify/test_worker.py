@@ -8,6 +8,7 @@ incomplete target (exit 3), never a pass. No timing assertions (hang guards only
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import subprocess
@@ -20,8 +21,10 @@ import pytest
 from auditor import cli
 from auditor.prestart import LOAD_CHECK, drop
 from auditor.verify import skeletons
+from auditor.verify.mlx import _build
 
 from .helpers import FIXTURE_HUB, evidence, fixture
+from .matrix import architectures
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ["Ailiance-fr/apertus-math-lora", "Ailiance-fr/apertus-math-drift-lora"]
@@ -74,8 +77,6 @@ def test_a_cache_keeps_its_capacity() -> None:
     cache = skeletons.SkeletonCache(capacity=1)
     base = json.loads((FIXTURE_HUB / "tiny-random" / "llama-4l" / "config.json").read_text())
     other = {**base, "num_hidden_layers": 2}
-    from auditor.verify.mlx import _build
-
     for config in (base, other, base):
         with cache.borrow(config, _build) as skeleton:
             assert len(skeleton.model.layers) == config["num_hidden_layers"]
@@ -83,6 +84,17 @@ def test_a_cache_keeps_its_capacity() -> None:
     with cache.borrow({**base, "quantization": {"bits": 4}}, _build):
         pass  # quantization is not part of the key
     assert cache.builds == 3
+
+
+def test_building_changes_neither_the_base_config_nor_its_key() -> None:
+    # mlx-lm's Gemma-3 ModelArgs fills in the nested text_config while it builds
+    config = architectures()["gemma3-4b-multimodal"]["config"]
+    before = copy.deepcopy(config)
+    cache = skeletons.SkeletonCache()
+    for _ in range(2):
+        with cache.borrow(config, _build):
+            pass
+    assert config == before and cache.builds == 1
 
 
 def _cli(script: str, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:
