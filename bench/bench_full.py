@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import time
 from typing import Any
@@ -47,16 +48,27 @@ IN_PROCESS = [  # the same audit with no load-check worker: everything in one pr
     *ARGS,
 ]
 PEAKS = """
+import time
+T0 = time.perf_counter()
 import contextlib, io, json, sys
+import auditor.verify.worker as w
 from auditor.cli import main
+asked = []
+def ask(request, _ask=w.ask):
+    asked.append(time.perf_counter() - T0)
+    answer = _ask(request)
+    asked.append(time.perf_counter() - T0)
+    return answer
+w.ask = ask
 with contextlib.redirect_stdout(io.StringIO()):
     main(sys.argv[1:])
+asked.append(time.perf_counter() - T0)
 def hwm(pid):
     with open(f"/proc/{pid}/status") as fh:
         return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1024
 from auditor.prestart import LOAD_CHECK, get
 started = get(LOAD_CHECK)
-print(json.dumps([hwm("self"), hwm(started[0].pid) if started else 0.0]))
+print(json.dumps([hwm("self"), hwm(started[0].pid) if started else 0.0, asked]))
 """
 
 
@@ -89,8 +101,9 @@ def paired(commands: list[list[str]], runs: int) -> list[list[tuple[float, float
     return samples
 
 
-def process_peaks() -> tuple[float, float]:
-    """Peak RSS (MB) of the CLI process and of its load-check worker, in one audit."""
+def process_peaks() -> tuple[float, float, list[float]]:
+    """Peak RSS (MB) of the CLI process and of its load-check worker, in one audit, and when
+    (s after the CLI's imports began) the CLI sent the check, got the answer and was done."""
     done = subprocess.run(
         [python(), "-c", PEAKS, *ARGS],
         env=offline_env(),
@@ -99,8 +112,8 @@ def process_peaks() -> tuple[float, float]:
         text=True,
         check=True,
     )
-    cli, worker = json.loads(done.stdout.strip().splitlines()[-1])
-    return cli, worker
+    cli, worker, asked = json.loads(done.stdout.strip().splitlines()[-1])
+    return cli, worker, asked
 
 
 def run(runs: int = 7) -> dict[str, Any]:
@@ -120,6 +133,7 @@ def run(runs: int = 7) -> dict[str, Any]:
     peaks = [process_peaks() for _ in range(3)]
     cli_peak, worker_peak = max(p[0] for p in peaks), max(p[1] for p in peaks)
     summed = max(p[0] + p[1] for p in peaks)
+    sent, answered, done = (statistics.median(p[2][i] for p in peaks) for i in range(3))
     floor_rss = max(x[2] for x in floor)
     costs = import_costs(AUDIT)
     return {
@@ -156,6 +170,9 @@ def run(runs: int = 7) -> dict[str, Any]:
             f"{worker_peak:.0f} MB; the two together at most {summed:.0f} MB (peaks added, "
             "so pages shared since the fork count twice)",
             f"peak RSS of the floor (import mlx_lm): {floor_rss:.0f} MB",
+            f"critical path (median of 3 audits, seconds after the CLI's imports began): the "
+            f"CLI sends the check at {sent:.2f} s, waits for the worker (its mlx-lm import) "
+            f"until {answered:.2f} s, and is done at {done:.2f} s",
             "CPU time is what the 2 shared cores' contention inflates least; the audit's CPU "
             "includes the worker's (wait4 of the CLI process)",
             "import time of the full audit by package (-X importtime, self time summed "
