@@ -76,6 +76,7 @@ def check_values(
             unbounded.append(module)
             routes.pop(module)
             continue
+        large = array.size > CHUNK_ELEMENTS
         held[name] = _gram(array, name.endswith(".lora_a")) if route == "gram" else array
         del array
         a, b = held.get(f"{module}.lora_a"), held.get(f"{module}.lora_b")
@@ -87,7 +88,8 @@ def check_values(
         if math.isfinite(norm):
             factor = (scales or {}).get(module, scale if scale is not None else 1.0)
             norms[module] = float(f"{norm * factor:.6g}")
-        _release(mx)
+        if large:  # small buffers are worth keeping for the next tensors
+            _release(mx)
     _release(mx)
     checks.lora_b_all_zero = all(b_zero) if b_zero else None
     checks.module_norms = dict(sorted(norms.items()))
