@@ -135,7 +135,7 @@ def run(runs: int = 7) -> dict[str, Any]:
     summed = max(p[0] + p[1] for p in peaks)
     sent, answered, done = (statistics.median(p[2][i] for p in peaks) for i in range(3))
     floor_rss = max(x[2] for x in floor)
-    costs = import_costs(AUDIT)
+    costs = import_costs(AUDIT, offline_env())
     return {
         "name": "bench_full",
         "title": "(b) Full audit with mlx-lm verification (bench/bench_full.py)",

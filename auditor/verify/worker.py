@@ -18,6 +18,7 @@ runs in the caller's process.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -140,6 +141,7 @@ def serve(connection: Any) -> None:
         failed = _stopped(f"mlx-lm could not be imported here: {type(exc).__name__}: {exc}")
     from .checks import run_check
 
+    gc.enable()  # the console script pauses collection during start-up; the worker lives on
     while True:
         try:
             request = connection.recv()
