@@ -55,9 +55,9 @@ def test_card_sync_diff_and_notes_are_cleaned(tmp_path: Path) -> None:
     body = f"# Model {HOSTILE}\n\nHello {HOSTILE} text\n"
     card = f"---\nlicense: apache-2.0\nbase_model: org/base\n---\n{body}"  # a base: a chain
     (repo / "README.md").write_text(card)
-    result = run_cli(
-        ["card", "sync", str(repo), "--offline", "--verify", "none"], subcommand=True, timeout=60
-    )
+    # org/base is in no mirror: without --allow-incomplete sync (rightly) exits 3, writing nothing.
+    argv = ["card", "sync", str(repo), "--offline", "--verify", "none", "--allow-incomplete"]
+    result = run_cli(argv, subcommand=True, timeout=60)
     _assert_inert(result)
     assert result.rc == 0, result.stderr
     assert "Hello ]0;owned" in result.stdout  # the card's lines are in the diff, cleaned
