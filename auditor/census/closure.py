@@ -24,6 +24,7 @@ from auditor.card import parse_card
 from auditor.errors import TargetError
 from auditor.graph import Upstream, build_graph
 from auditor.models import CardClaims, RepoKind, RepoSnapshot
+from auditor.sources import limits
 from auditor.sources.base import METADATA_FILES, Resolver
 
 MAX_CARRIED_BYTES = 1 << 20  # larger files are read through the source chain when needed
@@ -90,8 +91,21 @@ def slice_for(table: dict[Key, Entry], roots: Iterable[Key]) -> dict[Key, Entry]
     return out
 
 
+def _in_time(what: str) -> None:
+    """The census's per-repo time limit, checked on every lookup: past it, each further lookup
+    is a could-not-look gap at once, so a long lineage walk ends instead of running on."""
+    try:
+        limits.check_deadline(what)
+    except limits.DownloadLimit as exc:
+        raise TargetError(str(exc), reason="network") from None
+
+
 class ClosureSource:
-    """A source answering upstream lookups from the shared table, the rest from ``fallback``."""
+    """A source answering upstream lookups from the shared table, the rest from ``fallback``.
+
+    Every call first checks the audit's deadline (:func:`_in_time`): this is where the census's
+    time limit stops an audit between its lookups, whatever source answers them.
+    """
 
     name = "census upstream table"
 
@@ -106,6 +120,7 @@ class ClosureSource:
 
     def resolve(self, repo_id: str, kind: RepoKind, revision: str | None) -> RepoSnapshot | None:
         """The table's snapshot (or its recorded failure); the chain for anything else."""
+        _in_time(f"the lookup of {repo_id}")
         entry = self.table.get((repo_id, kind))
         if entry is None or revision is not None:
             return self.fallback.resolve(repo_id, kind, revision)
@@ -116,6 +131,7 @@ class ClosureSource:
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """A carried file, written once per process under a private temporary directory."""
+        _in_time(f"the read of {filename}")
         entry = self._entry(snapshot)
         if entry is None or filename not in entry.files:
             if entry is not None:  # not carried (large): resolve it through the chain
@@ -132,6 +148,7 @@ class ClosureSource:
 
     def read_safetensors_header(self, snapshot: RepoSnapshot, filename: str) -> Any:
         """Range reads of a weights header are the chain's business."""
+        _in_time(f"the header of {filename}")
         return self.fallback.header(snapshot, filename)
 
     def _root(self) -> Path:

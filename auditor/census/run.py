@@ -13,8 +13,9 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,7 @@ def census(
     batch_size: int = 500, progress: bool = True,
 ) -> Outcome:  # fmt: skip
     """The whole plan of docs/scale.md on ``client``; returns the counts."""
+    spec = replace(spec, run=spec.run or uuid.uuid4().hex)  # a fresh source chain per run
     out = Outcome(listed=len(specs))
     with _progress(progress) as bar:
         scanned = _gather(client, bar, "scan", tasks.scan, spec, plan.chunks(specs, SCAN_BATCH))

@@ -3,12 +3,15 @@
 Functions here are plain and picklable (the :class:`Spec` is small data), and everything a
 worker builds once (the policy set, the source chain with its Hub client and caches) is kept per
 process, so a long-lived worker imports the auditor and compiles the rules once. A repo whose
-audit raises or runs past the time limit becomes a ``failed`` row: a batch always returns.
+audit raises or runs past the time limit becomes a ``failed`` row: a batch always returns. The
+time limit is the pipeline's per-target deadline, checked at every lookup, so an audit past it
+stops on its worker's thread (no thread is left running it).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import time
@@ -24,6 +27,7 @@ from auditor.models import CardClaims, RepoSnapshot, TargetReport, VerifyLevel
 from auditor.parallel import parallel_map
 from auditor.pipeline import AuditOptions, audit_isolated, make_resolver
 from auditor.policy import PolicySet, load_policies
+from auditor.sources import limits
 from auditor.sources.base import Resolver, parse_target
 
 GIT_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -42,6 +46,7 @@ class Spec:
     max_depth: int = 10
     time_limit: float = 120.0
     threads: int = 8  # repos in flight per worker: Hub round trips overlap, the CPU work does not
+    run: str = ""  # the census run (set by ``run.census``): one source chain per run, below
 
     def options(self) -> AuditOptions:
         """Pipeline options as ``ailiance-audit`` builds them from the same flags."""
@@ -54,6 +59,7 @@ class Spec:
             policy=list(self.policy),
             max_depth=self.max_depth,
             workers=1,  # upstream lookups are answered from memory: threads would only cost
+            deadline=self.time_limit,  # the per-repo time limit stops the audit (docs/census.md)
             hub_factory=hub_factory(offline=self.offline),
             locked=Path(self.locked) if self.locked else None,
         )
@@ -71,17 +77,31 @@ class Scanned:
     error: str | None = None
 
 
-_STATE: dict[Spec, tuple[AuditOptions, Resolver, PolicySet]] = {}
+_STATE: dict[tuple[Spec, tuple[str, ...]], tuple[AuditOptions, Resolver]] = {}
+_POLICIES: dict[tuple[str, ...], PolicySet] = {}
 _STATE_LOCK = threading.Lock()
+HUB_ENVIRONMENT = ("HF_ENDPOINT", "HF_HOME", "HF_HUB_CACHE", "HF_TOKEN")  # read by the Hub source
+KEPT_RUNS = 4  # source chains kept per process (runs of clients sharing one cluster)
 
 
 def state(spec: Spec) -> tuple[AuditOptions, Resolver, PolicySet]:
-    """Options, source chain and compiled policy of this process (built once per spec)."""
+    """Options, source chain and compiled policy of this process.
+
+    The policy is compiled once per process. The source chain (with its in-memory memo of every
+    repo resolved) is built once per census run and Hub environment: a long-lived worker of a
+    shared cluster sees in the next run a branch that moved, does not remember one run's
+    network failures in the next, and does not grow with every run it serves.
+    """
+    key = (spec, tuple(os.environ.get(name, "") for name in HUB_ENVIRONMENT))
     with _STATE_LOCK:
-        if spec not in _STATE:
+        if spec.policy not in _POLICIES:
+            _POLICIES[spec.policy] = load_policies(list(spec.policy))
+        if key not in _STATE:
+            while len(_STATE) >= KEPT_RUNS:
+                del _STATE[next(iter(_STATE))]
             options = spec.options()
-            _STATE[spec] = (options, make_resolver(options), load_policies(options.policy))
-        return _STATE[spec]
+            _STATE[key] = (options, make_resolver(options))
+        return (*_STATE[key], _POLICIES[spec.policy])
 
 
 def content_sha(resolver: Resolver, snap: RepoSnapshot) -> str:
@@ -99,18 +119,20 @@ def content_sha(resolver: Resolver, snap: RepoSnapshot) -> str:
 def scan(spec: Spec, specs: list[str]) -> list[Scanned]:
     """Resolve each subject and read the upstream ids of its card's front matter."""
     _, resolver, _ = state(spec)
-    return parallel_map(lambda text: _scan_one(resolver, text), specs, spec.threads)
+    limit = spec.time_limit
+    return parallel_map(lambda text: _scan_one(resolver, text, limit), specs, spec.threads)
 
 
-def _scan_one(resolver: Resolver, text: str) -> Scanned:
+def _scan_one(resolver: Resolver, text: str, time_limit: float) -> Scanned:
     target = parse_target(text)
     kind = target.kind.value
     key = repo_key(target.repo_id or text, target.kind)
     try:
-        snap = resolver.resolve(target.repo_id or text, target.kind, None)
-        card = resolver.read_text(snap, "README.md") or ""
+        with limits.deadline(time_limit):  # a slow Hub answer stops the scan of this repo
+            snap = resolver.resolve(target.repo_id or text, target.kind, None)
+            card = resolver.read_text(snap, "README.md") or ""
+            sha = snap.revision or content_sha(resolver, snap)
         meta = parse_front_matter(card.replace("\r\n", "\n"), "README.md").metadata
-        sha = snap.revision or content_sha(resolver, snap)
         refs = refs_of(snap, CardClaims(metadata=meta))
     except TargetError as exc:
         return Scanned(text, key, kind, None, error=f"unresolved: {exc}")
@@ -126,7 +148,8 @@ def resolve(spec: Spec, keys: list[Key]) -> list[tuple[Key, Entry]]:
 
     def one(key: Key) -> tuple[Key, Entry] | None:
         try:
-            return key, fetch_entry(resolver, key)
+            with limits.deadline(spec.time_limit):  # a slow Hub answer leaves it out, in time
+                return key, fetch_entry(resolver, key)
         except Exception:
             return None
 
@@ -157,23 +180,18 @@ def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
 def _bounded(
     target: Any, resolver: Resolver, policy: PolicySet, options: AuditOptions, limit: float
 ) -> tuple[TargetReport | None, str]:
-    """``audit_isolated`` under a time limit: an audit that took longer is failed, whether it
-    finished meanwhile or not (then it is left to finish unobserved)."""
-    box: list[TargetReport | BaseException] = []
-    start = time.perf_counter()
+    """``audit_isolated`` under the time limit, on the calling thread.
 
-    def work() -> None:
-        try:
-            box.append(audit_isolated(target, resolver, policy, options))
-        except BaseException as exc:  # a run-level error is this repo's failure here
-            box.append(exc)
-
-    thread = threading.Thread(target=work, name="census-audit", daemon=True)
-    thread.start()
-    thread.join(limit)
-    if not box or time.perf_counter() - start > limit:
+    The limit is the pipeline's per-target deadline (``options.deadline``): every Hub request
+    and answer checks it, and so does every lookup through :class:`ClosureSource`, so an audit
+    past it stops at its next lookup instead of running on. An audit that took longer than the
+    limit is failed even if it finished: its result may have gaps the deadline caused.
+    """
+    start = time.monotonic()
+    try:
+        report = audit_isolated(target, resolver, policy, options)
+    except Exception as exc:  # a run-level error (policy, usage) is this repo's failure here
+        return None, f"{type(exc).__name__}: {exc}"[:300]
+    if time.monotonic() - start > limit:
         return None, f"time limit exceeded ({limit:g} s)"
-    result = box[0]
-    if isinstance(result, BaseException):
-        return None, f"{type(result).__name__}: {result}"[:300]
-    return result, ""
+    return report, ""
