@@ -53,11 +53,13 @@ def base_of(item: Scanned) -> str:
     return next((rid for rid, kind in item.refs if kind == RepoKind.MODEL), "")
 
 
-def batches(items: Sequence[Scanned], size: int) -> list[list[Scanned]]:
+def batches(items: Sequence[Scanned], size: int, *, pack: bool = True) -> list[list[Scanned]]:
     """Batches of at most ``size`` subjects, each cut from one base's group where possible.
 
     Groups are ordered by base, subjects by id, and small groups are packed together so a long
-    tail of rare bases does not become thousands of tiny tasks.
+    tail of rare bases does not become thousands of tiny tasks. With ``pack=False`` (``--verify
+    load``) a batch never mixes bases: each batch builds its base's mlx skeleton once, which
+    costs more than a task.
     """
     groups: dict[str, list[Scanned]] = defaultdict(list)
     for item in items:
@@ -67,7 +69,7 @@ def batches(items: Sequence[Scanned], size: int) -> list[list[Scanned]]:
     for base in sorted(groups):
         members = sorted(groups[base], key=lambda s: s.key)
         for part in chunks(members, size):
-            if len(part) == size:
+            if not pack or len(part) == size:
                 out.append(part)
             elif len(current) + len(part) <= size:
                 current.extend(part)

@@ -147,9 +147,11 @@ def _audit(
     client: Any, bar: Progress, spec: tasks.Spec, todo: list[tasks.Scanned],
     table: dict[Key, Entry], store: Store, batch_size: int, out: Outcome,
 ) -> None:  # fmt: skip
-    # At least four batches per worker when there are few repos, so no worker sits idle.
-    size = max(1, min(batch_size, -(-len(todo) // (4 * _workers(client)))))
-    batches = plan.batches(todo, size)
+    # At least four batches per worker when there are few repos, so no worker sits idle; with
+    # --verify load, one base per batch at the full size (a batch builds its base's skeleton).
+    load = spec.verify == "load"
+    size = batch_size if load else min(batch_size, -(-len(todo) // (4 * _workers(client))))
+    batches = plan.batches(todo, max(1, size), pack=not load)
     out.batches = len(batches)
     task = bar.add_task("audit", total=len(todo), failed=0)
     names: dict[Any, tuple[str, list[tasks.Scanned]]] = {}
