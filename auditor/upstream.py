@@ -4,6 +4,7 @@ and the hint for a model id that is a dataset. Used by ``auditor/pipeline.py`` o
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -12,11 +13,28 @@ from typing import Any, TypeVar
 from auditor.card import parse_card
 from auditor.errors import TargetError
 from auditor.graph import Upstream
-from auditor.models import RepoKind, RepoSnapshot, Target
+from auditor.models import CardClaims, RepoKind, RepoSnapshot, Target
 from auditor.sources.base import Resolver
 
 MAX_CONFIG_BYTES = 1 << 20
+MEMO_CARD_CHARS = 128 << 10  # upstream cards up to this size are parsed once per process
+MEMO_CARDS = 256  # ... and this many are kept: at most 32 MB of card text held
 _T = TypeVar("_T")
+
+
+@functools.lru_cache(maxsize=MEMO_CARDS)
+def _parse_memo(text: str) -> CardClaims:
+    return parse_card(text)
+
+
+def parse_upstream_card(text: str) -> CardClaims:
+    """``parse_card`` of an upstream card, memoised by its text across targets.
+
+    The same few bases and datasets sit under most adapters: a run auditing many of them (the
+    census's batches grouped by base, ``--author``) would parse the same base card once per
+    adapter. Claims are frozen, so sharing one parse is safe; large cards are not kept.
+    """
+    return _parse_memo(text) if len(text) <= MEMO_CARD_CHARS else parse_card(text)
 
 
 class UpstreamRepos:
@@ -65,7 +83,7 @@ class UpstreamRepos:
         with self._lock:
             self.texts[(repo_id, kind)] = text
             self.snapshots[(repo_id, kind)] = snap
-        claims = parse_card(text) if text is not None else None
+        claims = parse_upstream_card(text) if text is not None else None
         return Upstream(snapshot=snap, claims=claims, reason=None)
 
     def config(self, repo_id: str) -> dict[str, Any] | None:
