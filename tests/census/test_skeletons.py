@@ -1,9 +1,13 @@
 """``--verify load``: the adapters of one base are one batch, and a batch builds its base's mlx
 skeleton once. Builds are counted where mlx-lm constructs a model class (``_get_classes`` is the
-one door every skeleton goes through), not timed."""
+one door every skeleton goes through), not timed. Each test audits its own copy of the examples
+whose base config carries a key of its own, so a skeleton cached by an earlier test (a process
+cache keyed by the config's content) is not this test's."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,7 @@ from census_helpers import ROOT, table
 from auditor.cli import main
 
 EXAMPLES = ROOT / "examples" / "hub"
+BASE_CONFIG = Path("swiss-ai", "Apertus-70B-Instruct-2509", "config.json")
 ADAPTERS = [  # three adapters of one base (swiss-ai/Apertus-70B-Instruct-2509)
     "Ailiance-fr/apertus-math-drift-lora",
     "Ailiance-fr/apertus-math-lora",
@@ -37,10 +42,15 @@ def census_counting_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> l
         return build, args_class
 
     monkeypatch.setattr(mlx_lm.utils, "_get_classes", counting)
+    mirror = tmp_path / "hub"
+    shutil.copytree(EXAMPLES, mirror)
+    config = json.loads((mirror / BASE_CONFIG).read_text())
+    config["census_test"] = str(tmp_path)  # not a field of the architecture: ignored by mlx-lm
+    (mirror / BASE_CONFIG).write_text(json.dumps(config))
     listing = tmp_path / "repos.txt"
     listing.write_text("\n".join(ADAPTERS) + "\n")
     out = tmp_path / "out"
-    code = main(["census", "--mirror", str(EXAMPLES), "--offline", "--from-file", str(listing),
+    code = main(["census", "--mirror", str(mirror), "--offline", "--from-file", str(listing),
                  "--out", str(out), "--scheduler", "sync", "--verify", "load",
                  "--no-progress"])  # fmt: skip
     assert code == 0
