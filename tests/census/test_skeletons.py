@@ -69,11 +69,6 @@ def test_a_bases_adapters_are_one_batch_built_on_its_skeleton(
 
 
 @pytest.mark.mlx
-@pytest.mark.xfail(
-    strict=True,
-    reason="the verify stage builds the base skeleton once per adapter (it converts it in "
-    "place); a per-process skeleton cache in auditor.verify makes this pass: then remove this",
-)
 def test_one_skeleton_per_base_per_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     builds = census_counting_builds(tmp_path, monkeypatch)
     assert len(builds) == 1, builds
