@@ -1,28 +1,35 @@
 """Atomic file writes, for every stage that writes a file a reader may see half-written (report
-outputs, census reports).
+outputs, census reports, synced cards).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and rename it into place."""
+def write_atomic(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    """Write via a temporary file in the same directory and rename it into place.
+
+    The temporary name is chosen before the file exists, so a Ctrl-C at any point (even between
+    the file's creation and the assignment of its descriptor, where ``mkstemp`` would leave it
+    behind) is cleaned up by name. ``mode`` None: an ordinary file, the umask applies as for
+    ``open()``; otherwise exactly that mode (e.g. a card's own).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
     try:
-        # mkstemp creates 0600; a report is an ordinary file, so honour the umask like open().
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(tmp, flags, 0o666)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

@@ -14,14 +14,13 @@ deterministic, so a second sync of a synced card changes nothing.
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.card import MAX_CARD_CHARS
 from auditor.errors import UsageError
+from auditor.files import write_atomic
 from auditor.models import AdapterEvidence, Facts, is_repo_id
 from auditor.pipeline import AuditOptions
 from auditor.sources.local import inside
@@ -177,14 +176,4 @@ def write_card(result: SyncResult) -> None:
     """Write the synced card atomically (temporary file + rename), keeping the file's mode."""
     path = result.card
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(result.new.encode("utf-8", errors="surrogateescape"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, result.new.encode("utf-8", errors="surrogateescape"), mode=mode)
