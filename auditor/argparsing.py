@@ -37,3 +37,10 @@ class Parser(argparse.ArgumentParser):
                 if close:
                     return close[0]
         return None
+
+
+def add_repeatable(
+    parser: argparse.ArgumentParser, flag: str, metavar: str, help: str | None = None
+) -> None:
+    """A repeatable option collecting its values in a list (empty when absent)."""
+    parser.add_argument(flag, action="append", default=[], metavar=metavar, help=help)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from auditor import __version__
-from auditor.argparsing import Parser
+from auditor.argparsing import Parser, add_repeatable
 from auditor.console import ReaderSafeStdout
 from auditor.errors import (
     EXIT_FINDINGS,
@@ -67,12 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=NAMES,
         help="output format (repeatable; default text)",
     )
-    p.add_argument(
+    add_repeatable(
+        p,
         "--output",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="file for the --format at the same position (default stdout)",
+        "FILE",
+        "file for the --format at the same position (default stdout)",
     )
     p.add_argument(
         "--fail-on",

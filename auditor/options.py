@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditor.argparsing import add_repeatable
 from auditor.errors import UsageError
 from auditor.severity import VERIFY_LEVELS
 
@@ -28,12 +29,11 @@ def add_common(
 ) -> None:
     """Add the source, verification and policy options (``verify``: this command's default;
     ``None`` when the command chooses the level itself)."""
-    p.add_argument(
+    add_repeatable(
+        p,
         "--mirror",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="a directory laid out like the Hub (repeatable; also AILIANCE_AUDIT_MIRROR)",
+        "DIR",
+        "a directory laid out like the Hub (repeatable; also AILIANCE_AUDIT_MIRROR)",
     )
     p.add_argument("--offline", action="store_true", help="never use the network")
     p.add_argument(
@@ -49,12 +49,11 @@ def add_common(
         default=verify,
         help=verify_help,
     )
-    p.add_argument(
+    add_repeatable(
+        p,
         "--policy",
-        action="append",
-        default=[],
-        metavar="P",
-        help="profile (default, strict, none) or a pack file/dir (repeatable)",
+        "P",
+        "profile (default, strict, none) or a pack file/dir (repeatable)",
     )
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from auditor.argparsing import Parser
+from auditor.argparsing import Parser, add_repeatable
 from auditor.errors import EXIT_OK, EXIT_UNRESOLVED, UsageError
 from auditor.options import add_common, options_from
 
@@ -29,20 +29,18 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output dataset directory")
     p.add_argument("--from-file", metavar="FILE", help="repos to audit, one per line")
-    p.add_argument(
+    add_repeatable(
+        p,
         "--author",
-        action="append",
-        default=[],
-        metavar="ORG",
-        help="every model repo of ORG on the Hub (repeatable)",
+        "ORG",
+        "every model repo of ORG on the Hub (repeatable)",
     )
     p.add_argument("--search", metavar="TEXT", help="Hub listing: ids containing TEXT")
-    p.add_argument(
+    add_repeatable(
+        p,
         "--filter",
-        action="append",
-        default=[],
-        metavar="TAG",
-        help="Hub listing: repos with TAG, e.g. base_model:adapter:ORG/NAME "
+        "TAG",
+        "Hub listing: repos with TAG, e.g. base_model:adapter:ORG/NAME "
         "(repeatable: all must match)",
     )
     p.add_argument("--limit", type=int, metavar="N", help="audit at most N repos")

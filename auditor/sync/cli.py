@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from auditor.argparsing import Parser
+from auditor.argparsing import Parser, add_repeatable
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNRESOLVED, INCOMPLETE_HINT, UsageError
 from auditor.models import is_repo_id
 from auditor.options import add_common, options_from
@@ -38,12 +38,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="TARGET", help="a local directory or clone of the repo")
     p.add_argument("--write", action="store_true", help="apply the change (default: print a diff)")
     p.add_argument("--check", action="store_true", help="exit 1 when the card is not in sync")
-    p.add_argument(
+    add_repeatable(
+        p,
         "--dataset",
-        action="append",
-        default=[],
-        metavar="ID",
-        help="a training dataset (org/name) to declare in datasets: (repeatable)",
+        "ID",
+        "a training dataset (org/name) to declare in datasets: (repeatable)",
     )
     p.add_argument(
         "--summary-skeleton",
