@@ -12,6 +12,7 @@ from auditor.errors import PolicyError
 from auditor.facts import derive
 from auditor.fingerprint import fingerprint as fingerprint  # re-exported (policy, waivers)
 from auditor.models import Facts, Finding, Location, Severity, finding_order
+from auditor.policy import lean
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule, is_builtin
 
@@ -41,11 +42,16 @@ def facts_document(facts: Facts, policy: PolicySet) -> dict[str, Any]:
     """The part of the facts document ``policy`` reads, as JSON-able data (``derived`` filled in).
 
     Only the variables some rule reads are converted to CEL values (no shipped rule reads
-    ``edges``): conversion is most of an evaluation's cost on a large lineage.
+    ``edges``): conversion is most of an evaluation's cost on a large lineage. The upstream
+    nodes come with their licenses in one table (``policy.lean``).
     """
     if not facts.derived:
         facts = facts.model_copy(update={"derived": derive(facts)})
-    return facts.model_dump(mode="json", include=set(policy.variables))
+    names = set(policy.variables)
+    document = facts.model_dump(mode="json", include=names - {lean.UPSTREAM, lean.TABLE})
+    if names & {lean.UPSTREAM, lean.TABLE}:
+        document.update(lean.upstream_document(facts, policy.node_fields))
+    return document
 
 
 def make_context(document: dict[str, Any]) -> cel.Context:

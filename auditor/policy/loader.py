@@ -106,6 +106,17 @@ class PolicySet:
             names.update(rule.plan.variables if rule.plan else ())
         return frozenset(names)
 
+    @cached_property
+    def node_fields(self) -> frozenset[str] | None:
+        """The upstream node fields the rules read (None: some rule uses whole nodes)."""
+        fields: set[str] = set()
+        for rule in self.rules:
+            if rule.plan is not None:
+                if rule.plan.node_fields is None:
+                    return None
+                fields |= rule.plan.node_fields
+        return frozenset(fields)
+
 
 def builtin_dir() -> Path:
     """The shipped packs (``policies/`` in a checkout, package data in a wheel)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import PolicyError
+from auditor.policy import lean
 from auditor.policy.celimport import cel
 
 _CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
@@ -38,6 +39,7 @@ class Plan:
     select: Any = None
     rows: Any = None
     parts: bool = False
+    node_fields: frozenset[str] | None = frozenset()  # None: whole upstream nodes (policy.lean)
 
     @property
     def variables(self) -> frozenset[str]:
@@ -117,8 +119,12 @@ def build(
     (iterating a list of large maps copies each element). With ``each``, every ``item`` becomes
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
+    node_fields: set[str] | None = set()
 
     def prog(expr: str) -> Any:
+        nonlocal node_fields
+        expr, fields = lean.rewrite(expr, _tokens(expr))
+        node_fields = None if fields is None or node_fields is None else node_fields | fields
         return compile_expr(expr, file, rule_id, line)
 
     # A path ``each`` (``upstream``, ``derived.x.y``) is walked in place, by index.
@@ -132,12 +138,18 @@ def build(
             raise PolicyError("'parts' needs 'each'", file=file, rule=rule_id, line=line)
         body = f"({src['violation']}) ? [{_fields(src, 'subject.id')}] : []"
         if when is not None and not lets:
-            return Plan(single=prog(f"({when}) ? ({body}) : []"))
-        return Plan(when=prog(when) if when else None, lets=compiled_lets, single=prog(body))
+            single = prog(f"({when}) ? ({body}) : []")
+            return Plan(single=single, node_fields=_frozen(node_fields))
+        return Plan(when=prog(when) if when else None, lets=compiled_lets, single=prog(body),
+                    node_fields=_frozen(node_fields))
     coll = f"({each})" if direct else "_each_"
     pick = f"{coll}[_i_]"
     default_node = f"type({pick}) == map && 'id' in {pick} ? string({pick}.id) : subject.id"
-    bound = {k: substitute_item(v, pick) for k, v in src.items() if k not in ("each", "when")}
+    if each == lean.UPSTREAM:  # a node is always a map with an id; ``upstream[_i_]`` is primary
+        coll, pick = lean.UPSTREAM, f"{lean.UPSTREAM}[_i_]"
+        default_node = f"string({pick}.id)"
+    bound = {k: rename(v, "item", pick) if coll == lean.UPSTREAM else substitute_item(v, pick)
+             for k, v in src.items() if k not in ("each", "when")}
     violation = bound["violation"]
     fields = _fields(bound, bound.get("node") or default_node)
     parts = bound.get("parts")
@@ -156,12 +168,23 @@ def build(
     return Plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
-        size=prog(f"type({coll}) == list ? {coll}.size() : -1") if direct else None,
+        size=prog(_size(coll)) if direct else None,
         each=None if direct else prog(each),
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
+        node_fields=_frozen(node_fields),
     )
+
+
+def _size(coll: str) -> str:
+    if coll == lean.UPSTREAM:
+        return f"{coll}.size()"  # always a list
+    return f"type({coll}) == list ? {coll}.size() : -1"
+
+
+def _frozen(fields: set[str] | None) -> frozenset[str] | None:
+    return None if fields is None else frozenset(fields)
 
 
 def _fields(src: dict[str, str], node: str) -> str:
