@@ -54,6 +54,8 @@ def rewrite(expr: str, tokens: Sequence[Token]) -> tuple[str, Reads]:
     by a literal field name (and not ``upstream.size()``), it is left as written and the
     expression is marked as using whole nodes.
     """
+    if UPSTREAM not in expr:
+        return expr, NOTHING
     if any(tokens[n][1] == "(" and tokens[n + 1][1] == UPSTREAM and tokens[n + 2][1] == ","
            for n in range(len(tokens) - 2)):
         return expr, Reads(frozenset(), True)  # a macro binds the name: leave it as written

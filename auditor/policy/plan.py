@@ -44,12 +44,14 @@ class Plan:
     parts: bool = False
     reads: lean.Reads = lean.NOTHING  # what the programs read of the upstream nodes (policy.lean)
 
+    names: frozenset[str] = frozenset()
+
     @property
     def variables(self) -> frozenset[str]:
-        """The names the programs reference (comprehension variables included)."""
-        programs = [self.when, self.single, self.size, self.each, self.select, self.rows]
-        programs += [program for _name, program in self.lets]
-        return frozenset(v for p in programs if p is not None for v in p.variables())
+        """The names the programs may reference as variables: every identifier of the rule's
+        expressions that is not a field or a function (a superset: comprehension variables,
+        ``in``), and the engine's node columns; not the engine's own loop variables."""
+        return self.names
 
 
 # CEL has no cost limit here: 8 nested map() over 10 elements is 10^8 evaluations from 250 bytes
@@ -121,41 +123,58 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     (iterating a list of large maps copies each element). With ``each``, every ``item`` becomes
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
-    reads = lean.NOTHING
+    reads, names = lean.NOTHING, set[str]()
+
+    def piece(expr: str) -> str:
+        """One expression of the rule (or of the engine) as the programs will hold it."""
+        nonlocal reads
+        toks = tokens(expr)
+        out, more = lean.rewrite(expr, toks)
+        reads = lean.Reads(reads.fields | more.fields, reads.whole or more.whole)
+        idents = _identifiers(toks)
+        if out != expr:
+            idents |= {lean.COLUMNS, lean.TABLES}
+        if not more.whole:
+            idents.discard(lean.UPSTREAM)  # read through the columns only
+        names.update(idents)
+        return out
 
     def prog(expr: str) -> Any:
-        nonlocal reads
-        expr, more = lean.rewrite(expr, tokens(expr))
-        reads = lean.Reads(reads.fields | more.fields, reads.whole or more.whole)
         return Deferred(expr) if deferred else compile_expr(expr, file, rule_id, line)
+
+    def plan(**programs: Any) -> Plan:
+        return Plan(**programs, reads=reads, names=frozenset(names))
 
     # A path ``each`` (``upstream``, ``derived.x.y``) is walked in place, by index.
     direct = "each" in src and bool(_PATH.match(src["each"]))
     src = {key: fast(expr) for key, expr in src.items()}
-    compiled_lets = tuple((name, prog(fast(expr))) for name, expr in lets.items())
-    when = src.get("when")
+    compiled_lets = tuple((name, prog(piece(fast(expr)))) for name, expr in lets.items())
+    when = piece(src["when"]) if "when" in src else None
     each = src.get("each")
     if each is None:
         if "parts" in src:
             raise PolicyError("'parts' needs 'each'", file=file, rule=rule_id, line=line)
         # The finding's fields are a program of their own, compiled and run only when the rule
         # fires (most do not, and messages are most of a pack's text).
-        violation = src["violation"]
+        own = {k: piece(v) for k, v in src.items() if k != "when"}
+        fields = _fields(own, piece("subject.id"))
         if when is not None and not lets:
-            single = prog(f"({when}) ? ({violation}) : false")
-            return Plan(single=single, rows=prog(f"[{_fields(src, 'subject.id')}]"), reads=reads)
-        return Plan(when=prog(when) if when else None, lets=compiled_lets, single=prog(violation),
-                    rows=prog(f"[{_fields(src, 'subject.id')}]"), reads=reads)
+            single = prog(f"({when}) ? ({own['violation']}) : false")
+            return plan(single=single, rows=prog(f"[{fields}]"))
+        return plan(when=prog(when) if when else None, lets=compiled_lets,
+                    single=prog(own["violation"]), rows=prog(f"[{fields}]"))
     coll = f"({each})" if direct else "_each_"
     pick = f"{coll}[_i_]"
     default_node = f"type({pick}) == map && 'id' in {pick} ? string({pick}.id) : subject.id"
     if each == lean.UPSTREAM:  # a node is always a map with an id; ``upstream[_i_]`` is primary
         coll, pick = lean.UPSTREAM, f"{lean.UPSTREAM}[_i_]"
         default_node = f"string({pick}['id'])"
-    bound = {k: rename(v, "item", pick) if coll == lean.UPSTREAM else substitute_item(v, pick)
-             for k, v in src.items() if k not in ("each", "when")}
+    def bind(expr: str) -> str:
+        return rename(expr, "item", pick) if coll == lean.UPSTREAM else substitute_item(expr, pick)
+
+    bound = {k: piece(bind(v)) for k, v in src.items() if k not in ("each", "when")}
     violation = bound["violation"]
-    fields = _fields(bound, bound.get("node") or default_node)
+    fields = _fields(bound, bound.get("node") or piece(default_node))
     parts = bound.get("parts")
     if parts is not None:
         # One finding per violating part of a candidate: parts are small lists, so binding them
@@ -169,16 +188,21 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
         rows = f"[_slice_].map(_each_, {rows})[0]"
-    return Plan(
+    return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
-        size=prog(_size(coll)) if direct else None,
-        each=None if direct else prog(each),
+        size=prog(piece(_size(coll))) if direct else None,
+        each=None if direct else prog(piece(each)),
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
-        reads=reads,
     )
+
+
+def _identifiers(toks: tuple[tuple[str, str, int, int], ...]) -> set[str]:
+    """Identifiers that are neither a selected field (``a.b``) nor a called function."""
+    return {text for n, (kind, text, _s, _e) in enumerate(toks) if kind == "ident"
+            and (n == 0 or toks[n - 1][1] != ".") and (n + 1 == len(toks) or toks[n + 1][1] != "(")}
 
 
 def _size(coll: str) -> str:
@@ -218,13 +242,6 @@ class Deferred:
         if self._program is None:
             self._program = _compile(self.source)
         return self._program.execute(context)
-
-    def variables(self) -> list[str]:
-        """The identifiers that may name variables (a superset of the binding's answer)."""
-        toks = tokens(self.source)
-        return sorted({text for n, (kind, text, _s, _e) in enumerate(toks) if kind == "ident"
-                       and (n == 0 or toks[n - 1][1] != ".")
-                       and (n + 1 == len(toks) or toks[n + 1][1] != "(")})
 
 
 _compile = lru_cache(maxsize=1024)(cel.compile)

@@ -35,7 +35,7 @@ def tokens(expr: str) -> tuple[Token, ...]:
     (checks, rewrites), and tokenizing is a third of that load's own work.
     """
     return tuple(
-        (m.lastgroup or "", m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(expr)
+        (m.lastgroup or "", m.group(), *m.span()) for m in _TOKEN.finditer(expr)
     )
 
 
