@@ -47,7 +47,12 @@ class Reads(NamedTuple):
 NOTHING = Reads(frozenset(), False)
 
 
-def rewrite(expr: str, tokens: Sequence[Token]) -> tuple[str, Reads]:
+MAX_NESTING = 32
+"""Node indexes nested deeper than this inside one another are left as written (whole nodes):
+the rewrite recurses into an index, and a stranger's pack must not exhaust the stack."""
+
+
+def rewrite(expr: str, tokens: Sequence[Token], depth: int = 0) -> tuple[str, Reads]:
     """``expr`` reading the node columns instead of the nodes, and what it reads of them.
 
     ``tokens`` are ``expr``'s (``policy.rewrite.tokens``). Where ``upstream`` is not indexed
@@ -56,6 +61,8 @@ def rewrite(expr: str, tokens: Sequence[Token]) -> tuple[str, Reads]:
     """
     if UPSTREAM not in expr:
         return expr, NOTHING
+    if depth > MAX_NESTING:
+        return expr, Reads(frozenset(), True)
     if any(tokens[n][1] == "(" and tokens[n + 1][1] == UPSTREAM and tokens[n + 2][1] == ","
            for n in range(len(tokens) - 2)):
         return expr, Reads(frozenset(), True)  # a macro binds the name: leave it as written
@@ -84,6 +91,7 @@ def rewrite(expr: str, tokens: Sequence[Token]) -> tuple[str, Reads]:
             expr[tokens[n + 1][3] : tokens[close][2]],
             [(k, t, s - tokens[n + 1][3], e - tokens[n + 1][3])
              for k, t, s, e in tokens[n + 2 : close]],
+            depth + 1,
         )
         fields |= inner.fields | {name}
         whole = whole or inner.whole

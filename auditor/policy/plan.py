@@ -169,6 +169,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     if each == lean.UPSTREAM:  # a node is always a map with an id; ``upstream[_i_]`` is primary
         coll, pick = lean.UPSTREAM, f"{lean.UPSTREAM}[_i_]"
         default_node = f"string({pick}['id'])"
+
     def bind(expr: str) -> str:
         return rename(expr, "item", pick) if coll == lean.UPSTREAM else substitute_item(expr, pick)
 

@@ -95,8 +95,22 @@ def walk_by_index(expr: str) -> str:
     build lists (``filter``, ``map``) are left alone: their results would be lists of nodes,
     which no rewrite makes cheap.
     """
+    for _ in range(MAX_WALKS):  # a loop, not recursion: a stranger's pack may hold thousands
+        walked = _walk_first(expr)
+        if walked is None:
+            break
+        expr = walked
+    return expr
+
+
+MAX_WALKS = 64
+"""Comprehensions rewritten per expression; any beyond stay as written (same meaning, slower)."""
+
+
+def _walk_first(expr: str) -> str | None:
+    """``expr`` with its first walk rewritten (see :func:`walk_by_index`); None if it has none."""
     if not any(f"{name}." in expr for name in LARGE_LISTS):
-        return expr
+        return None
     toks = tokens(expr)
     for n in range(len(toks) - 5):
         if toks[n][1] not in LARGE_LISTS:
@@ -108,15 +122,15 @@ def walk_by_index(expr: str) -> str:
             continue
         close = _closing(toks, n + 3)
         if close is None:
-            return expr
+            return None
         body = expr[toks[n + 5][3] : toks[close][2]]
         if re.search(rf"\(\s*{var}\s*,", body):
             continue  # rebound inside: leave this one as written
         index = f"_{var}_"
         new_body = rename(body, var, f"{head}[{index}]")
         rewritten = f"lists.range({head}.size()).{macro}({index},{new_body})"
-        return walk_by_index(expr[: toks[n][2]] + rewritten + expr[toks[close][3] :])
-    return expr
+        return expr[: toks[n][2]] + rewritten + expr[toks[close][3] :]
+    return None
 
 
 def _closing(toks: tuple[Token, ...], open_at: int) -> int | None:
