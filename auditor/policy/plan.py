@@ -18,6 +18,7 @@ from auditor.errors import PolicyError
 from auditor.policy import lean
 from auditor.policy.celimport import cel
 from auditor.policy.rewrite import fast, rename, substitute_item, tokens
+from auditor.policy.rewrite import names as identifiers
 
 _CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
 
@@ -128,10 +129,10 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     def piece(expr: str) -> str:
         """One expression of the rule (or of the engine) as the programs will hold it."""
         nonlocal reads
-        toks = tokens(expr)
-        out, more = lean.rewrite(expr, toks)
+        out, more = (lean.rewrite(expr, tokens(expr)) if lean.UPSTREAM in expr
+                     else (expr, lean.NOTHING))
         reads = lean.Reads(reads.fields | more.fields, reads.whole or more.whole)
-        idents = _identifiers(toks)
+        idents = identifiers(expr)
         if out != expr:
             idents |= {lean.COLUMNS, lean.TABLES}
         if not more.whole:
@@ -198,12 +199,6 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         rows=prog(rows),
         parts=parts is not None,
     )
-
-
-def _identifiers(toks: tuple[tuple[str, str, int, int], ...]) -> set[str]:
-    """Identifiers that are neither a selected field (``a.b``) nor a called function."""
-    return {text for n, (kind, text, _s, _e) in enumerate(toks) if kind == "ident"
-            and (n == 0 or toks[n - 1][1] != ".") and (n + 1 == len(toks) or toks[n + 1][1] != "(")}
 
 
 def _size(coll: str) -> str:

@@ -336,3 +336,11 @@ def test_lower_ascii_keeps_the_stdlib_meaning(text: str) -> None:
     from auditor.policy.cel import lower_ascii
 
     assert lower_ascii(text) == stdlib_lower_ascii(text)
+
+
+def test_names_are_the_variables_an_expression_may_read() -> None:
+    from auditor.policy.rewrite import names
+
+    expr = ("card.x.exists(s, s.kind == 'upstream edges' && subject . id != 1.5e3) "
+            "&& size(files) > 0 && \"derived\" != r'compute'")
+    assert names(expr) == {"card", "s", "subject", "files"}
