@@ -7,7 +7,10 @@ Builds the facts document of the example adapter with generated upstream nodes
 fitted on the sizes measured so far) to take more than ``--budget`` seconds per evaluation, it
 stops and extrapolates to 10,000 nodes with that fit, saying so. Target: under 0.5 s at 10,000
 nodes. Also reports the facts-to-CEL conversion, two CEL probes and the slowest rules at the
-largest size measured.
+largest size measured; the CPU time of an evaluation on small graphs (a census repo has a few to
+a few dozen upstream nodes); and, in fresh processes, what loading the packs and the first
+evaluation of the bundled example cost (the rules' programs are compiled then: every audit pays
+it once).
 
     .venv/bin/python bench/bench_policy.py [--runs 9] [--nodes 10000] [--budget 30]
 """
@@ -17,10 +20,13 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
-from common import emit, runs_from_env, stats, target, time_call
+from common import ROOT, emit, offline_env, runs_from_env, stats, target, time_call
 from synthetic import synthetic_facts
 
 from auditor.policy import evaluate, load_policies
@@ -83,11 +89,64 @@ def _exponent(points: list[tuple[int, float]]) -> float:
     return _fit(points)[1]
 
 
+LINEAR_FROM = 1000
+SMALL = (5, 30)  # upstream nodes of a typical census repo, and of a large one
+# Loading the packs and the first evaluation of the example, in a fresh process (the example's
+# facts are collected before the clock starts). Prints wall and CPU seconds.
+FIRST_RUN = """
+import sys, time
+sys.path.insert(0, "bench")
+from synthetic import example_facts
+facts = example_facts()[1]
+from auditor.policy import evaluate, load_policies
+wall, cpu = time.perf_counter(), time.process_time()
+evaluate(facts, load_policies(["default"]))
+wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+print(wall, cpu)
+"""
+
+
+def wall_and_cpu(fn: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each of ``runs`` calls of ``fn`` (no warm-up)."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus
+
+
+def cpu_times(fn: Callable[[], object], runs: int) -> list[float]:
+    """CPU seconds of ``runs`` calls of ``fn`` after one untimed call (noise of a shared machine
+    shows in wall time first)."""
+    fn()
+    out = []
+    for _ in range(runs):
+        start = time.process_time()
+        fn()
+        out.append(time.process_time() - start)
+    return out
+
+
+def first_run(runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of loading the packs plus the first evaluation, fresh processes."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", FIRST_RUN], capture_output=True, text=True,
+                              env=offline_env(), cwd=ROOT, check=True)
+        wall, cpu = (float(x) for x in done.stdout.split())
+        walls.append(wall)
+        cpus.append(cpu)
+    return walls, cpus
+
+
 def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, Any]:
     """Climb the size ladder up to ``nodes``; measure, or extrapolate past ``budget``."""
     policy = load_policies(["default"])
     sizes = [n for n in LADDER if n < nodes] + [nodes]
     points: list[tuple[int, float]] = []
+    cpu_points: list[tuple[int, float]] = []
     metrics, facts = [], None
     for n in sizes:
         if len(points) >= 2 and _predict(points, n) > budget:
@@ -97,17 +156,27 @@ def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, An
         findings = len(evaluate(facts, policy))  # also the warm-up
         first = time.perf_counter() - first
         reps = runs if first * runs <= budget else max(1, min(3, int(budget // first)))
-        samples = time_call(functools.partial(evaluate, facts, policy), reps, warmup=0)
-        metrics.append(stats(samples, f"evaluate(), {n} nodes ({findings} findings)"))
-        points.append((n, metrics[-1]["median"]))
+        walls, cpus = wall_and_cpu(functools.partial(evaluate, facts, policy), reps)
+        metrics.append(stats(walls, f"evaluate(), {n} nodes ({findings} findings)"))
+        metrics.append(stats(cpus, f"the same, CPU time, {n} nodes"))
+        points.append((n, metrics[-2]["median"]))
+        cpu_points.append((n, metrics[-1]["median"]))
     assert facts is not None
     largest = points[-1][0]
+    for n in SMALL:
+        small = synthetic_facts(n)
+        metrics.append(stats(cpu_times(functools.partial(evaluate, small, policy), 10 * runs),
+                             f"evaluate() CPU time, {n} nodes (census-sized)"))
+    walls, cpus = first_run(runs)
+    metrics.append(stats(walls, "load_policies + first evaluate() of the example, fresh process"))
+    metrics.append(stats(cpus, "the same, CPU time"))
     measured = largest == nodes
     value = points[-1][1] if measured else _predict(points, nodes)
     # Where the time goes at the largest size: the facts as JSON-able data, their conversion to
     # CEL values (the binding's, per value), and the rules themselves.
     dump_s = time_call(lambda: facts_document(facts, policy), 3)
-    metrics.append(stats(dump_s, f"part: facts -> document (pydantic), {largest} nodes"))
+    label = f"part: facts -> document (pydantic, node columns), {largest} nodes"
+    metrics.append(stats(dump_s, label))
     document = facts_document(facts, policy)
     convert_s = time_call(lambda: _converted(document), 3)
     label = f"part: document -> CEL values and environment, {largest} nodes"
@@ -127,6 +196,11 @@ def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, An
     ]
     if len(points) >= 2:
         notes.append(f"fitted over the measured sizes: time ~ nodes^{_exponent(points):.2f}")
+    big = [p for p in cpu_points if p[0] >= LINEAR_FROM]
+    if len(big) >= 2:
+        notes.append(f"CPU time fitted over the sizes from {LINEAR_FROM} nodes (the fixed cost "
+                     f"of ~{cpu_points[0][1] * 1000:.0f} ms at {cpu_points[0][0]} nodes aside): "
+                     f"~ nodes^{_exponent(big):.2f}")
     if not measured:
         notes.append(
             f"{nodes} nodes not run: predicted {value:.0f} s per evaluation (budget "

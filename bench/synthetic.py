@@ -55,7 +55,7 @@ GATE = "You agree to the acceptable use policy of this model before downloading 
 def example_facts() -> tuple[RepoSnapshot, Facts]:
     """The example adapter's real snapshot and facts (header-level verification, offline)."""
     options = AuditOptions(mirrors=[EXAMPLE_HUB], offline=True, verify="header")
-    snapshot, facts, _ = collect(parse_target(EXAMPLE), make_resolver(options), options)
+    snapshot, facts, *_ = collect(parse_target(EXAMPLE), make_resolver(options), options)
     return snapshot, facts
 
 

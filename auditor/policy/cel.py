@@ -12,6 +12,7 @@ from auditor.errors import PolicyError
 from auditor.facts import derive
 from auditor.fingerprint import fingerprint as fingerprint  # re-exported (policy, waivers)
 from auditor.models import Facts, Finding, Location, Severity, finding_order
+from auditor.policy import lean
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule, is_builtin
 
@@ -41,17 +42,33 @@ def facts_document(facts: Facts, policy: PolicySet) -> dict[str, Any]:
     """The part of the facts document ``policy`` reads, as JSON-able data (``derived`` filled in).
 
     Only the variables some rule reads are converted to CEL values (no shipped rule reads
-    ``edges``): conversion is most of an evaluation's cost on a large lineage.
+    ``edges``): conversion is most of an evaluation's cost on a large lineage. The upstream
+    nodes go as columns, their licenses and other repeated values in tables (``policy.lean``).
     """
     if not facts.derived:
         facts = facts.model_copy(update={"derived": derive(facts)})
-    return facts.model_dump(mode="json", include=set(policy.variables))
+    names = set(policy.variables)
+    nodes = {lean.UPSTREAM, lean.COLUMNS, lean.TABLES}
+    document = facts.model_dump(mode="json", include=names - nodes)
+    if names & nodes:
+        document.update(lean.columns(facts, policy.reads))
+    return document
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def lower_ascii(text: str) -> str:
+    """``lowerAscii``: the stdlib's meaning (only A-Z change), without its loop per character
+    (the shipped rules lower-case card text a hundred times per audit)."""
+    return text.translate(_ASCII_LOWER)
 
 
 def make_context(document: dict[str, Any]) -> cel.Context:
     """A CEL context holding the facts document and the extended standard library."""
     context = cel.Context()
     add_stdlib_to_context(context)
+    context.add_function("lowerAscii", lower_ascii)
     for key, value in document.items():
         context.add_variable(key, value)
     return context
@@ -94,7 +111,11 @@ class Session:
         for name, program in plan.lets:
             self.scope[name] = self._run(rule, program, f"let.{name}")
         if plan.single is not None:
-            return _rows(rule, self._run(rule, plan.single, "violation"))
+            fires = self._run(rule, plan.single, "violation")
+            if not isinstance(fires, bool):
+                raise _error(rule, "'violation' must give true or false, "
+                             f"not {type(fires).__name__}")
+            return _rows(rule, self._run(rule, plan.rows, "message")) if fires else []
         candidates: list[Any] | None = None  # None: ``each`` is a path, walked in place
         if plan.each is not None:
             candidates = self._run(rule, plan.each, "each")

@@ -30,6 +30,7 @@ from auditor import safeyaml
 from auditor.errors import PolicyError
 from auditor.models import Severity
 from auditor.policy import plan as cel_plan
+from auditor.policy.lean import Reads
 from auditor.policy.plan import Plan, checked, compile_expr
 
 EXPRESSIONS = (
@@ -105,6 +106,13 @@ class PolicySet:
         for rule in self.rules:
             names.update(rule.plan.variables if rule.plan else ())
         return frozenset(names)
+
+    @cached_property
+    def reads(self) -> Reads:
+        """What the rules read of the upstream nodes (``policy.lean``)."""
+        plans = [rule.plan.reads for rule in self.rules if rule.plan is not None]
+        fields = frozenset().union(*(r.fields for r in plans))
+        return Reads(fields, any(r.whole for r in plans))
 
 
 def builtin_dir() -> Path:
@@ -236,7 +244,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         sources[key] = checked(str(raw[key]).strip(), key, file, rule_id, _value_line(node, key))
     lets = _lets(raw.get("let"), file, rule_id, line)
     try:
-        plan = cel_plan.build(sources, lets, file, rule_id, line)
+        plan = cel_plan.build(sources, lets, file, rule_id, line, deferred=is_builtin(file))
     except PolicyError:
         for key, expr in sources.items():
             compile_expr(expr, file, rule_id, _value_line(node, key))

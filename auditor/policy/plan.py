@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from auditor.errors import PolicyError
+from auditor.policy import lean
 from auditor.policy.celimport import cel
+from auditor.policy.rewrite import fast, rename, substitute_item, tokens
+from auditor.policy.rewrite import names as identifiers
 
 _CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
 
@@ -23,7 +27,8 @@ _CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
 class Plan:
     """The compiled programs of one rule (see :func:`build`); ``policy.cel`` runs them.
 
-    A rule without ``each`` is one program giving zero or one finding row. A rule with ``each``
+    A rule without ``each`` is ``single`` (whether it fires) and ``rows`` (its one finding row,
+    run only when it fires). A rule with ``each``
     is walked by index in chunks: ``select`` gives the indices of the violating candidates in
     ``_chunk_`` and ``rows`` the finding rows of the indices in ``_picked_``, so no CEL list
     ever grows with the size of the lineage (cel-rust copies a comprehension's accumulator on
@@ -38,13 +43,16 @@ class Plan:
     select: Any = None
     rows: Any = None
     parts: bool = False
+    reads: lean.Reads = lean.NOTHING  # what the programs read of the upstream nodes (policy.lean)
+
+    names: frozenset[str] = frozenset()
 
     @property
     def variables(self) -> frozenset[str]:
-        """The names the programs reference (comprehension variables included)."""
-        programs = [self.when, self.single, self.size, self.each, self.select, self.rows]
-        programs += [program for _name, program in self.lets]
-        return frozenset(v for p in programs if p is not None for v in p.variables())
+        """The names the programs may reference as variables: every identifier of the rule's
+        expressions that is not a field or a function (a superset: comprehension variables,
+        ``in``), and the engine's node columns; not the engine's own loop variables."""
+        return self.names
 
 
 # CEL has no cost limit here: 8 nested map() over 10 elements is 10^8 evaluations from 250 bytes
@@ -61,7 +69,7 @@ def comprehension_depth(expr: str) -> int:
 
 def _structure(expr: str) -> tuple[bool, int]:
     """Whether the brackets of ``expr`` balance, and how deeply its comprehensions nest."""
-    toks = _tokens(expr)
+    toks = tokens(expr)
     stack: list[bool] = []  # one entry per open bracket: is it a comprehension macro's "("?
     balanced, deepest = True, 0
     for n, (kind, text, _start, _end) in enumerate(toks):
@@ -106,9 +114,8 @@ def checked(expr: str, key: str, file: str, rule_id: str, line: int | None) -> s
     return expr
 
 
-def build(
-    src: dict[str, str], lets: dict[str, str], file: str, rule_id: str, line: int | None
-) -> Plan:
+def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
+          line: int | None, deferred: bool = False) -> Plan:
     """Compile a rule's expressions into the programs of its :class:`Plan`.
 
     Every expression is first rewritten for cel-rust's cost model (same meaning, measured in
@@ -117,29 +124,59 @@ def build(
     (iterating a list of large maps copies each element). With ``each``, every ``item`` becomes
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
+    reads, names = lean.NOTHING, set[str]()
+
+    def piece(expr: str) -> str:
+        """One expression of the rule (or of the engine) as the programs will hold it."""
+        nonlocal reads
+        out, more = (lean.rewrite(expr, tokens(expr)) if lean.UPSTREAM in expr
+                     else (expr, lean.NOTHING))
+        reads = lean.Reads(reads.fields | more.fields, reads.whole or more.whole)
+        idents = identifiers(expr)
+        if out != expr:
+            idents |= {lean.COLUMNS, lean.TABLES}
+        if not more.whole:
+            idents.discard(lean.UPSTREAM)  # read through the columns only
+        names.update(idents)
+        return out
 
     def prog(expr: str) -> Any:
-        return compile_expr(expr, file, rule_id, line)
+        return Deferred(expr) if deferred else compile_expr(expr, file, rule_id, line)
+
+    def plan(**programs: Any) -> Plan:
+        return Plan(**programs, reads=reads, names=frozenset(names))
 
     # A path ``each`` (``upstream``, ``derived.x.y``) is walked in place, by index.
     direct = "each" in src and bool(_PATH.match(src["each"]))
     src = {key: fast(expr) for key, expr in src.items()}
-    compiled_lets = tuple((name, prog(fast(expr))) for name, expr in lets.items())
-    when = src.get("when")
+    compiled_lets = tuple((name, prog(piece(fast(expr)))) for name, expr in lets.items())
+    when = piece(src["when"]) if "when" in src else None
     each = src.get("each")
     if each is None:
         if "parts" in src:
             raise PolicyError("'parts' needs 'each'", file=file, rule=rule_id, line=line)
-        body = f"({src['violation']}) ? [{_fields(src, 'subject.id')}] : []"
+        # The finding's fields are a program of their own, compiled and run only when the rule
+        # fires (most do not, and messages are most of a pack's text).
+        own = {k: piece(v) for k, v in src.items() if k != "when"}
+        fields = _fields(own, piece("subject.id"))
         if when is not None and not lets:
-            return Plan(single=prog(f"({when}) ? ({body}) : []"))
-        return Plan(when=prog(when) if when else None, lets=compiled_lets, single=prog(body))
+            single = prog(f"({when}) ? ({own['violation']}) : false")
+            return plan(single=single, rows=prog(f"[{fields}]"))
+        return plan(when=prog(when) if when else None, lets=compiled_lets,
+                    single=prog(own["violation"]), rows=prog(f"[{fields}]"))
     coll = f"({each})" if direct else "_each_"
     pick = f"{coll}[_i_]"
     default_node = f"type({pick}) == map && 'id' in {pick} ? string({pick}.id) : subject.id"
-    bound = {k: substitute_item(v, pick) for k, v in src.items() if k not in ("each", "when")}
+    if each == lean.UPSTREAM:  # a node is always a map with an id; ``upstream[_i_]`` is primary
+        coll, pick = lean.UPSTREAM, f"{lean.UPSTREAM}[_i_]"
+        default_node = f"string({pick}['id'])"
+
+    def bind(expr: str) -> str:
+        return rename(expr, "item", pick) if coll == lean.UPSTREAM else substitute_item(expr, pick)
+
+    bound = {k: piece(bind(v)) for k, v in src.items() if k not in ("each", "when")}
     violation = bound["violation"]
-    fields = _fields(bound, bound.get("node") or default_node)
+    fields = _fields(bound, bound.get("node") or piece(default_node))
     parts = bound.get("parts")
     if parts is not None:
         # One finding per violating part of a candidate: parts are small lists, so binding them
@@ -153,15 +190,21 @@ def build(
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
         rows = f"[_slice_].map(_each_, {rows})[0]"
-    return Plan(
+    return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
-        size=prog(f"type({coll}) == list ? {coll}.size() : -1") if direct else None,
-        each=None if direct else prog(each),
+        size=prog(piece(_size(coll))) if direct else None,
+        each=None if direct else prog(piece(each)),
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
     )
+
+
+def _size(coll: str) -> str:
+    if coll == lean.UPSTREAM:
+        return f"{coll}.size()"  # always a list
+    return f"type({coll}) == list ? {coll}.size() : -1"
 
 
 def _fields(src: dict[str, str], node: str) -> str:
@@ -175,125 +218,37 @@ def _fields(src: dict[str, str], node: str) -> str:
 
 
 _PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-# CEL tokens that matter for rewriting: string literals (kept whole), numbers (``1.5`` is not a
-# field selection), identifiers, and the punctuation around selections and calls.
-_TOKEN = re.compile(
-    r"""(?P<str>[rRbB]{0,2}('\'\'\'[\s\S]*?\'\'\'|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))"""
-    r"|(?P<num>\d[\w]*(?:\.\d[\w]*)?)"
-    r"|(?P<ident>[A-Za-z_]\w*)"
-    r"|(?P<punct>\S)"
-)
-# Lists whose elements are whole repository nodes: the only ones big enough for the way a
-# comprehension iterates them to matter.
-LARGE_LISTS = ("upstream", "edges")
+class Deferred:
+    """A shipped rule's program, compiled when it first runs.
 
-
-def _tokens(expr: str) -> list[tuple[str, str, int, int]]:
-    """(kind, text, start, end) of every token of ``expr``; whitespace is skipped."""
-    return [(m.lastgroup or "", m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(expr)]
-
-
-def substitute_item(expr: str, replacement: str) -> str:
-    """Replace the identifier ``item`` (not a field ``.item``, not inside strings)."""
-    return rename(expr, "item", f"({replacement})")
-
-
-def rename(expr: str, name: str, replacement: str) -> str:
-    """Replace the identifier ``name`` (not a field ``.name``, not inside strings)."""
-    out, pos, prev = [], 0, ""
-    for kind, text, start, end in _tokens(expr):
-        if kind == "ident" and text == name and prev != ".":
-            out.append(expr[pos:start] + replacement)
-            pos = end
-        prev = text
-    out.append(expr[pos:])
-    return "".join(out)
-
-
-def fast(expr: str) -> str:
-    """``expr`` rewritten for cel-rust's cost model, with the same meaning (see :func:`build`)."""
-    return bracket_fields(walk_by_index(expr))
-
-
-def bracket_fields(expr: str) -> str:
-    """``a.b`` -> ``a['b']``, except calls (``s.size()``, ``lists.range(…)``) and ``has(a.b)``."""
-    toks = _tokens(expr)
-    out, pos = [], 0
-    parens: list[bool] = []  # one entry per open "(": is it has()'s?
-    for n, (kind, text, start, _end) in enumerate(toks):
-        if kind == "punct" and text == "(":
-            parens.append(n > 0 and toks[n - 1][1] == "has" and (n < 2 or toks[n - 2][1] != "."))
-        elif kind == "punct" and text == ")" and parens:
-            parens.pop()
-        if not (kind == "punct" and text == "." and 0 < n < len(toks) - 1):
-            continue
-        before, name, after = toks[n - 1], toks[n + 1], toks[n + 2] if n + 2 < len(toks) else None
-        ends_operand = before[0] in ("ident", "str") or before[1] in (")", "]")
-        if name[0] != "ident" or not ends_operand:
-            continue
-        if after is not None and after[1] == "(":
-            continue  # a call: member function or namespaced function
-        if after is not None and after[1] == ")" and parens and parens[-1]:
-            continue  # has(a.b) needs a selection
-        out.append(expr[pos:start] + f"['{name[1]}']")
-        pos = name[3]
-    out.append(expr[pos:])
-    return "".join(out)
-
-
-def walk_by_index(expr: str) -> str:
-    """``upstream.exists(u, P)`` -> ``lists.range(upstream.size()).exists(_u_, P')``.
-
-    ``P'`` is ``P`` with ``u`` replaced by ``upstream[_u_]``. Also ``all``; only over
-    :data:`LARGE_LISTS`, and only when ``u`` is not bound again inside ``P``. Comprehensions that
-    build lists (``filter``, ``map``) are left alone: their results would be lists of nodes,
-    which no rewrite makes cheap.
+    A card-only audit runs about half of the shipped programs (the others belong to rules whose
+    ``when`` fails or that find nothing), and compiling is most of loading the packs. The
+    shipped packs' syntax is checked by their tests; every other pack is compiled when loaded,
+    so its errors still point at its file before anything runs.
     """
-    if not any(f"{name}." in expr for name in LARGE_LISTS):
-        return expr
-    toks = _tokens(expr)
-    for n in range(len(toks) - 5):
-        if toks[n][1] not in LARGE_LISTS:
-            continue
-        head, dot, macro, paren, var, comma = (t[1] for t in toks[n : n + 6])
-        if not (
-            dot == "."
-            and macro in ("exists", "all")
-            and paren == "("
-            and toks[n + 4][0] == "ident"
-            and comma == ","
-            and (n == 0 or toks[n - 1][1] != ".")
-        ):
-            continue
-        close = _closing(toks, n + 3)
-        if close is None:
-            return expr
-        body = expr[toks[n + 5][3] : toks[close][2]]
-        if re.search(rf"\(\s*{var}\s*,", body):
-            continue  # rebound inside: leave this one as written
-        index = f"_{var}_"
-        new_body = rename(body, var, f"{head}[{index}]")
-        rewritten = f"lists.range({head}.size()).{macro}({index},{new_body})"
-        return walk_by_index(expr[: toks[n][2]] + rewritten + expr[toks[close][3] :])
-    return expr
+
+    __slots__ = ("_program", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._program: Any = None
+
+    def execute(self, context: Any) -> Any:
+        """Run the program (compiling it the first time)."""
+        if self._program is None:
+            self._program = _compile(self.source)
+        return self._program.execute(context)
 
 
-def _closing(toks: list[tuple[str, str, int, int]], open_at: int) -> int | None:
-    depth = 0
-    for n in range(open_at, len(toks)):
-        if toks[n][1] == "(":
-            depth += 1
-        elif toks[n][1] == ")":
-            depth -= 1
-            if depth == 0:
-                return n
-    return None
+_compile = lru_cache(maxsize=1024)(cel.compile)
+"""Programs by source: rules share some (``location`` of the upstream rules), and a program is
+only ever executed."""
 
 
 def compile_expr(expr: str, file: str, rule_id: str, line: int | None) -> Any:
     """One CEL program; a syntax error becomes a :class:`PolicyError` at the pack's line/column."""
     try:
-        return cel.compile(expr)
+        return _compile(expr)
     except Exception as exc:  # the cel binding raises ValueError; any failure is a policy error
         text = str(exc)
         pos = _CEL_POS.search(text)

@@ -176,13 +176,13 @@ def test_comprehension_nesting_is_bounded(tmp_path: Path) -> None:
     ],
 )
 def test_bracket_fields(expr: str, expected: str) -> None:
-    from auditor.policy.plan import bracket_fields
+    from auditor.policy.rewrite import bracket_fields
 
     assert bracket_fields(expr) == expected
 
 
 def test_walk_by_index_rewrites_large_list_quantifiers_only() -> None:
-    from auditor.policy.plan import walk_by_index
+    from auditor.policy.rewrite import walk_by_index
 
     assert walk_by_index("upstream.exists(u, u.gated && u.id != '')") == (
         "lists.range(upstream.size()).exists(_u_, upstream[_u_].gated && upstream[_u_].id != '')"
@@ -210,7 +210,7 @@ def test_walk_by_index_rewrites_large_list_quantifiers_only() -> None:
 def test_rewritten_expressions_give_the_same_values(expr: str) -> None:
     from auditor.policy.cel import make_context
     from auditor.policy.celimport import cel
-    from auditor.policy.plan import fast
+    from auditor.policy.rewrite import fast
 
     facts = _facts(upstream=[_node("a/sa", sharealike=True), _node("b/plain"),
                              {**_node("c/deep"), "depth": 3, "gated": True}])
@@ -272,7 +272,10 @@ def test_non_boolean_when_is_a_policy_error(tmp_path: Path) -> None:
 
 def test_unreferenced_facts_are_not_handed_to_cel() -> None:
     policy = load_policies(["default"])
-    assert "upstream" in policy.variables and "edges" not in policy.variables
+    # The shipped rules read the upstream nodes field by field, as columns (policy.lean): the
+    # list of whole node maps is never converted, nor ``edges``.
+    assert "_upstream_" in policy.variables and "upstream" not in policy.variables
+    assert not policy.reads.whole and "edges" not in policy.variables
 
 
 def test_parts_give_one_finding_per_violating_part(tmp_path: Path) -> None:
@@ -300,3 +303,44 @@ def test_an_expression_cannot_break_out_of_its_slot(tmp_path: Path) -> None:
                     "    violation: \"true) || (false\"\n    message: \"'m'\"\n")
     with pytest.raises(PolicyError, match=r"rule p\.r"):
         load_file(pack)
+
+
+def test_every_shipped_program_compiles() -> None:
+    """The shipped packs' programs are compiled when they first run (``plan.Deferred``): their
+    syntax is checked here instead, all of them, whichever rules a facts document triggers."""
+    from auditor.policy.celimport import cel
+    from auditor.policy.plan import Deferred
+
+    facts_names = set(Facts.model_fields) | {"_upstream_", "_tables_"}
+    count = 0
+    for rule in load_policies(["default"]).rules:
+        assert rule.plan is not None
+        plan = rule.plan
+        programs = [p for p in (plan.when, plan.single, plan.size, plan.each, plan.select,
+                                plan.rows) if p is not None]
+        programs += [p for _name, p in plan.lets]
+        assert all(isinstance(p, Deferred) for p in programs)
+        count += len(programs)
+        for program in programs:  # compiles, and every facts variable it reads is converted
+            assert set(cel.compile(program.source).variables()) & facts_names <= plan.variables
+    assert count > 100
+
+
+@pytest.mark.parametrize(
+    "text", ["", "Acceptable USE Policy", "ÀÉÎ Straße ΣΑΣ İ K Å", "A\u0130Z[@`{"]
+)
+def test_lower_ascii_keeps_the_stdlib_meaning(text: str) -> None:
+    """``lowerAscii`` is replaced by a faster function; only A-Z change, as in the stdlib."""
+    from cel.stdlib import lower_ascii as stdlib_lower_ascii
+
+    from auditor.policy.cel import lower_ascii
+
+    assert lower_ascii(text) == stdlib_lower_ascii(text)
+
+
+def test_names_are_the_variables_an_expression_may_read() -> None:
+    from auditor.policy.rewrite import names
+
+    expr = ("card.x.exists(s, s.kind == 'upstream edges' && subject . id != 1.5e3) "
+            "&& size(files) > 0 && \"derived\" != r'compute'")
+    assert names(expr) == {"card", "s", "subject", "files"}
