@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from auditor.policy.loader import EXPRESSIONS, builtin_dir, pack_files
+from auditor.policy.loader import builtin_dir, pack_files
+from auditor.policy.ruleschema import EXPRESSIONS
 from auditor.policy.waivers import WAIVER_RULES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,6 @@ Errors name the file, the rule and the line/column.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -32,44 +31,9 @@ from auditor.models import Severity
 from auditor.policy import plan as cel_plan
 from auditor.policy.lean import Reads
 from auditor.policy.plan import Plan, checked, compile_expr
+from auditor.policy.ruleschema import EXPRESSIONS, KNOWN_KEYS, REQUIRED, RULE_ID, rule_lets
 
-EXPRESSIONS = (
-    "when",
-    "each",
-    "parts",
-    "violation",
-    "message",
-    "location",
-    "node",
-    "severity_expr",
-    "evidence",
-    "summary",
-)
-REQUIRED = ("id", "title", "severity", "violation", "message")
-KNOWN_KEYS = {*REQUIRED, *EXPRESSIONS, "let", "tags", "basis", "fix", "doc"}
-# Names a rule's ``let`` may not take: the facts document's variables and the engine's own.
-RESERVED = frozenset(
-    {
-        "item",
-        "part",
-        "schema_version",
-        "subject",
-        "upstream",
-        "edges",
-        "card",
-        "adapter",
-        "compute",
-        "files",
-        "derived",
-        "lists",
-        "math",
-        "strings",
-        "sets",
-    }
-)
-_LET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PROFILES = ("default", "strict", "none")
-_RULE_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
 
 
 @dataclass(frozen=True)
@@ -223,7 +187,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
     for key in REQUIRED:
         if key not in raw:
             raise PolicyError(f"missing key {key!r}", file=file, rule=rule_id or None, line=line)
-    if not _RULE_ID.match(rule_id):
+    if not RULE_ID.match(rule_id):
         raise PolicyError("rule id must look like 'pack.name'", file=file, rule=rule_id, line=line)
     unknown = sorted(set(raw) - KNOWN_KEYS)
     if unknown:
@@ -242,7 +206,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         if raw.get(key) is None:
             continue
         sources[key] = checked(str(raw[key]).strip(), key, file, rule_id, _value_line(node, key))
-    lets = _lets(raw.get("let"), file, rule_id, line)
+    lets = rule_lets(raw.get("let"), file, rule_id, line)
     try:
         plan = cel_plan.build(sources, lets, file, rule_id, line, deferred=is_builtin(file))
     except PolicyError:
@@ -268,29 +232,6 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         sources=sources,
         lets=lets,
     )
-
-
-def _lets(raw: Any, file: str, rule_id: str, line: int | None) -> dict[str, str]:
-    """A rule's ``let``: named expressions evaluated once per target, before ``each`` is walked.
-
-    They hoist what does not depend on ``item`` out of the per-candidate expressions (a card
-    section check repeated for 10,000 upstream nodes is 10,000 times the work).
-    """
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise PolicyError("let must map names to expressions", file=file, rule=rule_id, line=line)
-    lets = {}
-    for name, expr in raw.items():
-        if not isinstance(name, str) or not _LET_NAME.match(name) or name in RESERVED:
-            raise PolicyError(
-                f"let: {name!r} is not a usable name (lower-case, not a facts variable or 'item')",
-                file=file,
-                rule=rule_id,
-                line=line,
-            )
-        lets[name] = checked(str(expr).strip(), f"let.{name}", file, rule_id, line)
-    return lets
 
 
 def _opt(value: Any) -> str | None:
