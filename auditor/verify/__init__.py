@@ -135,6 +135,17 @@ def _problem(kind: str, message: str, file: str | None = None) -> EvidenceProble
     )
 
 
+def _fetched(
+    name: str, open_file: OpenFile, problems: list[EvidenceProblem], kind: str, how: str = ""
+) -> Path | None:
+    """The local copy of ``name``, or None with a ``kind`` problem: it could not be fetched."""
+    path = open_file(name)
+    if path is None:
+        said = f"{name} {how} could not be fetched" if how else f"{name} could not be fetched"
+        problems.append(_problem(kind, said, name))
+    return path
+
+
 def _evidence(
     fields: dict[str, Any], problems: list[EvidenceProblem], verified: str
 ) -> AdapterEvidence:
@@ -148,11 +159,8 @@ def _read_config(
     name: str, open_file: OpenFile, problems: list[EvidenceProblem]
 ) -> AdapterConfig | None:
     try:
-        path = open_file(name)
+        path = _fetched(name, open_file, problems, "config-missing", "is listed but")
         if path is None:
-            problems.append(
-                _problem("config-missing", f"{name} is listed but could not be fetched", name)
-            )
             return None
         with path.open("rb") as fh:
             data = fh.read(MAX_CONFIG_BYTES + 1)
@@ -234,11 +242,8 @@ def _header(
         if doc is not None:
             header = header_from_dict(doc)
         else:
-            path = open_file(name)
+            path = _fetched(name, open_file, problems, "weights-unreadable")
             if path is None:
-                problems.append(
-                    _problem("weights-unreadable", f"{name} could not be fetched", name)
-                )
                 return None
             header = read_header(path)
     except HeaderError as exc:
