@@ -65,6 +65,21 @@ INCOMPLETE_HINT = (
     "(--mirror DIR) or a Hugging Face cache filled by `hf download REPO`; --allow-incomplete "
     "makes it a warning"
 )
+LOAD_GAP = "the adapter's mlx-lm load check"
+"""How every gap left by a load check that did not run begins (the worker's and the hook's)."""
+LOAD_HINT = (
+    "the audit is incomplete (exit 3): the mlx-lm load check did not run; install mlx-lm (with "
+    "mlx[cpu] on Linux), give it more room (AILIANCE_AUDIT_LOAD_MEMORY_MB, "
+    "AILIANCE_AUDIT_LOAD_SECONDS) or choose --verify header; --allow-incomplete makes it a warning"
+)
+
+
+def incomplete_hint(gaps: tuple[str, ...]) -> str:
+    """What to do about an incomplete audit: the load check's remedy when only it is missing
+    (reaching the Hub would not help), the lookup's otherwise."""
+    if gaps and all(g.startswith(LOAD_GAP) for g in gaps):
+        return LOAD_HINT
+    return INCOMPLETE_HINT
 
 
 class TargetError(AuditError):

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from auditor.errors import INCOMPLETE_HINT
+from auditor.errors import incomplete_hint
 from auditor.formats.base import register
 from auditor.formats.escape import clean
 from auditor.formats.rules import short_fix
@@ -93,7 +93,7 @@ def _target(rep: TargetReport) -> Group:
         Text(f"INCOMPLETE: could not look at {clean(w)}", style="bold red") for w in rep.incomplete
     ]
     if rep.incomplete:
-        parts.append(Text(INCOMPLETE_HINT, style="red"))
+        parts.append(Text(incomplete_hint(rep.incomplete), style="red"))
     if rep.status != "audited":
         parts.append(
             Text(f"not audited ({rep.status}): {clean(rep.error or '')}", style="bold red")

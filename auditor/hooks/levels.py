@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from auditor.errors import LOAD_GAP
 from auditor.hooks import changes
 from auditor.models import TargetReport, VerifyLevel
 
@@ -34,7 +35,7 @@ def load_gap(report: TargetReport, options: AuditOptions) -> TargetReport:
     why = [p.message for p in evidence.problems if p.kind == "not-verified"]
     if not why:
         return report
-    gap = f"{evidence.weights_file} with mlx-lm ({why[0]})"
+    gap = f"{LOAD_GAP} of {evidence.weights_file} ({why[0]})"
     return report.model_copy(update={"incomplete": (*report.incomplete, gap)})
 
 

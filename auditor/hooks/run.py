@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from auditor import git as g
-from auditor.errors import EXIT_OK, INCOMPLETE_HINT
+from auditor.errors import EXIT_OK, incomplete_hint
 from auditor.exitcodes import exit_code
 from auditor.hooks import changes
 from auditor.hooks.levels import adapter_check, load_gap, verify_level
@@ -219,7 +219,7 @@ def summarize(
         lines += adapter_check(unit, target, verify)
         gaps = target.incomplete
         lines += [f"ailiance-audit: incomplete: could not look at {clean(w)}" for w in gaps]
-        lines += [f"ailiance-audit: {INCOMPLETE_HINT}"] if gaps else []
+        lines += [f"ailiance-audit: {incomplete_hint(gaps)}"] if gaps else []
         lines += [_finding_line(f) for f in blocking]
         fixes += [f for f in blocking if f.fix]
     if code == EXIT_OK:

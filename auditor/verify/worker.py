@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any, cast
 
+from auditor.errors import LOAD_GAP
 from auditor.prestart import LOAD_CHECK, drop, get
 
 from ..models import EvidenceProblem
@@ -78,7 +79,7 @@ def ask(request: tuple[Any, ...]) -> dict[str, Any] | None:
 def stopped(problems: Iterable[EvidenceProblem]) -> tuple[str, ...]:
     """What a stopped worker left undone, for the target's ``incomplete`` list."""
     return tuple(
-        "the adapter's mlx-lm load check: " + p.message[p.message.index(STOPPED) :]
+        f"{LOAD_GAP}: " + p.message[p.message.index(STOPPED) :]
         for p in problems
         if p.kind == "not-verified" and STOPPED in p.message
     )

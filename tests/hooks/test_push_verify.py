@@ -103,6 +103,11 @@ def test_load_check_that_cannot_run_is_not_a_pass(tmp_path: Path, env: dict[str,
     blocked = push(repo, env)
     assert blocked.returncode != 0, blocked.stderr  # git reports any hook failure as 1
     assert "the audit is incomplete (exit 3)" in blocked.stderr
-    assert "incomplete: could not look at adapters.safetensors with mlx-lm" in blocked.stderr
+    assert (
+        "incomplete: could not look at the adapter's mlx-lm load check of adapters.safetensors"
+        in blocked.stderr
+    )
+    assert "the mlx-lm load check did not run; install mlx-lm" in blocked.stderr
+    assert "make the Hub reachable" not in blocked.stderr  # the Hub is not what is missing
     assert "mlx is broken here" in blocked.stderr
     assert remote_head(remote, env) is None
