@@ -119,7 +119,10 @@ def test_failed_outranks_unresolved_in_the_exit_code(capsys: pytest.CaptureFixtu
 # A CLI process whose stage ``where`` sleeps on one repo after touching a marker file, so a real
 # SIGINT can be sent while that repo is being audited.
 _SLOW_CLI = textwrap.dedent("""
-    import sys, time, pathlib
+    import signal, sys, time, pathlib
+    # Ctrl-C as a terminal delivers it, whatever disposition the test runner's process passed
+    # down (a runner started in the background, or a library in it, may have SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from auditor import cli, pipeline
     marker, slow, where = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     def stall():
