@@ -13,7 +13,6 @@ the worker's peaks is reported beside it). One ``-X importtime`` run says what i
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -26,11 +25,10 @@ from common import (
     EXAMPLE,
     EXAMPLE_HUB,
     ROOT,
-    emit,
+    main_with_runs,
     offline_env,
     paired_ratio,
     python,
-    runs_from_env,
     stats,
     target,
     time_command,
@@ -184,9 +182,7 @@ def run(runs: int = 7) -> dict[str, Any]:
 
 def main() -> None:
     """Run and print (and hand the result to bench/run.py)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=runs_from_env(7))
-    emit(run(parser.parse_args().runs))
+    main_with_runs(run, __doc__, 7)
 
 
 if __name__ == "__main__":

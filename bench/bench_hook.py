@@ -12,7 +12,6 @@ Target: under 1 s median. Offline, upstream repos from the example hub mirror.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_startup import FLOOR
-from common import EXAMPLE, EXAMPLE_HUB, emit, offline_env, python, runs_from_env, stats, target
+from common import EXAMPLE, EXAMPLE_HUB, main_with_runs, offline_env, python, stats, target
 
 TARGET_S = 1.0
 
@@ -126,9 +125,7 @@ def run(runs: int = 9) -> dict[str, Any]:
 
 def main() -> None:
     """Run and print (and hand the result to bench/run.py)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=runs_from_env(9))
-    emit(run(parser.parse_args().runs))
+    main_with_runs(run, __doc__, 9)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ to, and a phase probe (fresh processes, CPU time per phase) says where the audit
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -34,10 +33,9 @@ from common import (
     EXAMPLE,
     EXAMPLE_HUB,
     ROOT,
-    emit,
+    main_with_runs,
     offline_env,
     python,
-    runs_from_env,
     stats,
     target,
 )
@@ -241,9 +239,7 @@ def run(runs: int = 11) -> dict[str, Any]:
 
 def main() -> None:
     """Run and print (and hand the result to bench/run.py)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=runs_from_env(11))
-    emit(run(parser.parse_args().runs))
+    main_with_runs(run, __doc__, 11)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ A result dict (all keys but ``name`` and ``title`` optional)::
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -181,6 +182,13 @@ def emit(result: dict[str, Any]) -> None:
     path = os.environ.get("BENCH_JSON")
     if path:
         Path(path).write_text(json.dumps(result, indent=2, sort_keys=True))
+
+
+def main_with_runs(run: Callable[[int], dict[str, Any]], doc: str | None, default: int) -> None:
+    """The command line of a benchmark whose only knob is ``--runs``: parse, run, emit."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=runs_from_env(default))
+    emit(run(parser.parse_args().runs))
 
 
 def python() -> str:
