@@ -9,17 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor import cli, pipeline
+from auditor import pipeline
 from auditor.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_UNRESOLVED, EXIT_USAGE
-
-MATH = "Ailiance-fr/apertus-math-lora"
-CLEAN = "Ailiance-fr/apertus-math-orca-lora"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli.clirun import CLEAN, MATH, run
 
 
 def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,16 +17,8 @@ import pytest
 
 from auditor import cli
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from tests.cli.clirun import CLEAN, MATH, run
 from tests.hub.fixtures import hub, hub_data  # noqa: F401 (the loopback Hub fixtures)
-
-MATH = "Ailiance-fr/apertus-math-lora"
-CLEAN = "Ailiance-fr/apertus-math-orca-lora"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def findings(out: str) -> list[dict[str, object]]:
