@@ -9,13 +9,16 @@ import secrets
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+def write_atomic(
+    path: Path, data: str | bytes, *, mode: int | None = None, durable: bool = True
+) -> None:
     """Write via a temporary file in the same directory and rename it into place.
 
     The temporary name is chosen before the file exists, so a Ctrl-C at any point (even between
     the file's creation and the assignment of its descriptor, where ``mkstemp`` would leave it
     behind) is cleaned up by name. ``mode`` None: an ordinary file, the umask applies as for
-    ``open()``; otherwise exactly that mode (e.g. a card's own).
+    ``open()``; otherwise exactly that mode (e.g. a card's own). ``durable`` False skips the
+    fsync: for caches, which a crash may lose but never half-write.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -25,8 +28,9 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int | None = None) -> N
         fd = os.open(tmp, flags, 0o666)
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import atexit
 import hashlib
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from typing import Any
 
 from auditor.card import parse_card
 from auditor.errors import TargetError
+from auditor.files import write_atomic
 from auditor.graph import Upstream, build_graph
 from auditor.models import CardClaims, RepoKind, RepoSnapshot
 from auditor.sources import limits
@@ -140,10 +140,7 @@ class ClosureSource:
         digest = hashlib.sha256(entry.files[filename]).hexdigest()
         path = self._root() / digest
         if not path.is_file():  # threads may race here: each writes its own temporary file
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(entry.files[filename])
-            os.replace(tmp, path)
+            write_atomic(path, entry.files[filename], mode=0o600, durable=False)
         return path
 
     def read_safetensors_header(self, snapshot: RepoSnapshot, filename: str) -> Any:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from auditor.files import write_atomic
 from auditor.models import RepoKind
 
 T = TypeVar("T")
@@ -155,11 +155,8 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _write(path: Path, data: dict[str, Any]) -> None:
     """Atomic write; a read-only or full cache only costs requests, never the audit."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, sort_keys=True, indent=1, default=str)  # never fail an audit
-        os.replace(tmp, path)
+        text = json.dumps(data, sort_keys=True, indent=1, default=str)  # never fail an audit
+        write_atomic(path, text, mode=0o600, durable=False)
     except OSError:
         return
 
