@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.argparsing import Parser
-from auditor.errors import EXIT_FINDINGS, EXIT_OK, INCOMPLETE_HINT, UsageError
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError, incomplete_hint
 
 
 def run(name: str, argv: Sequence[str]) -> int:
@@ -57,7 +57,7 @@ def _facts(argv: Sequence[str]) -> int:
     for gap in gaps:
         print(f"ailiance-audit: incomplete: could not look at {clean(gap)}", file=sys.stderr)
     if gaps and not args.allow_incomplete:
-        print(f"ailiance-audit: {INCOMPLETE_HINT}", file=sys.stderr)
+        print(f"ailiance-audit: {incomplete_hint(gaps)}", file=sys.stderr)
     outcome = TargetReport(target=target, status="audited", incomplete=gaps)
     report = AuditReport(tool=ToolInfo(version=__version__), targets=(outcome,))
     return exit_code(report, "never", args.allow_incomplete)

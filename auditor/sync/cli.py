@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.argparsing import Parser, add_repeatable
-from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNRESOLVED, INCOMPLETE_HINT, UsageError
+from auditor.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNRESOLVED, UsageError, incomplete_hint
 from auditor.models import is_repo_id
 from auditor.options import add_common, options_from
 
@@ -84,7 +84,8 @@ def run(argv: Sequence[str]) -> int:
         print(f"ailiance-audit: incomplete: could not look at {clean(gap)}", file=sys.stderr)
     if result.incomplete and not args.allow_incomplete:
         # A card written from a partial chain would state fewer duties than the lineage has.
-        print(f"ailiance-audit: card not written; {INCOMPLETE_HINT}", file=sys.stderr)
+        hint = incomplete_hint(result.incomplete)
+        print(f"ailiance-audit: card not written; {hint}", file=sys.stderr)
         return EXIT_UNRESOLVED
     if args.write and result.changed:
         write_card(result)
