@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import child_json_runs  # noqa: E402
 
 from tests.verify.heldout import architectures as heldout  # noqa: E402
 from tests.verify.matrix import Case, architectures, block_dims, write_case  # noqa: E402
@@ -72,17 +72,7 @@ def measure(arch: str, fmt: str, repeats: int, variant: str = "clean") -> dict[s
         table = {**architectures(), **heldout()}
         folder, mirror, base_id = write_case(Case(arch, fmt, variant, None), Path(tmp), table)
         config = mirror / base_id / "config.json"
-        runs = []
-        for _ in range(repeats):
-            out = subprocess.run(
-                [sys.executable, "-c", CHILD, str(folder), str(config)],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=300,
-            )
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        runs = child_json_runs(["-c", CHILD, str(folder), str(config)], repeats, timeout=300)
     return {
         "seconds": statistics.median(r["seconds"] for r in runs),
         "cpu": statistics.median(r["cpu"] for r in runs),

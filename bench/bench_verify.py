@@ -25,11 +25,11 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from common import child_json_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -154,16 +154,7 @@ def make_adapter(folder: Path, config: dict[str, Any], base_id: str) -> None:
 
 def measure(child: str, adapter: Path, base: Path, repeats: int) -> dict[str, float]:
     """Medians over ``repeats`` fresh subprocesses."""
-    runs = []
-    for _ in range(repeats):
-        out = subprocess.run(
-            [sys.executable, "-c", child, str(adapter), str(base)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = child_json_runs(["-c", child, str(adapter), str(base)], repeats)
     return {
         "seconds": statistics.median(r["seconds"] for r in runs),
         "rss_mb": statistics.median(r["rss_mb"] for r in runs),

@@ -191,6 +191,25 @@ def main_with_runs(run: Callable[[int], dict[str, Any]], doc: str | None, defaul
     emit(run(parser.parse_args().runs))
 
 
+def child_json_runs(
+    argv: Sequence[str], repeats: int, timeout: float | None = None
+) -> list[dict[str, Any]]:
+    """Run ``python ARGV`` ``repeats`` times in fresh processes from the repo root; the JSON
+    document each prints on its last line."""
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, *argv],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=timeout,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return runs
+
+
 def python() -> str:
     """The interpreter running the benchmarks (the project's venv when started with it)."""
     return sys.executable
