@@ -19,6 +19,7 @@ from auditor.card.code import lora_config_claims, recipe_lineage
 from auditor.card.document import Document, parse_blocks, unflatten
 from auditor.card.extract import Extracted, Units, build_units, cap_restatements, extract
 from auditor.card.frontmatter import FrontMatter, parse_front_matter
+from auditor.card.lazyre import lazy
 from auditor.card.pst import find_sections, summarise
 from auditor.card.values import label_key
 from auditor.models import (
@@ -37,8 +38,8 @@ __all__ = ["parse_card"]
 MAX_CARD_CHARS = 2_000_000
 """Longer cards are read up to this many characters (and reported as truncated)."""
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-_TRUNCATED = re.compile(r"truncat", re.I)
+_NEWLINE = lazy(r"\r\n|\r|\n")
+_TRUNCATED = lazy(r"truncat", re.I)
 _PUSH_V2 = frozenset({
     "training", "training data lineage", "license chain", "eu ai act compliance",
     "benchmark roadmap",
@@ -184,9 +185,9 @@ def _unique_claims(claims: list[Claim]) -> list[Claim]:
     return list(seen.values())
 
 
-_INPUT_ONLY = re.compile(r"\b(?:input|prompt|source)s?\b(?![^()]*\+)", re.I)
-_OUTPUT_ONLY = re.compile(r"\b(?:output|completion|generation|target|new)s?\b(?![^()]*\+)", re.I)
-_BREAKDOWN = re.compile(r"\+|\btotal\b", re.I)
+_INPUT_ONLY = lazy(r"\b(?:input|prompt|source)s?\b(?![^()]*\+)", re.I)
+_OUTPUT_ONLY = lazy(r"\b(?:output|completion|generation|target|new)s?\b(?![^()]*\+)", re.I)
+_BREAKDOWN = lazy(r"\+|\btotal\b", re.I)
 
 
 def _same_quantity(claims: list[Claim]) -> list[Claim]:

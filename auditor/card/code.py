@@ -16,20 +16,21 @@ import re
 from collections.abc import Sequence
 
 from auditor.card.document import SrcLine
+from auditor.card.lazyre import lazy
 from auditor.card.values import PARSERS
 from auditor.models import Claim, ClaimValue, Location, Statement, is_repo_id
 
 # "  - model: org/name", "base_model: org/name", "merge_method: slerp" (quotes allowed).
-_YAML = re.compile(r"^\s*(?:-\s+)?(base_model|model|merge_method)\s*:\s*['\"]?([^\s'\"#,\]}]+)")
+_YAML = lazy(r"^\s*(?:-\s+)?(base_model|model|merge_method)\s*:\s*['\"]?([^\s'\"#,\]}]+)")
 # Keys that make a YAML block a training recipe (axolotl and similar trainers).
-_TRAINING_KEYS = re.compile(
+_TRAINING_KEYS = lazy(
     r"^\s*(?:datasets|adapter|lora_r|sequence_len|micro_batch_size|num_epochs|learning_rate)\s*:",
     re.M,
 )
-_LORA_OPEN = re.compile(
+_LORA_OPEN = lazy(
     r"\bLoraConfig\s*\(|\b(?:lora|peft)_config\s*=\s*(?:\{|dict\s*\()|\bpeft_config\s*[:=]\s*\{"
 )
-_LORA_KEY = re.compile(
+_LORA_KEY = lazy(
     r"""['"]?\b(r|lora_r|lora_alpha|lora_dropout|target_modules|layers_to_transform)\b['"]?"""
     r"""\s*[=:]\s*(\[[^\]\n]{0,400}\]?|[-+\w.'"]+)"""
 )

@@ -10,20 +10,21 @@ text really is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+from auditor.card.lazyre import lazy
 
 SrcLine = tuple[int, str]
 """A physical (or pseudo) line: its 1-based line number and its text."""
 
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_HRULE = re.compile(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
-_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
-_QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
-_DELIM = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_FENCE = lazy(r"^\s{0,3}(`{3,}|~{3,})")
+_HEADING = lazy(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_HRULE = lazy(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$")
+_BULLET = lazy(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
+_QUOTE = lazy(r"^\s{0,3}>\s?(.*)$")
+_DELIM = lazy(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_CELL_SPLIT = lazy(r"(?<!\\)\|")
 
 
 @dataclass(frozen=True)
@@ -213,12 +214,12 @@ def parse_blocks(lines: list[SrcLine]) -> Document:
 
 # Boundaries that Markdown needs a newline for; in flattened text they follow a space.
 _UNFLATTEN = (
-    (re.compile(r"\s+(?=#{1,6}\s)"), "\n"),  # headings
-    (re.compile(r"\|\s+\|"), "|\n|"),  # end of one table row, start of the next
-    (re.compile(r"\s+(?=[-*]\s+\*\*)"), "\n"),  # bold-label bullets: "- **License:** ..."
-    (re.compile(r"\s+(?=>\s)"), "\n"),  # block quotes
-    (re.compile(r"\s+(?=```)|(?<=```)\s+"), "\n"),  # code fences
-    (re.compile(r"\s+---\s+"), "\n---\n"),  # thematic breaks
+    (lazy(r"\s+(?=#{1,6}\s)"), "\n"),  # headings
+    (lazy(r"\|\s+\|"), "|\n|"),  # end of one table row, start of the next
+    (lazy(r"\s+(?=[-*]\s+\*\*)"), "\n"),  # bold-label bullets: "- **License:** ..."
+    (lazy(r"\s+(?=>\s)"), "\n"),  # block quotes
+    (lazy(r"\s+(?=```)|(?<=```)\s+"), "\n"),  # code fences
+    (lazy(r"\s+---\s+"), "\n---\n"),  # thematic breaks
 )
 
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from auditor.card.bases import base_models
 from auditor.card.document import Block, Document, Heading, Table
+from auditor.card.lazyre import lazy
 from auditor.card.license_names import mentions_many
 from auditor.card.params import scan
 from auditor.card.prose import active_statements, statements
@@ -30,8 +31,8 @@ from auditor.models import ChainRow, Claim, LicenseMention, Statement
 _Item = TypeVar("_Item", Claim, LicenseMention, Statement)
 
 _MAX_PREFIX_WORDS = 5
-_SLASH_LIST = re.compile(r"^([a-z][a-z_ -]{0,30}(?:/[a-z_ -]{1,30})+)(?:[:=]\s*|\s+)-?\.?\d", re.I)
-_LICENSE_LABEL = re.compile(r"^licen[cs](?:e|ing)\b", re.I)
+_SLASH_LIST = lazy(r"^([a-z][a-z_ -]{0,30}(?:/[a-z_ -]{1,30})+)(?:[:=]\s*|\s+)-?\.?\d", re.I)
+_LICENSE_LABEL = lazy(r"^licen[cs](?:e|ing)\b", re.I)
 
 
 @dataclass
@@ -138,7 +139,7 @@ def _chain_mentions(rows: list[ChainRow]) -> list[LicenseMention]:
     ]
 
 
-_QUOTED_CARD = re.compile(r"^\W*original model card\b", re.I)
+_QUOTED_CARD = lazy(r"^\W*original model card\b", re.I)
 
 
 def _quoted_card(unit: Unit) -> bool:

@@ -21,20 +21,18 @@ are kept.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import yaml
 
+from auditor.card.lazyre import lazy
 from auditor.models import CardMetadata, CardProblem, Location
 
 # Copy of huggingface_hub.repocard.REGEX_YAML_BLOCK (tests/card/test_frontmatter.py compares them).
 # What JavaScript's \s matches at the start of a card (the Hub's regex runs there): Unicode
 # white space and the byte-order mark.
 _LEADING = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\ufeff"
-REGEX_YAML_BLOCK = re.compile(
-    r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))"
-)
+REGEX_YAML_BLOCK = lazy(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
 MAX_FRONT_MATTER = 256 * 1024
 """Largest YAML block read (characters). Real cards with a big ``model-index`` stay far below."""
@@ -47,7 +45,7 @@ _PLAIN_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int", "float", "timestamp")
 )
 # A flattened card: "--- license: apache-2.0 base_model: x --- # Title ..." on one line.
-_FLAT = re.compile(r"^\s*---[ \t]+(\S.*?)[ \t]+---(?=[ \t]|$)")
+_FLAT = lazy(r"^\s*---[ \t]+(\S.*?)[ \t]+---(?=[ \t]|$)")
 
 _LIST_FIELDS = ("license", "base_model", "datasets")
 _STR_FIELDS = (

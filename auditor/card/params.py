@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from auditor.card.lazyre import lazy
 from auditor.card.text import Source, Unit
 from auditor.card.values import (
     LABELS,
@@ -42,7 +43,7 @@ class ParamPattern:
 
 
 def _p(name: str, pattern: str, keys: tuple[str, ...], needs_context: bool = True) -> ParamPattern:
-    return ParamPattern(name, re.compile(pattern, _I), frozenset(keys), needs_context)
+    return ParamPattern(name, lazy(pattern, _I), frozenset(keys), needs_context)
 
 
 _NUMBER = r"(\d*\.?\d+(?:e[-+]?\d+|\s*[x×*·]\s*10\s*(?:\^|\*\*)?\s*[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})?)"
@@ -115,22 +116,22 @@ PATTERNS: tuple[ParamPattern, ...] = (
 )
 """Single-parameter patterns, tried in order; the first match at a position wins."""
 
-_KEYS = re.compile(
+_KEYS = lazy(
     "|".join(sorted({re.escape(k) for p in PATTERNS for k in p.keys}, key=lambda k: (-len(k), k)))
 )
 
-CONTEXT = re.compile(r"lora|adapter|fine-?tun|finetun|train|optimi[sz]|hyper-?param|peft")
+CONTEXT = lazy(r"lora|adapter|fine-?tun|finetun|train|optimi[sz]|hyper-?param|peft")
 """A unit must match this (lower-cased) for ``needs_context`` patterns to count, unless vouched."""
 
-_COMPOSITE = re.compile(
+_COMPOSITE = lazy(
     r"\b([a-z][a-z_ -]{0,30}?(?:\s*/\s*[a-z][a-z_ -]{0,30}?){1,5})\s*[:=]?\s*"
     r"(-?\d[\d.e+-]*(?:\s*/\s*-?\d[\d.e+-]*){1,5})",
     _I,
 )
-_OPTIMIZER_WORD = re.compile(r"optimi[sz]er")
-_DIGIT = re.compile(r"\d")
-_SLASHED_NUMBERS = re.compile(r"\d\s*/\s*-?\.?\d")
-_OPTIMIZER_HINT = re.compile(
+_OPTIMIZER_WORD = lazy(r"optimi[sz]er")
+_DIGIT = lazy(r"\d")
+_SLASHED_NUMBERS = lazy(r"\d\s*/\s*-?\.?\d")
+_OPTIMIZER_HINT = lazy(
     r"adam|sgd|adafactor|muon|lion|rmsprop|adagrad|adadelta|lamb|sophia|"
     r"galore|lomo"
 )

@@ -49,6 +49,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from auditor.card.lazyre import lazy
 from auditor.card.text import Unit
 from auditor.models import Location, Statement
 
@@ -70,7 +71,7 @@ class StatementPattern:
 
 def _keys(keys: list[str] | tuple[str, ...]) -> re.Pattern[str]:
     """A prefilter: any of the lower-case fragments (searched in lower-cased text)."""
-    return re.compile("|".join(re.escape(k) for k in keys))
+    return lazy("|".join(re.escape(k) for k in keys))
 
 
 def _s(
@@ -86,10 +87,10 @@ def _s(
     return StatementPattern(
         kind,
         frozenset(keys.split("|")),
-        re.compile(pattern, flags),
+        lazy(pattern, flags),
         value,
         negatable,
-        re.compile(reject, _I) if reject else None,
+        lazy(reject, _I) if reject else None,
         headings,
     )
 
@@ -187,9 +188,7 @@ _STATEMENT_KEYS = _keys(sorted({k for p in STATEMENTS for k in p.keys}, key=lamb
 
 # A negation governs a statement only within its clause: "Not applicable — provider is
 # established within the EU" is not negated, "does not qualify for the exemption" is.
-_NEGATION = re.compile(
-    r"\b(?:no|not|without|lacks?|missing|never|neither|nor)\b[^.;:,—–]{0,25}$", _I
-)
+_NEGATION = lazy(r"\b(?:no|not|without|lacks?|missing|never|neither|nor)\b[^.;:,—–]{0,25}$", _I)
 
 
 def active_statements(texts: list[str]) -> tuple[StatementPattern, ...]:

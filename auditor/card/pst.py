@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from auditor.card.document import Document, Heading
+from auditor.card.lazyre import lazy
 from auditor.card.text import Unit, clean
 from auditor.card.values import label_key
 from auditor.models import Location, PstField, PstSummary
@@ -65,10 +66,10 @@ FIELD_KEYS: tuple[tuple[str, str], ...] = (
 )
 """Field label pattern → stable key; tried in order."""
 
-_SECTION_RES = tuple((num, re.compile(pat, re.I)) for num, pat in SECTIONS)
-_FIELD_RES = tuple((re.compile(pat, re.I), key) for pat, key in FIELD_KEYS)
-_NUMBERED = re.compile(r"^(section\s+)?(\d(?:\.\d){0,2})\.?\s*(?:[—–:-]\s*)?(.+)$", re.I)
-_URL = re.compile(r"https?://[^\s<>)\]|\"']+")
+_SECTION_RES = tuple((num, lazy(pat, re.I)) for num, pat in SECTIONS)
+_FIELD_RES = tuple((lazy(pat, re.I), key) for pat, key in FIELD_KEYS)
+_NUMBERED = lazy(r"^(section\s+)?(\d(?:\.\d){0,2})\.?\s*(?:[—–:-]\s*)?(.+)$", re.I)
+_URL = lazy(r"https?://[^\s<>)\]|\"']+")
 
 
 def section_number(heading: Heading) -> tuple[str, bool] | None:

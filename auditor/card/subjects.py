@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import Literal
 
+from auditor.card.lazyre import lazy
 from auditor.card.text import Unit, section_title
 from auditor.models import LicenseMention, Location, Statement
 
@@ -33,50 +34,48 @@ Subject = Literal["weights", "code", "docs", "dataset", "results", "upstream", "
 _I = re.I
 # Order matters: "base model license" is upstream, "training code" is code, "model weights" weights.
 _KINDS: tuple[tuple[Subject, re.Pattern[str]], ...] = (
-    ("upstream", re.compile(
+    ("upstream", lazy(
         r"\b(?:base|upstream|original|parent|underlying|foundation|pre-?trained model|modelo base"
         r"|mod[eè]le de base|basismodell)\b", _I)),
-    ("dataset", re.compile(r"\b(?:data(?:sets?)?|corpus|corpora|datos|donn[ée]es)\b", _I)),
-    ("results", re.compile(
+    ("dataset", lazy(r"\b(?:data(?:sets?)?|corpus|corpora|datos|donn[ée]es)\b", _I)),
+    ("results", lazy(
         r"\b(?:results?|outputs?|generations?|generated text|evaluations?|evals?|predictions"
         r"|benchmarks?|scores?|leaderboard)\b", _I)),
-    ("code", re.compile(
+    ("code", lazy(
         r"\b(?:code|codes|source|software|scripts?|codebase|implementation|library|tooling"
         r"|notebooks?|c[oó]digo)\b", _I)),
-    ("docs", re.compile(r"\b(?:documentation|docs|model card|this card|readme|paper)\b", _I)),
-    ("weights", re.compile(
+    ("docs", lazy(r"\b(?:documentation|docs|model card|this card|readme|paper)\b", _I)),
+    ("weights", lazy(
         r"\b(?:weights|model|models|adapters?|lora|checkpoints?|repo|repository|modelo|pesos)\b",
         _I)),
 )  # fmt: skip
-_STRONG = re.compile(
+_STRONG = lazy(
     r"\bthis (?:adapter|repo|repository|model|lora|checkpoint)\b|\b(?:lora|adapter|model) weights\b"
     r"|\bwe (?:release|license|distribute)\b",
     _I,
 )
 # The license is said to apply to this repo whatever it first belonged to.
-_APPLIES = re.compile(
+_APPLIES = lazy(
     r"\b(?:propagates?|applies|flows? down|carries over|is inherited) to (?:this|the) "
     r"(?:adapter|repo|repository|model|lora|checkpoint|weights)\b",
     _I,
 )
 _REACH = 300  # a clause is read at most this far on each side of its license
-_CLAUSE = re.compile(
-    r";|,\s+(?=(?:while|whereas|but|and|the|our|its|their)\b)|\s(?:while|whereas)\s", _I
-)
+_CLAUSE = lazy(r";|,\s+(?=(?:while|whereas|but|and|the|our|its|their)\b)|\s(?:while|whereas)\s", _I)
 # "Label: " / "Label → " / "Label = " right before the license, after a start, "|", ";" or "•".
-_LABEL = re.compile(
+_LABEL = lazy(
     r"(?:^|[|;•(]\s*|\s[—–-]\s)([^\s|;:•(→][^|;:•(→]{0,48}?)\s*(?:[:：=]|→|->|=>)\s*"
     r"((?:[\w.'’-]+\s+){0,4})$"
 )
-_VERB = re.compile(
+_VERB = lazy(
     r"^(.{1,80}?)\s+(?:is|are|was|were)\s+(?:also\s+|both\s+|all\s+)?(?:licen[cs]ed|released"
     r"|distributed|available|provided|made available|published|covered|shared|offered|under)\b",
     _I,
 )
 # "The evaluation results are CC BY-NC-SA 4.0": the license follows the verb directly.
-_IS = re.compile(r"^(.{1,80}?)\s+(?:is|are)\s+(?:the\s+)?$", _I)
-_URL = re.compile(r"<[^>\s]*>")
-_REPO = re.compile(r"^[\w.-]+/[\w.-]+(?:\s*<[^>]*>)?$")
+_IS = lazy(r"^(.{1,80}?)\s+(?:is|are)\s+(?:the\s+)?$", _I)
+_URL = lazy(r"<[^>\s]*>")
+_REPO = lazy(r"^[\w.-]+/[\w.-]+(?:\s*<[^>]*>)?$")
 
 
 def _alnum(text: str) -> str:
@@ -140,24 +139,24 @@ def subject_of(
     return "unknown", False
 
 
-_SUBJECT_STRONG = re.compile(
+_SUBJECT_STRONG = lazy(
     r"\bthis (?:adapter|repo|repository|model|lora|checkpoint)\b|\b(?:lora|adapter) weights\b|"
     r"\bpropagates? to\b|\bwe (?:release|license|distribute)\b",
     _I,
 )
-_SUBJECT_LABEL = re.compile(r"^(?:licen[cs]e|licensing|licence)\b[^:]{0,20}:", _I)
-_SUBJECT_WEAK = re.compile(
+_SUBJECT_LABEL = lazy(r"^(?:licen[cs]e|licensing|licence)\b[^:]{0,20}:", _I)
+_SUBJECT_WEAK = lazy(
     r"\b(?:released|licen[cs]ed|distributed|available|provided) under\b|"
     r"\bsubject to\b",
     _I,
 )
-_NOT_SUBJECT = re.compile(
+_NOT_SUBJECT = lazy(
     r"\bbase\b|\bupstream\b|\bdata(?:sets?)?\b|\boriginal\b|\bparent\b|"
     r"\bcontent\b|\bcomponents?\b",
     _I,
 )
-_PARENS = re.compile(r"\([^)]*\)")
-_LICENSE_SECTION = re.compile(
+_PARENS = lazy(r"\([^)]*\)")
+_LICENSE_SECTION = lazy(
     r"^(?:licen[cs](?:e|es|ing)|licencias?|lizenz)(?: information| terms| details)?$", _I
 )
 
@@ -172,7 +171,7 @@ def about_subject(text: str, in_license_section: bool) -> bool:
     return bool(_SUBJECT_LABEL.search(text) or _SUBJECT_WEAK.search(text) or in_license_section)
 
 
-_TERMS_LINK = re.compile(
+_TERMS_LINK = lazy(
     r"<https?://[^>\s]*(?:terms|polic|aup|prohibited|acceptable|use-?restrictions)[^>\s]*>", _I
 )
 

@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 
 from auditor.card.document import Table
+from auditor.card.lazyre import lazy
 from auditor.card.license_names import license_of
 from auditor.card.params import scan
 from auditor.card.text import Source, Unit, clean, field_unit, section_title
 from auditor.card.values import canonical, label_key, parse_value
 from auditor.models import ChainRow, Claim, Location
 
-_CHAIN_TITLE = re.compile(r"licen[cs]e (?:chain|lineage|inheritance|derivation)", re.I)
-_SUBJECT = re.compile(
+_CHAIN_TITLE = lazy(r"licen[cs]e (?:chain|lineage|inheritance|derivation)", re.I)
+_SUBJECT = lazy(
     r"this (?:repo|repository|adapter|model|lora|checkpoint)|\blora (?:adapter|weights)\b"
     r"|\badapter weights\b|\bthis$",
     re.I,

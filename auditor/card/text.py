@@ -16,17 +16,18 @@ from functools import cached_property
 from typing import Literal
 
 from auditor.card.document import Block, Heading, SrcLine
+from auditor.card.lazyre import lazy
 
 Source = Literal["table", "prose", "list", "pst", "rendered"]
 
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_HTML = re.compile(r"<br\s*/?>|</?[A-Za-z][^>]{0,200}>", re.I)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-_ITALIC = re.compile(r"(?<![\w*])[*_](?=\S)([^*_]{1,200}?)(?<=\S)[*_](?![\w*])")
-_MARKUP = re.compile(r"[*_`~<\[]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[<])")
-_FIELD = re.compile(r"^([A-Za-z][^:：.!?]{0,60}?)\s*[:：]\s*(\S.*)$")
+_AUTOLINK = lazy(r"<(https?://[^>\s]+)>")
+_HTML = lazy(r"<br\s*/?>|</?[A-Za-z][^>]{0,200}>", re.I)
+_IMAGE = lazy(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = lazy(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_ITALIC = lazy(r"(?<![\w*])[*_](?=\S)([^*_]{1,200}?)(?<=\S)[*_](?![\w*])")
+_MARKUP = lazy(r"[*_`~<\[]")
+_SENTENCE_END = lazy(r"(?<=[.!?])\s+(?=[A-Z\"'(\[<])")
+_FIELD = lazy(r"^([A-Za-z][^:：.!?]{0,60}?)\s*[:：]\s*(\S.*)$")
 
 
 def clean(text: str) -> str:
@@ -41,6 +42,18 @@ def clean(text: str) -> str:
     if "*" in text or "_" in text:
         text = _ITALIC.sub(r"\1", text)
     return " ".join(text.split())
+
+
+# Case-insensitive patterns match these letters as "i", "i" and "s" (and the Kelvin sign as
+# "k", which str.lower() already gives): the only non-ASCII letters re.IGNORECASE equates with
+# ASCII ones.
+_IGNORECASE_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+
+
+def fold(text: str, lower: str) -> str:
+    """``lower`` (``text.lower()``) as a case-insensitive pattern sees ``text``: a lower-case
+    fragment a pattern needs ("fine", "adapter") is in it whenever the pattern can match."""
+    return lower if text.isascii() else text.translate(_IGNORECASE_ASCII).lower()
 
 
 def _link(m: re.Match[str]) -> str:

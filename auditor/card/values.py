@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from auditor.card.lazyre import lazy
 from auditor.models import ClaimValue
 
 Parser = Callable[[str], ClaimValue | None]
@@ -54,8 +55,8 @@ LABELS: dict[str, str] = {
 }
 """Normalised label (see :func:`label_key`) → canonical claim name."""
 
-_LABEL_NOISE = re.compile(r"\[optional\]|\(s\)|\(optional\)", re.I)
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LABEL_NOISE = lazy(r"\[optional\]|\(s\)|\(optional\)", re.I)
+_NON_ALNUM = lazy(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=4096)
@@ -75,7 +76,7 @@ def canonical(label: str) -> str | None:
 
 # --------------------------------------------------------------------------- value parsers
 
-_NUM = re.compile(
+_NUM = lazy(
     r"(?<![\w.])[-+]?(\d[\d,_]*(?:\.\d+)?(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)\s*([kmb])?(?![\w.])",
     re.I,
 )
@@ -106,7 +107,7 @@ def parse_int(text: str) -> int | None:
     return int(value) if value == int(value) else None
 
 
-_TIMES_TEN = re.compile(
+_TIMES_TEN = lazy(
     r"(\d+(?:\.\d+)?)\s*[x×*·]\s*10\s*(?:\^|\*\*)?\s*\(?\s*([-−⁻]?)\s*([\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})"
 )
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -145,28 +146,28 @@ OPTIMIZERS: dict[str, str] = {
     "galore": "galore",
     "lomo": "lomo",
 }
-OPTIMIZER_RE = re.compile(
+OPTIMIZER_RE = lazy(
     r"(?<![a-z])(adamw|adam|sgd|adafactor|muon|lion|rmsprop|adagrad|adadelta|lamb|sophia|galore|lomo)"
     r"(?![a-vx-z])",
     re.I,
 )
 
 _METHODS = (
-    (re.compile(r"(?<![a-z])qlora(?![a-z])", re.I), "qlora"),
-    (re.compile(r"(?<![a-z])dora(?![a-z])", re.I), "dora"),
-    (re.compile(r"(?<![a-z])rs-?lora(?![a-z])", re.I), "rslora"),
-    (re.compile(r"(?<![a-z])lora(?![a-z])", re.I), "lora"),
-    (re.compile(r"(?<![a-z])ia3(?![a-z])", re.I), "ia3"),
-    (re.compile(r"prefix[- ]tuning", re.I), "prefix-tuning"),
-    (re.compile(r"p[- ]tuning", re.I), "p-tuning"),
-    (re.compile(r"prompt[- ]tuning", re.I), "prompt-tuning"),
-    (re.compile(r"full(?:[- ]parameter)?[- ]fine[- ]?tun", re.I), "full"),
+    (lazy(r"(?<![a-z])qlora(?![a-z])", re.I), "qlora"),
+    (lazy(r"(?<![a-z])dora(?![a-z])", re.I), "dora"),
+    (lazy(r"(?<![a-z])rs-?lora(?![a-z])", re.I), "rslora"),
+    (lazy(r"(?<![a-z])lora(?![a-z])", re.I), "lora"),
+    (lazy(r"(?<![a-z])ia3(?![a-z])", re.I), "ia3"),
+    (lazy(r"prefix[- ]tuning", re.I), "prefix-tuning"),
+    (lazy(r"p[- ]tuning", re.I), "p-tuning"),
+    (lazy(r"prompt[- ]tuning", re.I), "prompt-tuning"),
+    (lazy(r"full(?:[- ]parameter)?[- ]fine[- ]?tun", re.I), "full"),
 )
 
 LIBRARY_NAMES = (
     r"mlx[-_]lm|mlx|peft|unsloth|axolotl|trl|llama[-_ ]?factory|torchtune|deepspeed|lit[-_]gpt"
 )
-LIBRARY_RE = re.compile(rf"(?<![\w-])({LIBRARY_NAMES})(?![\w-])", re.I)
+LIBRARY_RE = lazy(rf"(?<![\w-])({LIBRARY_NAMES})(?![\w-])", re.I)
 
 
 def parse_optimizer(text: str) -> str | None:
@@ -188,9 +189,9 @@ def parse_library(text: str) -> str | None:
     return re.sub(r"[-_ ]", "-", m.group(1).lower()).replace("llamafactory", "llama-factory")
 
 
-_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_MODULE = re.compile(r"^[A-Za-z_][\w.]*$")
-_MODULE_SHAPED = re.compile(
+_PARENS = lazy(r"\([^)]*\)|\[[^\]]*\]")
+_MODULE = lazy(r"^[A-Za-z_][\w.]*$")
+_MODULE_SHAPED = lazy(
     r"[_.]|proj|attn|^(?:query|key|value|dense|wqkv|w[123]|fc\d|gate|up|down|qkv|lm_head)$", re.I
 )
 _NOT_MODULES = frozenset({
@@ -220,12 +221,10 @@ def parse_layers(text: str) -> list[str] | None:
 
 
 REPO_ID = r"(?<![\w./:@-])[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}(?<![.-])"
-_REPO_RE = re.compile(REPO_ID)
-_HF_URL = re.compile(r"huggingface\.co/(?!datasets/|spaces/)([\w.-]+/[\w.-]+)")
-_PLACEHOLDER = re.compile(
-    r"more information needed|^\W*$|^(?:n/?a|none|todo|tbd|unknown)\W*$", re.I
-)
-_NAME = re.compile(r"^([A-Z][\w.+-]*(?: [A-Z0-9][\w.+-]*){0,3})(?:$|[\s,(;]| - )")
+_REPO_RE = lazy(REPO_ID)
+_HF_URL = lazy(r"huggingface\.co/(?!datasets/|spaces/)([\w.-]+/[\w.-]+)")
+_PLACEHOLDER = lazy(r"more information needed|^\W*$|^(?:n/?a|none|todo|tbd|unknown)\W*$", re.I)
+_NAME = lazy(r"^([A-Z][\w.+-]*(?: [A-Z0-9][\w.+-]*){0,3})(?:$|[\s,(;]| - )")
 
 
 def parse_base(text: str) -> str | None:
