@@ -24,7 +24,16 @@ from auditor.card.prose import active_statements, statements
 from auditor.card.pst import in_pst
 from auditor.card.subjects import license_mentions, license_section_terms
 from auditor.card.tables import chain_rows, field_claims, is_chain_table, table_units
-from auditor.card.text import Source, Unit, clean, field_unit, joined, sentences, split_field
+from auditor.card.text import (
+    Source,
+    Unit,
+    clean,
+    clean_title,
+    field_unit,
+    joined,
+    sentences,
+    split_field,
+)
 from auditor.card.values import LABELS, canonical, label_key
 from auditor.models import ChainRow, Claim, LicenseMention, Statement
 
@@ -145,7 +154,7 @@ _QUOTED_CARD = lazy(r"^\W*original model card\b", re.I)
 def _quoted_card(unit: Unit) -> bool:
     """Inside an "Original model card" section (quantisers copy the source card below theirs):
     the bases named there are the original's, not this repo's."""
-    return any(_QUOTED_CARD.match(clean(h.title)) for h in unit.path)
+    return any(_QUOTED_CARD.match(clean_title(h.title)) for h in unit.path)
 
 
 def extract(units: Units, file: str, declared_bases: tuple[str, ...] = ()) -> Extracted:
@@ -161,16 +170,16 @@ def extract(units: Units, file: str, declared_bases: tuple[str, ...] = ()) -> Ex
             out.base_models.extend(c for c in claims if c.name == "base_model")
             if canonical(unit.label or "") != "base_model":
                 out.base_models.extend(base_models(unit, file))
-        out.statements.extend(statements(unit, file, patterns=active))
+        out.statements.extend(statements(unit, file, active=active))
     for unit in units.fields + units.prose:
         out.statements.extend(license_section_terms(unit, file))
     for unit in units.prose:
         out.hyperparameters.extend(scan(unit, file))
         if not _quoted_card(unit):
             out.base_models.extend(base_models(unit, file))
-        out.statements.extend(statements(unit, file, patterns=active))
+        out.statements.extend(statements(unit, file, active=active))
     for unit in units.headings:
-        out.statements.extend(statements(unit, file, heading=True, patterns=active))
+        out.statements.extend(statements(unit, file, heading=True, active=active))
     named = [u for u in units.fields if u.line not in chain_lines] + units.prose
     bases = (*declared_bases, *(str(c.value) for c in out.base_models))
     for unit, found in zip(named, mentions_many([u.text[:20_000] for u in named]), strict=True):

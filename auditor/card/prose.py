@@ -191,26 +191,41 @@ _STATEMENT_KEYS = _keys(sorted({k for p in STATEMENTS for k in p.keys}, key=lamb
 _NEGATION = lazy(r"\b(?:no|not|without|lacks?|missing|never|neither|nor)\b[^.;:,—–]{0,25}$", _I)
 
 
-def active_statements(texts: list[str]) -> tuple[StatementPattern, ...]:
+@dataclass(frozen=True)
+class Active:
+    """The statement patterns a card can match, and their prefilter keys."""
+
+    patterns: tuple[StatementPattern, ...]
+    keys: tuple[str, ...]
+
+
+def _active(patterns: tuple[StatementPattern, ...]) -> Active:
+    return Active(patterns, tuple(sorted({k for p in patterns for k in p.keys})))
+
+
+ALL = _active(STATEMENTS)
+
+
+def active_statements(texts: list[str]) -> Active:
     """The statement patterns whose prefilter keys occur somewhere in the card at all."""
     present = set(_STATEMENT_KEYS.findall("\n".join(texts).lower()))
-    return tuple(p for p in STATEMENTS if not p.keys.isdisjoint(present))
+    return _active(tuple(p for p in STATEMENTS if not p.keys.isdisjoint(present)))
 
 
 def statements(
-    unit: Unit,
-    file: str,
-    heading: bool = False,
-    patterns: tuple[StatementPattern, ...] = STATEMENTS,
+    unit: Unit, file: str, heading: bool = False, active: Active = ALL
 ) -> list[Statement]:
     """Statements recognised in one unit (for a heading, only the patterns meant for headings)."""
     out: list[Statement] = []
     text = unit.text[:20_000]
     lower = text.lower()
-    for pattern in patterns:
+    present = {k for k in active.keys if k in lower}  # the keys once, not once per pattern
+    if not present:
+        return out
+    for pattern in active.patterns:
         if heading and not pattern.headings:
             continue
-        if not any(k in lower for k in pattern.keys):
+        if pattern.keys.isdisjoint(present):
             continue
         if pattern.reject is not None and pattern.reject.search(text):
             continue

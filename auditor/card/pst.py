@@ -14,7 +14,7 @@ import re
 
 from auditor.card.document import Document, Heading
 from auditor.card.lazyre import lazy
-from auditor.card.text import Unit, clean
+from auditor.card.text import Unit, clean_title
 from auditor.card.values import label_key
 from auditor.models import Location, PstField, PstSummary
 
@@ -74,7 +74,7 @@ _URL = lazy(r"https?://[^\s<>)\]|\"']+")
 
 def section_number(heading: Heading) -> tuple[str, bool] | None:
     """The template number of a heading and whether it is unambiguous, or ``None``."""
-    m = _NUMBERED.match(clean(heading.title))
+    m = _NUMBERED.match(clean_title(heading.title))
     if not m:
         return None
     number, title = m.group(2), m.group(3)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Literal
 
 from auditor.card.lazyre import lazy
@@ -78,6 +79,7 @@ _URL = lazy(r"<[^>\s]*>")
 _REPO = lazy(r"^[\w.-]+/[\w.-]+(?:\s*<[^>]*>)?$")
 
 
+@lru_cache(maxsize=4096)
 def _alnum(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from auditor.card.document import Block, Heading, SrcLine
@@ -60,9 +60,15 @@ def _link(m: re.Match[str]) -> str:
     return f"{m.group(1)} <{m.group(2)}>" if m.group(2) else m.group(1)
 
 
+@lru_cache(maxsize=1024)
+def clean_title(title: str) -> str:
+    """:func:`clean` of a heading's title: every unit under a heading asks for it again."""
+    return clean(title)
+
+
 def section_title(path: tuple[Heading, ...]) -> str:
     """The innermost heading's cleaned title, lower case ("" at top level)."""
-    return clean(path[-1].title).lower() if path else ""
+    return clean_title(path[-1].title).lower() if path else ""
 
 
 @dataclass(frozen=True)

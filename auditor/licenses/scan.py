@@ -31,7 +31,7 @@ _SEPARATORS = frozenset(" \t\r\n\u00a0-_\u2010\u2011\u2012\u2013\u2014\u2015")
 @dataclass(frozen=True)
 class _Alias:
     words: tuple[str, ...]  # casefolded, or verbatim when case_sensitive
-    gaps: tuple[frozenset[str], ...]  # extra characters allowed before word i+1
+    allowed: tuple[frozenset[str], ...]  # what may stand before word i+1 (separators included)
     case_sensitive: bool
     key: str
     tail: str = ""  # closing punctuation the alias ends with, e.g. ")"
@@ -43,11 +43,11 @@ def _alias(text: str, key: str) -> _Alias | None:
         return None
     sensitive = text.isalpha() and text.isupper() and len(text) <= 4
     words = tuple(m.group() if sensitive else m.group().casefold() for m in matches)
-    gaps = tuple(
-        frozenset(text[a.end() : b.start()]) - _SEPARATORS for a, b in itertools.pairwise(matches)
+    allowed = tuple(
+        _SEPARATORS | frozenset(text[a.end() : b.start()]) for a, b in itertools.pairwise(matches)
     )
     tail = text[matches[-1].end() :].strip()
-    return _Alias(words=words, gaps=gaps, case_sensitive=sensitive, key=key, tail=tail)
+    return _Alias(words=words, allowed=allowed, case_sensitive=sensitive, key=key, tail=tail)
 
 
 @lru_cache(maxsize=1)
@@ -64,16 +64,18 @@ def _index() -> dict[str, tuple[_Alias, ...]]:
     }
 
 
-def _matches(alias: _Alias, text: str, tokens: list[re.Match[str]], i: int) -> bool:
-    if i + len(alias.words) > len(tokens):
+def _matches(
+    alias: _Alias, text: str, spans: list[re.Match[str]], folded: list[str], i: int
+) -> bool:
+    if i + len(alias.words) > len(folded):
         return False
     for offset, word in enumerate(alias.words):
-        token = tokens[i + offset].group()
-        if (token if alias.case_sensitive else token.casefold()) != word:
+        n = i + offset
+        if (spans[n].group() if alias.case_sensitive else folded[n]) != word:
             return False
         if offset:
-            gap = text[tokens[i + offset - 1].end() : tokens[i + offset].start()]
-            if not set(gap) <= _SEPARATORS | alias.gaps[offset - 1]:
+            gap = text[spans[n - 1].end() : spans[n].start()]
+            if gap != " " and not set(gap) <= alias.allowed[offset - 1]:
                 return False
     return True
 
@@ -87,18 +89,24 @@ def scan_text(text: str) -> list[tuple[int, int, str]]:
     if not isinstance(text, str) or not text:
         return []
     index = _index()
-    tokens = list(_TOKEN.finditer(text))
+    # Casefold every word in one pass over strings (no match objects); most words start no
+    # alias, and the match objects (for offsets) are built only when one does.
+    folded = [word.casefold() for word in _TOKEN.findall(text)]
+    hits = [i for i, word in enumerate(folded) if word in index]
+    if not hits:
+        return []
+    spans = list(_TOKEN.finditer(text))
     out: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(tokens):
-        for alias in index.get(tokens[i].group().casefold(), ()):
-            if _matches(alias, text, tokens, i):
-                end = tokens[i + len(alias.words) - 1].end()
+    after = 0  # matches never overlap: a word inside one found is not read again
+    for i in hits:
+        if i < after:
+            continue
+        for alias in index[folded[i]]:
+            if _matches(alias, text, spans, folded, i):
+                end = spans[i + len(alias.words) - 1].end()
                 if alias.tail and text.startswith(alias.tail, end):
                     end += len(alias.tail)
-                out.append((tokens[i].start(), end, alias.key))
-                i += len(alias.words)
+                out.append((spans[i].start(), end, alias.key))
+                after = i + len(alias.words)
                 break
-        else:
-            i += 1
     return out
