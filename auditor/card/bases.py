@@ -98,11 +98,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         rf"^based on {_THE}{_HUB}",
     ),
     (
-        "trained",
+        "weights of",
         rf"\btrained (?:based )?on {_THE}(?:model )?weights of\s+{_THE}{_NAMED}",
     ),
     (
-        "trained",
+        "trained from|trained on top of",
         rf"\btrained (?:from|on top of)\s+{_THE}{_NAMED}",
     ),
     (
@@ -119,7 +119,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
         rf"\b(?:is|was|were|been)\s+distilled from\s+{_THE}{_NAMED}",
     ),
     (
-        "pretrain|pre-train",
+        "continued pre|continuous pre|continual pre|continuing pre",
         rf"\bcontinu(?:ed|ous|al|ing) pre-?train(?:ing|ed)?\s+(?:of|from|on top of)\s+{_THE}"
         rf"{_NAMED}",
     ),
@@ -134,7 +134,22 @@ which it cannot match without ("|"-separated); group 1 is the repo id, link or n
 BASE_PHRASES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (tuple(keys.split("|")), lazy(pattern, _I)) for keys, pattern in _PHRASES
 )
-_BASE_KEYS = _keys(tuple(dict.fromkeys(k for keys, _ in BASE_PHRASES for k in keys)))
+# The sentence-level prefilter (it decides what is read at all, so it stays as it was); the
+# fragments above then pick the phrases to run.
+_BASE_KEYS = _keys(
+    (
+        "fine",
+        "adapter",
+        "based on",
+        "trained",
+        "derived",
+        "distilled",
+        "quanti",
+        "converted",
+        "pretrain",
+        "pre-train",
+    )
+)
 # "fine-tuned on the org/name dataset": what follows says the name is data, not a base.
 _DATA_AFTER = lazy(r"\s*(?:<[^>]*>\s*)?(?:[\w-]+\s+){0,2}?(?:data(?:sets?)?|corpus)\b", _I)
 # Closed models reached only through an API have no weights to build on: "distilled from GPT-4",

@@ -105,3 +105,17 @@ def test_a_dataset_card_naming_downstream_models() -> None:
 )
 def test_based_on_far_from_the_model_or_before_a_bare_name_is_not_lineage(sentence: str) -> None:
     assert bases(sentence) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Case-insensitive patterns read "ı", "İ" and "ſ" as "i", "i" and "s": the per-phrase
+        # prefilter must see them the same way ("fıne", "FİNE").
+        "This adapter is fıne-tuned from acme-ai/Orbit-3B.",
+        "This adapter is FİNE-TUNED FROM acme-ai/Orbit-3B.",
+        "A LoRA adapter for acme-ai/Orbit-3B, fine-tuned on math.",
+    ],
+)
+def test_phrase_prefilters_see_text_as_the_patterns_do(sentence: str) -> None:
+    assert ("acme-ai/Orbit-3B", 6) in bases(sentence)
