@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from importlib import resources
 
 import pytest
+import yaml
 from license_expression import get_spdx_licensing
 
 from auditor.licenses import normalise, table
-from auditor.licenses.table import _index, name_key, raw_entries
+from auditor.licenses.table import _index, _NotPlain, _plain, name_key, raw_entries
 from auditor.models import License
 
 # legal-basis §6.1 / the Hub's allowed list.
@@ -235,3 +237,17 @@ def test_loading_is_fast() -> None:
     _index(raws)
     raw_entries()
     assert time.perf_counter() - start < 2.0  # ~10 ms with libyaml
+
+
+def test_the_table_loads_to_what_pyyaml_constructs() -> None:
+    text = resources.files("auditor.licenses").joinpath("licenses.yaml").read_text("utf-8")
+    assert raw_entries() == yaml.safe_load(text)["licenses"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: 1", "a: null", "a: 1.5", "base: &b {x: 'y'}\nother:\n  <<: *b\n  z: on", ""],
+)
+def test_nodes_other_than_strings_booleans_lists_and_maps_are_left_to_pyyaml(text: str) -> None:
+    with pytest.raises(_NotPlain):
+        _plain(yaml.compose(text, Loader=yaml.SafeLoader))
