@@ -41,6 +41,7 @@ _COPIED = (
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)  # the index asks for each name three times, normalise once per lookup
 def name_key(text: str) -> str:
     """Compare license names loosely: lower case, every run of non-alphanumerics -> ``-``.
 
