@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from auditor.card import parse_card
-from auditor.card.frontmatter import MAX_FRONT_MATTER
+from auditor.card.frontmatter import _LEADING, MAX_FRONT_MATTER
 
 from .helpers import problem_kinds
 
@@ -152,3 +152,7 @@ def test_front_matter_regex_is_the_hubs() -> None:
     from auditor.card.frontmatter import REGEX_YAML_BLOCK as ours
 
     assert (ours.pattern, ours.flags) == (hub.pattern, hub.flags)
+
+
+def test_leading_white_space_is_str_isspace_up_to_u3000_and_the_bom() -> None:
+    assert "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\ufeff" == _LEADING
