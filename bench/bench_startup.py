@@ -61,7 +61,7 @@ PHASES = (
         "from pydantic import BaseModel\nclass _A(BaseModel):\n    x: int",
     ),
     ("data model (auditor.models)", "import auditor.models"),
-    ("card parser (auditor.card, its regexes)", "import auditor.card"),
+    ("card parser (auditor.card; patterns compile on first use)", "import auditor.card"),
     ("policy stage import (auditor.policy, CEL binding)", "import auditor.policy"),
     (
         "rest of the pipeline (auditor.pipeline, auditor.verify)",
@@ -77,7 +77,7 @@ PHASES = (
         "from auditor.policy import load_policies\npolicy = load_policies(['default'])",
     ),
     (
-        "the audit (resolve, card, graph, evidence, facts, evaluate)",
+        "the audit (resolve, card with its patterns, graph, evidence, facts, evaluate)",
         "from auditor.cli import build_parser\n"
         "from auditor.options import options_from\n"
         "from auditor.targets import expand_targets\n"
