@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from auditor.card.lazyre import lazy
-from auditor.card.text import Unit
+from auditor.card.text import Unit, fold
 from auditor.models import Location, Statement
 
 _I = re.I
@@ -58,7 +58,12 @@ _I = re.I
 
 @dataclass(frozen=True)
 class StatementPattern:
-    """How one statement kind is recognised; ``keys`` must match the lower-cased text first."""
+    """How one statement kind is recognised; ``keys`` must match the lower-cased text first.
+
+    ``needs``, when given, are finer fragments one of which the pattern cannot match without
+    (read as the case-insensitive pattern reads the text): a unit without any is not searched,
+    and the pattern is not even compiled for a card that never has one.
+    """
 
     kind: str
     keys: frozenset[str]
@@ -67,6 +72,7 @@ class StatementPattern:
     negatable: bool = True
     reject: re.Pattern[str] | None = None
     headings: bool = False
+    needs: frozenset[str] = frozenset()
 
 
 def _keys(keys: list[str] | tuple[str, ...]) -> re.Pattern[str]:
@@ -83,6 +89,7 @@ def _s(
     reject: str | None = None,
     headings: bool = False,
     flags: int = _I,
+    needs: str = "",
 ) -> StatementPattern:
     return StatementPattern(
         kind,
@@ -92,6 +99,7 @@ def _s(
         negatable,
         lazy(reject, _I) if reject else None,
         headings,
+        frozenset(needs.split("|")) if needs else frozenset(),
     )
 
 
@@ -108,7 +116,8 @@ STATEMENTS: tuple[StatementPattern, ...] = (
        negatable=False),
     _s("scraping-declared", "scrap|crawl",
        r"\bweb[- ]?scraping\s*[:：]\s*yes\b|\b(?:was|were|been|is|are|data)\s+(?:web[- ]?)?"
-       r"(?:scraped|crawled)\b|\b(?:scraped|crawled) from\b|\bwe (?:scraped|crawled)\b"),
+       r"(?:scraped|crawled)\b|\b(?:scraped|crawled) from\b|\bwe (?:scraped|crawled)\b",
+       needs="yes|scraped|crawled"),
     _s("no-licensed-data", "licensed data|licenced data",
        r"\bno licen[sc]ed data\b|\blicen[sc]ed data\s*[:：]\s*(?:no|none)\b", negatable=False),
     _s("no-pii", "pii|personal",
@@ -126,7 +135,8 @@ STATEMENTS: tuple[StatementPattern, ...] = (
     _s("training-summary", "summary",
        r"\bpublic summary of (?:the )?training (?:content|data)\b|\bsummary of (?:the )?training "
        r"content\b|\btraining[- ]content summary\b|\bpublic[_ ]summary\b[^.]{0,80}(?:https?://"
-       r"|\.pdf\b)", reject=r"\bupstream\b|\bbase[- ]model\b", headings=True),
+       r"|\.pdf\b)", reject=r"\bupstream\b|\bbase[- ]model\b", headings=True,
+       needs="summary of|content summary|public summary|public_summary"),
     _s("article-citation", "art", rf"{_ART}(\d{{1,3}}(?!\d)(?:\s*\(\s*\w{{1,4}}\s*\))*)", "group",
        negatable=False, flags=0),
     _s("open-source-exemption", "exempt|53",
@@ -171,7 +181,8 @@ STATEMENTS: tuple[StatementPattern, ...] = (
        r"|\bsubject to (?:the\s+)?(?:[\w.’'-]+\s+){0,5}?(?:community licen[cs]e|terms of use"
        r"|licen[cs]e agreement|use polic(?:y|ies)|terms and conditions)\b"
        r"|\b(?:must|need to|needs to|required to|have to|has to|please)\s+(?:first\s+)?"
-       r"(?:accept|agree to|review and accept)\b[^.]{0,60}?\b(?:terms|licen[cs]e)\b"),
+       r"(?:accept|agree to|review and accept)\b[^.]{0,60}?\b(?:terms|licen[cs]e)\b",
+       needs="use polic|gated|terms of use|governed|bound by|subject to|accept|agree to"),
     _s("quantization", "quanti|convert",
        r"\bquanti[sz]ed (?:by|with|to|using|from|versions? of|models? of)\b"
        r"|\bquanti[sz]ations? (?:made |done |created )?(?:by|of)\b|\bdirectly quanti[sz]ed\b"
@@ -222,11 +233,16 @@ def statements(
     present = {k for k in active.keys if k in lower}  # the keys once, not once per pattern
     if not present:
         return out
+    folded = ""
     for pattern in active.patterns:
         if heading and not pattern.headings:
             continue
         if pattern.keys.isdisjoint(present):
             continue
+        if pattern.needs:
+            folded = folded or fold(text, lower)
+            if not any(n in folded for n in pattern.needs):
+                continue
         if pattern.reject is not None and pattern.reject.search(text):
             continue
         for m in pattern.regex.finditer(text):

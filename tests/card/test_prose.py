@@ -227,3 +227,33 @@ def test_follow_up_statements() -> None:
     assert ("no-web-scraping", 7) in kinds
     assert ("gated-terms", 8) in kinds
     assert ("gated-terms", 9) not in kinds
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence"),
+    [
+        # one sentence per alternative of the patterns that have finer prefilters ("needs")
+        ("gated-terms", "Read the acceptable use policy first."),
+        ("gated-terms", "The base model is gated behind extra terms."),
+        ("gated-terms", "The Terms of Use of the base model apply."),
+        ("gated-terms", "Terms of use: see the base model."),
+        ("gated-terms", "Access is bound by the base model's terms."),
+        ("gated-terms", "Use of this model is governed by the Acme Terms of Use."),
+        ("gated-terms", "Use is subject to the Acme Community License."),
+        ("gated-terms", "You must accept the terms before downloading."),
+        ("gated-terms", "Please agree to the terms first."),
+        ("training-summary", "See the public summary of the training content."),
+        ("training-summary", "A summary of the training content is published."),
+        ("training-summary", "Our training-content summary is online."),
+        ("training-summary", "Our public_summary: https://example.org/s.pdf"),
+        ("scraping-declared", "Web scraping: yes, public GitHub."),
+        ("scraping-declared", "The data was scraped in 2024."),
+        ("scraping-declared", "Pages crawled from the open web."),
+        ("scraping-declared", "We scraped public forums."),
+    ],
+)
+def test_finer_prefilters_keep_every_alternative(kind: str, sentence: str) -> None:
+    card = parse_card(f"# Card\n\n{sentence}\n")
+    assert kind in kinds(card), f"{kind} not found in {sentence!r}: {kinds(card)}"
+    pattern = next(p for p in STATEMENTS if p.kind == kind)
+    assert pattern.needs and any(n in sentence.lower() for n in pattern.needs)
