@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from auditor.card.lazyre import lazy
+from auditor.card.text import fold
 from auditor.models import ClaimValue
 
 Parser = Callable[[str], ClaimValue | None]
@@ -115,7 +116,7 @@ _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 def parse_float(text: str) -> float | None:
     """First number in the text as a float ("1e-5" → 1e-05, "2 × 10⁻⁴" → 2e-04, "2.0" → 2.0)."""
-    if m := _TIMES_TEN.search(text):
+    if "10" in text and (m := _TIMES_TEN.search(text)):  # "10" first: most values are plain
         sign = "-" if m.group(2) else ""
         return float(f"{m.group(1)}e{sign}{m.group(3).translate(_SUPERSCRIPT)}")
     found = _first_number(text)
@@ -152,16 +153,18 @@ OPTIMIZER_RE = lazy(
     re.I,
 )
 
+# Each method after the lower-case fragments one of which its pattern cannot match without: a
+# pattern is tried (and compiled) only for a text that has one.
 _METHODS = (
-    (lazy(r"(?<![a-z])qlora(?![a-z])", re.I), "qlora"),
-    (lazy(r"(?<![a-z])dora(?![a-z])", re.I), "dora"),
-    (lazy(r"(?<![a-z])rs-?lora(?![a-z])", re.I), "rslora"),
-    (lazy(r"(?<![a-z])lora(?![a-z])", re.I), "lora"),
-    (lazy(r"(?<![a-z])ia3(?![a-z])", re.I), "ia3"),
-    (lazy(r"prefix[- ]tuning", re.I), "prefix-tuning"),
-    (lazy(r"p[- ]tuning", re.I), "p-tuning"),
-    (lazy(r"prompt[- ]tuning", re.I), "prompt-tuning"),
-    (lazy(r"full(?:[- ]parameter)?[- ]fine[- ]?tun", re.I), "full"),
+    (("qlora",), lazy(r"(?<![a-z])qlora(?![a-z])", re.I), "qlora"),
+    (("dora",), lazy(r"(?<![a-z])dora(?![a-z])", re.I), "dora"),
+    (("rslora", "rs-lora"), lazy(r"(?<![a-z])rs-?lora(?![a-z])", re.I), "rslora"),
+    (("lora",), lazy(r"(?<![a-z])lora(?![a-z])", re.I), "lora"),
+    (("ia3",), lazy(r"(?<![a-z])ia3(?![a-z])", re.I), "ia3"),
+    (("prefix",), lazy(r"prefix[- ]tuning", re.I), "prefix-tuning"),
+    (("p-tuning", "p tuning"), lazy(r"p[- ]tuning", re.I), "p-tuning"),
+    (("prompt",), lazy(r"prompt[- ]tuning", re.I), "prompt-tuning"),
+    (("full",), lazy(r"full(?:[- ]parameter)?[- ]fine[- ]?tun", re.I), "full"),
 )
 
 LIBRARY_NAMES = (
@@ -178,7 +181,15 @@ def parse_optimizer(text: str) -> str | None:
 
 def parse_method(text: str) -> str | None:
     """Fine-tuning method ("LoRA via mlx-lm" → "lora", "QLoRA (4-bit NF4)" → "qlora")."""
-    return next((name for pattern, name in _METHODS if pattern.search(text)), None)
+    folded = fold(text, text.lower())
+    return next(
+        (
+            name
+            for keys, pattern, name in _METHODS
+            if any(k in folded for k in keys) and pattern.search(text)
+        ),
+        None,
+    )
 
 
 def parse_library(text: str) -> str | None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from auditor.card import parse_card
-from auditor.card.values import parse_base, parse_float, parse_int, parse_modules, parse_number
+from auditor.card.values import (
+    parse_base,
+    parse_float,
+    parse_int,
+    parse_method,
+    parse_modules,
+    parse_number,
+)
 
 from .helpers import claims, problem_kinds, values
 
@@ -182,3 +189,25 @@ def test_parse_base(text: str, expected: str | None) -> None:
 )
 def test_parse_float(text: str, expected: float) -> None:
     assert parse_float(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "method"),
+    [
+        ("QLoRA (4-bit NF4)", "qlora"),
+        ("DoRA", "dora"),
+        ("rsLoRA", "rslora"),
+        ("RS-LoRA", "rslora"),
+        ("LoRA via mlx-lm", "lora"),
+        ("IA3", "ia3"),
+        ("Prefix tuning", "prefix-tuning"),
+        ("P-tuning v2", "p-tuning"),
+        ("prompt tuning", "prompt-tuning"),
+        ("Full-parameter fine-tuning", "full"),
+        ("full finetune", "full"),
+        ("prefıx tuning", "prefix-tuning"),  # dotless i: the pattern matches it case-insensitively
+        ("SFT", None),
+    ],
+)
+def test_method_names(text: str, method: str | None) -> None:
+    assert parse_method(text) == method
