@@ -15,9 +15,9 @@ from auditor.models import Facts, Finding, Location, Severity, finding_order
 from auditor.policy import lean
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule, is_builtin
+from auditor.policy.plan import MAX_FINDINGS_PER_RULE
 
 RULE_DOCS = "docs/rules/{id}.md"
-MAX_FINDINGS_PER_RULE = 200
 
 
 def evaluate(facts: Facts, policy: PolicySet) -> list[Finding]:
@@ -116,6 +116,11 @@ class Session:
                 raise _error(rule, "'violation' must give true or false, "
                              f"not {type(fires).__name__}")
             return _rows(rule, self._run(rule, plan.rows, "message")) if fires else []
+        if plan.fused is not None:
+            fused = self._fused(plan.fused)
+            if fused is not None:
+                rows = [row for parts in fused for row in parts] if plan.parts else fused
+                return rows[:MAX_FINDINGS_PER_RULE]
         candidates: list[Any] | None = None  # None: ``each`` is a path, walked in place
         if plan.each is not None:
             candidates = self._run(rule, plan.each, "each")
@@ -127,6 +132,15 @@ class Session:
             if not isinstance(size, int) or size < 0:
                 raise _error(rule, "'each' must give a list")
         return self._build(rule, self._select(rule, size, candidates), candidates)
+
+    def _fused(self, program: Any) -> list[Any] | None:
+        """The rows of a short computed ``each`` in one program (``plan.Plan.fused``), or
+        None: a longer list, or an error, which the chunked walk then reports."""
+        try:
+            rows = program.execute(self.context)
+        except Exception:  # the chunked walk raises the error with the rule's own context
+            return None
+        return rows if isinstance(rows, list) else None
 
     def _select(self, rule: Rule, size: int, candidates: list[Any] | None) -> list[int]:
         """Positions of the violating candidates, chunk by chunk, stopping at the cap."""

@@ -10,6 +10,7 @@ and the line/column.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,6 +34,7 @@ class Plan:
     ``_chunk_`` and ``rows`` the finding rows of the indices in ``_picked_``, so no CEL list
     ever grows with the size of the lineage (cel-rust copies a comprehension's accumulator on
     every step) and the walk stops once a rule has reported its maximum number of findings.
+    A computed ``each`` also has ``fused``, the whole rule as one program (see :func:`build`).
     """
 
     when: Any = None
@@ -43,6 +45,7 @@ class Plan:
     select: Any = None
     rows: Any = None
     parts: bool = False
+    fused: Any = None
     reads: lean.Reads = lean.NOTHING  # what the programs read of the upstream nodes (policy.lean)
 
     names: frozenset[str] = frozenset()
@@ -186,10 +189,12 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     else:
         select = f"_chunk_.filter(_i_, ({violation}))"
         rows = f"_picked_.map(_i_, {fields})"
+    fused = None
     if not direct:
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
         rows = f"[_slice_].map(_each_, {rows})[0]"
+        fused = Deferred(_fused(src, piece, piece(each)))
     return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
@@ -198,7 +203,36 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
+        fused=fused,
     )
+
+
+MAX_FINDINGS_PER_RULE = 200
+FUSED = "_item_"
+
+
+def _fused(src: dict[str, str], piece: Callable[[str], str], each: str) -> str:
+    """A computed ``each`` rule as one program, for lists of at most
+    :data:`MAX_FINDINGS_PER_RULE` candidates (``null`` for any other value).
+
+    Walked in chunks, such a rule costs three programs and two round trips of its candidates
+    between CEL and Python values, which on a census-sized audit cost more than the rule's own
+    work; a list that short gives every violating candidate's row anyway (the cap is not
+    reached), so filtering and mapping it in place gives the same rows. ``policy.cel`` walks in
+    chunks whenever this gives no list (or fails: the chunked walk then reports the error).
+    """
+    bound = {k: piece(substitute_item(v, FUSED)) for k, v in src.items()
+             if k not in ("each", "when")}
+    default = f"type({FUSED}) == map && 'id' in {FUSED} ? string({FUSED}.id) : subject.id"
+    fields, violation = _fields(bound, bound.get("node") or piece(default)), bound["violation"]
+    parts = bound.get("parts")
+    if parts is not None:
+        body = (f"_each_.filter({FUSED}, ({parts}).exists(part, ({violation})))"
+                f".map({FUSED}, ({parts}).filter(part, ({violation})).map(part, {fields}))")
+    else:
+        body = f"_each_.filter({FUSED}, ({violation})).map({FUSED}, {fields})"
+    return (f"[{each}].map(_each_, type(_each_) == list "
+            f"&& _each_.size() <= {MAX_FINDINGS_PER_RULE} ? {body} : null)[0]")
 
 
 def _size(coll: str) -> str:
