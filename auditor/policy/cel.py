@@ -12,7 +12,7 @@ from auditor.errors import PolicyError
 from auditor.facts import derive
 from auditor.fingerprint import fingerprint as fingerprint  # re-exported (policy, waivers)
 from auditor.models import Facts, Finding, Location, Severity, finding_order
-from auditor.policy import lean
+from auditor.policy import lean, paths
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule, is_builtin
 from auditor.policy.plan import MAX_FINDINGS_PER_RULE
@@ -49,10 +49,22 @@ def facts_document(facts: Facts, policy: PolicySet) -> dict[str, Any]:
         facts = facts.model_copy(update={"derived": derive(facts)})
     names = set(policy.variables)
     nodes = {lean.UPSTREAM, lean.COLUMNS, lean.TABLES}
-    document = facts.model_dump(mode="json", include=names - nodes)
+    selected = policy.selected
+    document = facts.model_dump(mode="json", include={
+        name: _first_level(selected.get(name, paths.WHOLE)) for name in names - nodes
+    })
     if names & nodes:
         document.update(lean.columns(facts, policy.reads))
+    for name in paths.ROOTS & document.keys():
+        document[name] = paths.prune(document[name], selected.get(name, paths.WHOLE))
     return document
+
+
+def _first_level(spec: Any) -> Any:
+    """A ``model_dump`` include for one variable: the fields its paths start with."""
+    if spec is paths.WHOLE or paths.ANY in spec:
+        return True
+    return dict.fromkeys(spec, True)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

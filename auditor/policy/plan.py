@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.policy import lean
+from auditor.policy import paths as facts_paths
 from auditor.policy.celimport import cel
 from auditor.policy.rewrite import fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
@@ -47,6 +48,7 @@ class Plan:
     parts: bool = False
     fused: Any = None
     reads: lean.Reads = lean.NOTHING  # what the programs read of the upstream nodes (policy.lean)
+    paths: frozenset[tuple[str, ...]] = frozenset()  # what they select of the facts (paths.py)
 
     names: frozenset[str] = frozenset()
 
@@ -127,7 +129,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     (iterating a list of large maps copies each element). With ``each``, every ``item`` becomes
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
-    reads, names = lean.NOTHING, set[str]()
+    reads, names, selected = lean.NOTHING, set[str](), set[tuple[str, ...]]()
 
     def piece(expr: str) -> str:
         """One expression of the rule (or of the engine) as the programs will hold it."""
@@ -141,13 +143,14 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         if not more.whole:
             idents.discard(lean.UPSTREAM)  # read through the columns only
         names.update(idents)
+        selected.update(facts_paths.paths(tokens(out)))
         return out
 
     def prog(expr: str) -> Any:
         return Deferred(expr) if deferred else compile_expr(expr, file, rule_id, line)
 
     def plan(**programs: Any) -> Plan:
-        return Plan(**programs, reads=reads, names=frozenset(names))
+        return Plan(**programs, reads=reads, names=frozenset(names), paths=frozenset(selected))
 
     # A path ``each`` (``upstream``, ``derived.x.y``) is walked in place, by index.
     direct = "each" in src and bool(_PATH.match(src["each"]))
