@@ -30,11 +30,8 @@ Trie = Any  # WHOLE, or dict[str, Trie]
 
 def paths(tokens: Sequence[Token]) -> set[Path]:
     """The paths an expression selects from :data:`ROOTS` (``tokens``: its tokens)."""
-    found: set[Path] = set()
-    for n, (kind, text, _start, _end) in enumerate(tokens):
-        if kind == "ident" and text in ROOTS and (n == 0 or tokens[n - 1][1] != "."):
-            found.add(_path(tokens, n))
-    return found
+    return {_path(tokens, n) for n, token in enumerate(tokens)
+            if token[1] in ROOTS and token[0] == "ident" and (n == 0 or tokens[n - 1][1] != ".")}
 
 
 def _path(tokens: Sequence[Token], n: int) -> Path:

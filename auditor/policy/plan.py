@@ -10,7 +10,6 @@ and the line/column.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -129,7 +128,11 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     (iterating a list of large maps copies each element). With ``each``, every ``item`` becomes
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
-    reads, names, selected = lean.NOTHING, set[str](), set[tuple[str, ...]]()
+    reads, names = lean.NOTHING, set[str]()
+    # What the rule selects of the facts, read from its own expressions (their tokens are
+    # cached: the rewrites below read them too), and the engine's default node.
+    selected = {("subject", "id")}.union(
+        *(facts_paths.paths(tokens(e)) for e in (*src.values(), *lets.values())))
 
     def piece(expr: str) -> str:
         """One expression of the rule (or of the engine) as the programs will hold it."""
@@ -143,7 +146,6 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         if not more.whole:
             idents.discard(lean.UPSTREAM)  # read through the columns only
         names.update(idents)
-        selected.update(facts_paths.paths(tokens(out)))
         return out
 
     def prog(expr: str) -> Any:
@@ -197,12 +199,13 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
         rows = f"[_slice_].map(_each_, {rows})[0]"
-        fused = Deferred(_fused(src, piece, piece(each)))
+        each = piece(each)
+        fused = Deferred(_fused(bound, pick, each))
     return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
         size=prog(piece(_size(coll))) if direct else None,
-        each=None if direct else prog(piece(each)),
+        each=None if direct else prog(each),
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
@@ -214,7 +217,7 @@ MAX_FINDINGS_PER_RULE = 200
 FUSED = "_item_"
 
 
-def _fused(src: dict[str, str], piece: Callable[[str], str], each: str) -> str:
+def _fused(bound: dict[str, str], pick: str, each: str) -> str:
     """A computed ``each`` rule as one program, for lists of at most
     :data:`MAX_FINDINGS_PER_RULE` candidates (``null`` for any other value).
 
@@ -223,12 +226,13 @@ def _fused(src: dict[str, str], piece: Callable[[str], str], each: str) -> str:
     work; a list that short gives every violating candidate's row anyway (the cap is not
     reached), so filtering and mapping it in place gives the same rows. ``policy.cel`` walks in
     chunks whenever this gives no list (or fails: the chunked walk then reports the error).
+    The candidate is the comprehension variable ``_item_`` where the chunked programs index
+    ``_each_`` (both names are the engine's).
     """
-    bound = {k: piece(substitute_item(v, FUSED)) for k, v in src.items()
-             if k not in ("each", "when")}
+    item = {k: v.replace(f"({pick})", f"({FUSED})") for k, v in bound.items()}
     default = f"type({FUSED}) == map && 'id' in {FUSED} ? string({FUSED}.id) : subject.id"
-    fields, violation = _fields(bound, bound.get("node") or piece(default)), bound["violation"]
-    parts = bound.get("parts")
+    fields, violation = _fields(item, item.get("node") or default), item["violation"]
+    parts = item.get("parts")
     if parts is not None:
         body = (f"_each_.filter({FUSED}, ({parts}).exists(part, ({violation})))"
                 f".map({FUSED}, ({parts}).filter(part, ({violation})).map(part, {fields}))")
