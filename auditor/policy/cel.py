@@ -62,7 +62,7 @@ def facts_document(facts: Facts, policy: PolicySet) -> dict[str, Any]:
 
 def _first_level(spec: Any) -> Any:
     """A ``model_dump`` include for one variable: the fields its paths start with."""
-    if spec is paths.WHOLE or paths.ANY in spec:
+    if spec is paths.WHOLE or paths.ANY in spec or paths.KEYS in spec:
         return True
     return dict.fromkeys(spec, True)
 

@@ -22,6 +22,7 @@ from auditor.policy.rewrite import Token
 ROOTS = frozenset({"card", "subject", "adapter", "compute", "derived", "_tables_"})
 """The facts variables that are maps worth pruning (lists and the node columns are not)."""
 ANY = "*"
+KEYS = "#in"  # a map whose keys are read (``x in m``), not its values
 WHOLE: Any = True  # a trie node that keeps everything below it
 
 Path = tuple[str, ...]
@@ -32,6 +33,10 @@ def paths(tokens: Sequence[Token]) -> set[Path]:
     """The paths an expression selects from :data:`ROOTS` (``tokens``: its tokens)."""
     return {_path(tokens, n) for n, token in enumerate(tokens)
             if token[1] in ROOTS and token[0] == "ident" and (n == 0 or tokens[n - 1][1] != ".")}
+
+
+_ENDS = frozenset(")]},?:&|")
+"""Tokens that end the right operand of ``in`` (``&&`` and ``||`` come as two tokens)."""
 
 
 def _path(tokens: Sequence[Token], n: int) -> Path:
@@ -52,6 +57,9 @@ def _path(tokens: Sequence[Token], n: int) -> Path:
             at = close + 1
         else:
             break
+    member = n > 0 and tokens[n - 1][1] == "in" and tokens[n - 1][0] == "ident"
+    if member and (at == len(tokens) or tokens[at][1] in _ENDS):
+        path.append(KEYS)  # ``x in <map>`` reads its keys only
     return tuple(path)
 
 
@@ -110,11 +118,13 @@ def prune(value: Any, spec: Trie) -> Any:
         return value
     star = spec.get(ANY)
     if isinstance(value, dict):
+        keys = KEYS in spec  # a key nothing selects stays, with a value nothing reads
         return {
             k: prune(v, _merge(spec[k], star) if k in spec else star)
+            if k in spec or star is not None else None
             for k, v in value.items()
-            if k in spec or star is not None
+            if k in spec or star is not None or keys
         }
     if isinstance(value, list) and star is not None and len(spec) == 1:
         return [prune(v, star) for v in value]
-    return value  # a scalar, or a list indexed by a name (the rule's error stays the same)
+    return value  # a scalar, a list searched by ``in``, or a list indexed by a name

@@ -28,7 +28,10 @@ def _paths(expr: str) -> set[paths.Path]:
          {("derived", "license_traits", "*", "family")}),
         ("adapter.rank_mismatches[0]", {("adapter", "rank_mismatches", "*")}),
         ("card.hyperparameters.exists(c, c.name == 'rank')", {("card", "hyperparameters")}),
-        ("'x' in card.metadata.lines", {("card", "metadata", "lines")}),
+        ("'x' in card.metadata.lines", {("card", "metadata", "lines", "#in")}),
+        ("!('x' in card.metadata.lines) && true", {("card", "metadata", "lines", "#in")}),
+        ("'x' in card.metadata.lines == true", {("card", "metadata", "lines")}),
+        ("'x' in card.metadata.lines + {}", {("card", "metadata", "lines")}),
         ("has(card.metadata.gated)", {("card", "metadata", "gated")}),
         ("[card][0].file", {("card",)}),
         ("(subject).id", {("subject",)}),
@@ -49,6 +52,9 @@ def test_prune_keeps_what_a_path_reaches_and_all_below_its_end() -> None:
     assert paths.prune(value, spec["d"]) == {
         "m": {"k": {"a": 1, "b": 2}, "j": {"a": 3}}, "l": [{"a": 1}], "w": {"x": 1}}
     assert paths.prune([1, 2], {"name": paths.WHOLE}) == [1, 2]  # a list indexed by a name
+    keys = paths.trie([("d", "#in"), ("d", "a", "x")])["d"]
+    assert paths.prune({"a": {"x": 1, "y": 2}, "b": {"x": 3}}, keys) == {"a": {"x": 1}, "b": None}
+    assert paths.prune([{"x": 1}], keys) == [{"x": 1}]  # ``in`` a list compares whole elements
 
 
 def test_the_document_holds_only_what_the_shipped_rules_select() -> None:
