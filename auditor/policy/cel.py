@@ -128,13 +128,11 @@ class Session:
                 raise _error(rule, "'violation' must give true or false, "
                              f"not {type(fires).__name__}")
             return _rows(rule, self._run(rule, plan.rows, "message")) if fires else []
-        if plan.fused is not None:
-            fused = self._fused(plan.fused)
-            if fused is not None:
-                rows = [row for parts in fused for row in parts] if plan.parts else fused
-                return rows[:MAX_FINDINGS_PER_RULE]
         candidates: list[Any] | None = None  # None: ``each`` is a path, walked in place
         if plan.each is not None:
+            rows = self._fused(plan)
+            if rows is not None:
+                return rows
             candidates = self._run(rule, plan.each, "each")
             if not isinstance(candidates, list):
                 raise _error(rule, "'each' must give a list")
@@ -143,16 +141,24 @@ class Session:
             size = self._run(rule, plan.size, "each")
             if not isinstance(size, int) or size < 0:
                 raise _error(rule, "'each' must give a list")
+            if size <= MAX_FINDINGS_PER_RULE:
+                self.scope["_chunk_"] = list(range(size))
+                rows = self._fused(plan)
+                if rows is not None:
+                    return rows
         return self._build(rule, self._select(rule, size, candidates), candidates)
 
-    def _fused(self, program: Any) -> list[Any] | None:
-        """The rows of a short computed ``each`` in one program (``plan.Plan.fused``), or
-        None: a longer list, or an error, which the chunked walk then reports."""
+    def _fused(self, plan: Any) -> list[dict[str, Any]] | None:
+        """The rows of a short ``each`` in one program (``plan.Plan.fused``), or None: a
+        longer list, or an error, which the chunked walk then reports."""
         try:
-            rows = program.execute(self.context)
+            rows = plan.fused.execute(self.context)
         except Exception:  # the chunked walk raises the error with the rule's own context
             return None
-        return rows if isinstance(rows, list) else None
+        if not isinstance(rows, list):
+            return None
+        rows = [row for parts in rows for row in parts] if plan.parts else rows
+        return rows[:MAX_FINDINGS_PER_RULE]
 
     def _select(self, rule: Rule, size: int, candidates: list[Any] | None) -> list[int]:
         """Positions of the violating candidates, chunk by chunk, stopping at the cap."""

@@ -29,12 +29,16 @@ class Plan:
     """The compiled programs of one rule (see :func:`build`); ``policy.cel`` runs them.
 
     A rule without ``each`` is ``single`` (whether it fires) and ``rows`` (its one finding row,
-    run only when it fires). A rule with ``each``
-    is walked by index in chunks: ``select`` gives the indices of the violating candidates in
-    ``_chunk_`` and ``rows`` the finding rows of the indices in ``_picked_``, so no CEL list
-    ever grows with the size of the lineage (cel-rust copies a comprehension's accumulator on
-    every step) and the walk stops once a rule has reported its maximum number of findings.
-    A computed ``each`` also has ``fused``, the whole rule as one program (see :func:`build`).
+    run only when it fires). A rule with ``each`` is walked by index in chunks: ``select`` gives
+    the indices of the violating candidates in ``_chunk_`` and ``rows`` the finding rows of the
+    indices in ``_picked_``, so no CEL list ever grows with the size of the lineage (cel-rust
+    copies a comprehension's accumulator on every step) and the walk stops at the findings cap.
+    ``fused`` is that walk as one program, for at most :data:`MAX_FINDINGS_PER_RULE` candidates
+    (the indices of a path in ``_chunk_``, or the computed list itself): the chunked walk's two
+    or three programs, round trip of a computed list between CEL and Python values and parts
+    computed twice cost more than the rule's own work on a census-sized audit, and so few
+    candidates give every violating one's rows anyway (the cap is not reached). ``policy.cel``
+    walks in chunks when it gives no list or fails (the chunked walk then reports the error).
     """
 
     when: Any = None
@@ -194,13 +198,13 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     else:
         select = f"_chunk_.filter(_i_, ({violation}))"
         rows = f"_picked_.map(_i_, {fields})"
-    fused = None
+    fused = _at_once("_chunk_", "_i_", violation, fields, parts)
     if not direct:
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
         rows = f"[_slice_].map(_each_, {rows})[0]"
         each = piece(each)
-        fused = Deferred(_fused(bound, pick, each))
+        fused = _fused(bound, pick, each)
     return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
@@ -209,7 +213,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
-        fused=fused,
+        fused=Deferred(fused),
     )
 
 
@@ -217,27 +221,21 @@ MAX_FINDINGS_PER_RULE = 200
 FUSED = "_item_"
 
 
-def _fused(bound: dict[str, str], pick: str, each: str) -> str:
-    """A computed ``each`` rule as one program, for lists of at most
-    :data:`MAX_FINDINGS_PER_RULE` candidates (``null`` for any other value).
+def _at_once(coll: str, var: str, violation: str, fields: str, parts: str | None) -> str:
+    """The rows of every candidate in ``coll`` (bound to ``var``) in one program: a list of
+    rows, or with ``parts`` one list of rows per candidate (each part computed once)."""
+    if parts is None:
+        return f"{coll}.filter({var}, ({violation})).map({var}, {fields})"
+    return f"{coll}.map({var}, ({parts}).filter(part, ({violation})).map(part, {fields}))"
 
-    Walked in chunks, such a rule costs three programs and two round trips of its candidates
-    between CEL and Python values, which on a census-sized audit cost more than the rule's own
-    work; a list that short gives every violating candidate's row anyway (the cap is not
-    reached), so filtering and mapping it in place gives the same rows. ``policy.cel`` walks in
-    chunks whenever this gives no list (or fails: the chunked walk then reports the error).
-    The candidate is the comprehension variable ``_item_`` where the chunked programs index
-    ``_each_`` (both names are the engine's).
-    """
+
+def _fused(bound: dict[str, str], pick: str, each: str) -> str:
+    """A computed ``each`` as one program (``null`` past the cap): the candidate is ``_item_``
+    where the chunked programs index ``_each_`` (both names are the engine's)."""
     item = {k: v.replace(f"({pick})", f"({FUSED})") for k, v in bound.items()}
     default = f"type({FUSED}) == map && 'id' in {FUSED} ? string({FUSED}.id) : subject.id"
-    fields, violation = _fields(item, item.get("node") or default), item["violation"]
-    parts = item.get("parts")
-    if parts is not None:
-        body = (f"_each_.filter({FUSED}, ({parts}).exists(part, ({violation})))"
-                f".map({FUSED}, ({parts}).filter(part, ({violation})).map(part, {fields}))")
-    else:
-        body = f"_each_.filter({FUSED}, ({violation})).map({FUSED}, {fields})"
+    fields = _fields(item, item.get("node") or default)
+    body = _at_once("_each_", FUSED, item["violation"], fields, item.get("parts"))
     return (f"[{each}].map(_each_, type(_each_) == list "
             f"&& _each_.size() <= {MAX_FINDINGS_PER_RULE} ? {body} : null)[0]")
 
