@@ -217,8 +217,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     )
 
 
-MAX_FINDINGS_PER_RULE = 200
-FUSED = "_item_"
+MAX_FINDINGS_PER_RULE, FUSED = 200, "_item_"
 
 
 def _at_once(coll: str, var: str, violation: str, fields: str, parts: str | None) -> str:
