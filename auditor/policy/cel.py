@@ -120,6 +120,9 @@ class Session:
                 raise _error(rule, f"'when' must give true or false, not {type(gate).__name__}")
             if not gate:
                 return []
+        rows = self._at_once(rule) if plan.inline_lets else None
+        if rows is not None:
+            return rows
         for name, program in plan.lets:
             self.scope[name] = self._run(rule, program, f"let.{name}")
         if plan.single is not None:
@@ -128,11 +131,11 @@ class Session:
                 raise _error(rule, "'violation' must give true or false, "
                              f"not {type(fires).__name__}")
             return _rows(rule, self._run(rule, plan.rows, "message")) if fires else []
+        rows = None if plan.inline_lets else self._at_once(rule)
+        if rows is not None:
+            return rows
         candidates: list[Any] | None = None  # None: ``each`` is a path, walked in place
         if plan.each is not None:
-            rows = self._fused(plan)
-            if rows is not None:
-                return rows
             candidates = self._run(rule, plan.each, "each")
             if not isinstance(candidates, list):
                 raise _error(rule, "'each' must give a list")
@@ -141,16 +144,22 @@ class Session:
             size = self._run(rule, plan.size, "each")
             if not isinstance(size, int) or size < 0:
                 raise _error(rule, "'each' must give a list")
-            if size <= MAX_FINDINGS_PER_RULE:
-                self.scope["_chunk_"] = list(range(size))
-                rows = self._fused(plan)
-                if rows is not None:
-                    return rows
         return self._build(rule, self._select(rule, size, candidates), candidates)
 
-    def _fused(self, plan: Any) -> list[dict[str, Any]] | None:
-        """The rows of a short ``each`` in one program (``plan.Plan.fused``), or None: a
-        longer list, or an error, which the chunked walk then reports."""
+    def _at_once(self, rule: Rule) -> list[dict[str, Any]] | None:
+        """The rows of a rule with ``each`` from its one program (``plan.Plan.fused``), or
+        None: more than :data:`MAX_FINDINGS_PER_RULE` candidates, or an error, which the
+        chunked walk then reports."""
+        plan = rule.plan
+        assert plan is not None
+        if plan.each is None:  # a path: its indices
+            try:
+                size = plan.size.execute(self.context)
+            except Exception:
+                return None
+            if not isinstance(size, int) or not 0 <= size <= MAX_FINDINGS_PER_RULE:
+                return None
+            self.scope["_chunk_"] = list(range(size))
         try:
             rows = plan.fused.execute(self.context)
         except Exception:  # the chunked walk raises the error with the rule's own context

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.policy import lean
 from auditor.policy import paths as facts_paths
-from auditor.policy.celimport import cel
+from auditor.policy.programs import Deferred as Deferred  # re-exported (tests)
+from auditor.policy.programs import compile_expr as compile_expr  # re-exported (loader)
 from auditor.policy.rewrite import fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
-
-_CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,7 @@ class Plan:
     rows: Any = None
     parts: bool = False
     fused: Any = None
+    inline_lets: bool = False  # ``fused`` binds the lets itself, and runs before them
     reads: lean.Reads = lean.NOTHING  # what the programs read of the upstream nodes (policy.lean)
     paths: frozenset[tuple[str, ...]] = frozenset()  # what they select of the facts (paths.py)
 
@@ -161,7 +160,8 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     # A path ``each`` (``upstream``, ``derived.x.y``) is walked in place, by index.
     direct = "each" in src and bool(_PATH.match(src["each"]))
     src = {key: fast(expr) for key, expr in src.items()}
-    compiled_lets = tuple((name, prog(piece(fast(expr)))) for name, expr in lets.items())
+    let_texts = [(name, piece(fast(expr))) for name, expr in lets.items()]
+    compiled_lets = tuple((name, prog(text)) for name, text in let_texts)
     when = piece(src["when"]) if "when" in src else None
     each = src.get("each")
     if each is None:
@@ -205,6 +205,11 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         rows = f"[_slice_].map(_each_, {rows})[0]"
         each = piece(each)
         fused = _fused(bound, pick, each)
+    # The lets bound inside the one program, evaluated first, as when they go through Python
+    # (unless the path walked is a let: its size is read before the lets are).
+    inline = bool(lets) and not (direct and src["each"].split(".")[0] in lets)
+    for name, text in reversed(let_texts if inline else []):
+        fused = f"[{text}].map({name}, {fused})[0]"
     return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
@@ -214,6 +219,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         rows=prog(rows),
         parts=parts is not None,
         fused=Deferred(fused),
+        inline_lets=inline,
     )
 
 
@@ -256,44 +262,3 @@ def _fields(src: dict[str, str], node: str) -> str:
 
 
 _PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-class Deferred:
-    """A shipped rule's program, compiled when it first runs.
-
-    A card-only audit runs about half of the shipped programs (the others belong to rules whose
-    ``when`` fails or that find nothing), and compiling is most of loading the packs. The
-    shipped packs' syntax is checked by their tests; every other pack is compiled when loaded,
-    so its errors still point at its file before anything runs.
-    """
-
-    __slots__ = ("_program", "source")
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self._program: Any = None
-
-    def execute(self, context: Any) -> Any:
-        """Run the program (compiling it the first time)."""
-        if self._program is None:
-            self._program = _compile(self.source)
-        return self._program.execute(context)
-
-
-_compile = lru_cache(maxsize=1024)(cel.compile)
-"""Programs by source: rules share some (``location`` of the upstream rules), and a program is
-only ever executed."""
-
-
-def compile_expr(expr: str, file: str, rule_id: str, line: int | None) -> Any:
-    """One CEL program; a syntax error becomes a :class:`PolicyError` at the pack's line/column."""
-    try:
-        return _compile(expr)
-    except Exception as exc:  # the cel binding raises ValueError; any failure is a policy error
-        text = str(exc)
-        pos = _CEL_POS.search(text)
-        col = int(pos.group(2)) if pos else None
-        if pos and line is not None:
-            line += int(pos.group(1)) - 1
-        detail = text.split("\n", 1)[-1].strip() if "\n" in text else text
-        raise PolicyError(
-            f"CEL syntax error: {detail}", file=file, rule=rule_id, line=line, column=col
-        ) from exc
