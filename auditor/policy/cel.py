@@ -12,12 +12,12 @@ from auditor.errors import PolicyError
 from auditor.facts import derive
 from auditor.fingerprint import fingerprint as fingerprint  # re-exported (policy, waivers)
 from auditor.models import Facts, Finding, Location, Severity, finding_order
-from auditor.policy import lean
+from auditor.policy import lean, paths
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule, is_builtin
+from auditor.policy.plan import MAX_FINDINGS_PER_RULE
 
 RULE_DOCS = "docs/rules/{id}.md"
-MAX_FINDINGS_PER_RULE = 200
 
 
 def evaluate(facts: Facts, policy: PolicySet) -> list[Finding]:
@@ -49,10 +49,22 @@ def facts_document(facts: Facts, policy: PolicySet) -> dict[str, Any]:
         facts = facts.model_copy(update={"derived": derive(facts)})
     names = set(policy.variables)
     nodes = {lean.UPSTREAM, lean.COLUMNS, lean.TABLES}
-    document = facts.model_dump(mode="json", include=names - nodes)
+    selected = policy.selected
+    document = facts.model_dump(mode="json", include={
+        name: _first_level(selected.get(name, paths.WHOLE)) for name in names - nodes
+    })
     if names & nodes:
         document.update(lean.columns(facts, policy.reads))
+    for name in paths.ROOTS & document.keys():
+        document[name] = paths.prune(document[name], selected.get(name, paths.WHOLE))
     return document
+
+
+def _first_level(spec: Any) -> Any:
+    """A ``model_dump`` include for one variable: the fields its paths start with."""
+    if spec is paths.WHOLE or paths.ANY in spec or paths.KEYS in spec:
+        return True
+    return dict.fromkeys(spec, True)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -108,6 +120,9 @@ class Session:
                 raise _error(rule, f"'when' must give true or false, not {type(gate).__name__}")
             if not gate:
                 return []
+        rows = self._at_once(rule) if plan.inline_lets else None
+        if rows is not None:
+            return rows
         for name, program in plan.lets:
             self.scope[name] = self._run(rule, program, f"let.{name}")
         if plan.single is not None:
@@ -116,6 +131,9 @@ class Session:
                 raise _error(rule, "'violation' must give true or false, "
                              f"not {type(fires).__name__}")
             return _rows(rule, self._run(rule, plan.rows, "message")) if fires else []
+        rows = None if plan.inline_lets else self._at_once(rule)
+        if rows is not None:
+            return rows
         candidates: list[Any] | None = None  # None: ``each`` is a path, walked in place
         if plan.each is not None:
             candidates = self._run(rule, plan.each, "each")
@@ -127,6 +145,29 @@ class Session:
             if not isinstance(size, int) or size < 0:
                 raise _error(rule, "'each' must give a list")
         return self._build(rule, self._select(rule, size, candidates), candidates)
+
+    def _at_once(self, rule: Rule) -> list[dict[str, Any]] | None:
+        """The rows of a rule with ``each`` from its one program (``plan.Plan.fused``), or
+        None: more than :data:`MAX_FINDINGS_PER_RULE` candidates, or an error, which the
+        chunked walk then reports."""
+        plan = rule.plan
+        assert plan is not None
+        if plan.each is None:  # a path: its indices
+            try:
+                size = plan.size.execute(self.context)
+            except Exception:
+                return None
+            if not isinstance(size, int) or not 0 <= size <= MAX_FINDINGS_PER_RULE:
+                return None
+            self.scope["_chunk_"] = list(range(size))
+        try:
+            rows = plan.fused.execute(self.context)
+        except Exception:  # the chunked walk raises the error with the rule's own context
+            return None
+        if not isinstance(rows, list):
+            return None
+        rows = [row for parts in rows for row in parts] if plan.parts else rows
+        return rows[:MAX_FINDINGS_PER_RULE]
 
     def _select(self, rule: Rule, size: int, candidates: list[Any] | None) -> list[int]:
         """Positions of the violating candidates, chunk by chunk, stopping at the cap."""

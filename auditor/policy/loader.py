@@ -28,6 +28,7 @@ import yaml
 from auditor import safeyaml
 from auditor.errors import PolicyError
 from auditor.models import Severity
+from auditor.policy import paths as facts_paths
 from auditor.policy import plan as cel_plan
 from auditor.policy.lean import Reads
 from auditor.policy.plan import Plan, checked, compile_expr
@@ -70,6 +71,11 @@ class PolicySet:
         for rule in self.rules:
             names.update(rule.plan.variables if rule.plan else ())
         return frozenset(names)
+
+    @cached_property
+    def selected(self) -> dict[str, Any]:
+        """What the rules select of the facts variables, as a tree (``policy.paths``)."""
+        return facts_paths.trie(p for rule in self.rules if rule.plan for p in rule.plan.paths)
 
     @cached_property
     def reads(self) -> Reads:

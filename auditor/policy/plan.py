@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.policy import lean
-from auditor.policy.celimport import cel
+from auditor.policy import paths as facts_paths
+from auditor.policy.programs import Deferred as Deferred  # re-exported (tests)
+from auditor.policy.programs import compile_expr as compile_expr  # re-exported (loader)
 from auditor.policy.rewrite import fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
-
-_CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,16 @@ class Plan:
     """The compiled programs of one rule (see :func:`build`); ``policy.cel`` runs them.
 
     A rule without ``each`` is ``single`` (whether it fires) and ``rows`` (its one finding row,
-    run only when it fires). A rule with ``each``
-    is walked by index in chunks: ``select`` gives the indices of the violating candidates in
-    ``_chunk_`` and ``rows`` the finding rows of the indices in ``_picked_``, so no CEL list
-    ever grows with the size of the lineage (cel-rust copies a comprehension's accumulator on
-    every step) and the walk stops once a rule has reported its maximum number of findings.
+    run only when it fires). A rule with ``each`` is walked by index in chunks: ``select`` gives
+    the indices of the violating candidates in ``_chunk_`` and ``rows`` the finding rows of the
+    indices in ``_picked_``, so no CEL list ever grows with the size of the lineage (cel-rust
+    copies a comprehension's accumulator on every step) and the walk stops at the findings cap.
+    ``fused`` is that walk as one program, for at most :data:`MAX_FINDINGS_PER_RULE` candidates
+    (the indices of a path in ``_chunk_``, or the computed list itself): the chunked walk's two
+    or three programs, round trip of a computed list between CEL and Python values and parts
+    computed twice cost more than the rule's own work on a census-sized audit, and so few
+    candidates give every violating one's rows anyway (the cap is not reached). ``policy.cel``
+    walks in chunks when it gives no list or fails (the chunked walk then reports the error).
     """
 
     when: Any = None
@@ -43,7 +47,10 @@ class Plan:
     select: Any = None
     rows: Any = None
     parts: bool = False
+    fused: Any = None
+    inline_lets: bool = False  # ``fused`` binds the lets itself, and runs before them
     reads: lean.Reads = lean.NOTHING  # what the programs read of the upstream nodes (policy.lean)
+    paths: frozenset[tuple[str, ...]] = frozenset()  # what they select of the facts (paths.py)
 
     names: frozenset[str] = frozenset()
 
@@ -125,6 +132,10 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     ``<list>[_i_]``: ``item`` is therefore a reserved name in rules.
     """
     reads, names = lean.NOTHING, set[str]()
+    # What the rule selects of the facts, read from its own expressions (their tokens are
+    # cached: the rewrites below read them too), and the engine's default node.
+    selected = {("subject", "id")}.union(
+        *(facts_paths.paths(tokens(e)) for e in (*src.values(), *lets.values())))
 
     def piece(expr: str) -> str:
         """One expression of the rule (or of the engine) as the programs will hold it."""
@@ -144,12 +155,13 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         return Deferred(expr) if deferred else compile_expr(expr, file, rule_id, line)
 
     def plan(**programs: Any) -> Plan:
-        return Plan(**programs, reads=reads, names=frozenset(names))
+        return Plan(**programs, reads=reads, names=frozenset(names), paths=frozenset(selected))
 
     # A path ``each`` (``upstream``, ``derived.x.y``) is walked in place, by index.
     direct = "each" in src and bool(_PATH.match(src["each"]))
     src = {key: fast(expr) for key, expr in src.items()}
-    compiled_lets = tuple((name, prog(piece(fast(expr)))) for name, expr in lets.items())
+    let_texts = [(name, piece(fast(expr))) for name, expr in lets.items()]
+    compiled_lets = tuple((name, prog(text)) for name, text in let_texts)
     when = piece(src["when"]) if "when" in src else None
     each = src.get("each")
     if each is None:
@@ -186,19 +198,51 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     else:
         select = f"_chunk_.filter(_i_, ({violation}))"
         rows = f"_picked_.map(_i_, {fields})"
+    fused = _at_once("_chunk_", "_i_", violation, fields, parts)
     if not direct:
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
         rows = f"[_slice_].map(_each_, {rows})[0]"
+        each = piece(each)
+        fused = _fused(bound, pick, each)
+    # The lets bound inside the one program, evaluated first, as when they go through Python
+    # (unless the path walked is a let: its size is read before the lets are).
+    inline = bool(lets) and not (direct and src["each"].split(".")[0] in lets)
+    for name, text in reversed(let_texts if inline else []):
+        fused = f"[{text}].map({name}, {fused})[0]"
     return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
         size=prog(piece(_size(coll))) if direct else None,
-        each=None if direct else prog(piece(each)),
+        each=None if direct else prog(each),
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
+        fused=Deferred(fused),
+        inline_lets=inline,
     )
+
+
+MAX_FINDINGS_PER_RULE, FUSED = 200, "_item_"
+
+
+def _at_once(coll: str, var: str, violation: str, fields: str, parts: str | None) -> str:
+    """The rows of every candidate in ``coll`` (bound to ``var``) in one program: a list of
+    rows, or with ``parts`` one list of rows per candidate (each part computed once)."""
+    if parts is None:
+        return f"{coll}.filter({var}, ({violation})).map({var}, {fields})"
+    return f"{coll}.map({var}, ({parts}).filter(part, ({violation})).map(part, {fields}))"
+
+
+def _fused(bound: dict[str, str], pick: str, each: str) -> str:
+    """A computed ``each`` as one program (``null`` past the cap): the candidate is ``_item_``
+    where the chunked programs index ``_each_`` (both names are the engine's)."""
+    item = {k: v.replace(f"({pick})", f"({FUSED})") for k, v in bound.items()}
+    default = f"type({FUSED}) == map && 'id' in {FUSED} ? string({FUSED}.id) : subject.id"
+    fields = _fields(item, item.get("node") or default)
+    body = _at_once("_each_", FUSED, item["violation"], fields, item.get("parts"))
+    return (f"[{each}].map(_each_, type(_each_) == list "
+            f"&& _each_.size() <= {MAX_FINDINGS_PER_RULE} ? {body} : null)[0]")
 
 
 def _size(coll: str) -> str:
@@ -218,44 +262,3 @@ def _fields(src: dict[str, str], node: str) -> str:
 
 
 _PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-class Deferred:
-    """A shipped rule's program, compiled when it first runs.
-
-    A card-only audit runs about half of the shipped programs (the others belong to rules whose
-    ``when`` fails or that find nothing), and compiling is most of loading the packs. The
-    shipped packs' syntax is checked by their tests; every other pack is compiled when loaded,
-    so its errors still point at its file before anything runs.
-    """
-
-    __slots__ = ("_program", "source")
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self._program: Any = None
-
-    def execute(self, context: Any) -> Any:
-        """Run the program (compiling it the first time)."""
-        if self._program is None:
-            self._program = _compile(self.source)
-        return self._program.execute(context)
-
-
-_compile = lru_cache(maxsize=1024)(cel.compile)
-"""Programs by source: rules share some (``location`` of the upstream rules), and a program is
-only ever executed."""
-
-
-def compile_expr(expr: str, file: str, rule_id: str, line: int | None) -> Any:
-    """One CEL program; a syntax error becomes a :class:`PolicyError` at the pack's line/column."""
-    try:
-        return _compile(expr)
-    except Exception as exc:  # the cel binding raises ValueError; any failure is a policy error
-        text = str(exc)
-        pos = _CEL_POS.search(text)
-        col = int(pos.group(2)) if pos else None
-        if pos and line is not None:
-            line += int(pos.group(1)) - 1
-        detail = text.split("\n", 1)[-1].strip() if "\n" in text else text
-        raise PolicyError(
-            f"CEL syntax error: {detail}", file=file, rule=rule_id, line=line, column=col
-        ) from exc

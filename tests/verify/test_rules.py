@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.card import parse_card
+from auditor.facts import derive
 from auditor.models import (
     AdapterEvidence,
     CardClaims,
@@ -63,7 +64,8 @@ def run(
         files = tuple(f for f in (adapter.config_file, adapter.weights_file) if f)
     over["files"] = list(files)
     facts = Facts.model_validate(merge(base_facts(), over))
-    return evaluate(facts, POLICY)
+    # ``derived`` computed from these facts, as a real run does (base_facts' is the base card's).
+    return evaluate(facts.model_copy(update={"derived": derive(facts)}), POLICY)
 
 
 def ids(findings: list[Finding]) -> list[str]:
