@@ -14,6 +14,10 @@ Requests go to the worker pickled (the CLI's own data); answers come back as JSO
 read hostile weights: the CLI never unpickles what it sends). Where no worker was started
 (library callers, census workers, platforms without fork) ``ask`` answers None and the check
 runs in the caller's process.
+
+Everything the worker imports after mlx-lm is on the ``--verify load`` critical path, so neither
+it nor the check modules it runs import pydantic or the data model: problems cross as plain
+``kinds.Problem`` records and ``[kind, message, file]`` lists (tests/verify/test_worker_imports.py).
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ import os
 import sys
 import threading
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from auditor.errors import LOAD_GAP
 from auditor.prestart import LOAD_CHECK, drop, get
 
-from ..models import EvidenceProblem
+if TYPE_CHECKING:  # the worker imports no pydantic (tests/verify/test_worker_imports.py)
+    from ..models import EvidenceProblem
 
 SECONDS = 120.0
 """Wall-clock limit of one load check in the worker, its import of mlx-lm included."""
