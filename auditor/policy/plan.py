@@ -10,6 +10,7 @@ and the line/column.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -238,6 +239,21 @@ class Deferred:
         if self._program is None:
             self._program = _compile(self.source)
         return self._program.execute(context)
+
+    def compile(self) -> None:
+        """Compile the program now, if it was not yet (see :func:`compile_deferred`)."""
+        if self._program is None:
+            self._program = _compile(self.source)
+
+
+def compile_deferred(plans: Iterable[Plan]) -> None:
+    """Compile the deferred programs of ``plans`` now rather than when they first run: for a
+    caller with idle time before it evaluates (the CLI, waiting for the load-check worker)."""
+    for plan in plans:
+        programs = (plan.when, plan.single, plan.size, plan.each, plan.select, plan.rows)
+        for program in (*programs, *(program for _, program in plan.lets)):
+            if isinstance(program, Deferred):
+                program.compile()
 
 
 _compile = lru_cache(maxsize=1024)(cel.compile)

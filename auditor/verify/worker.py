@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from auditor.errors import LOAD_GAP
-from auditor.prestart import LOAD_CHECK, drop, get
+from auditor.prestart import LOAD_CHECK, drop, get, waiting
 
 if TYPE_CHECKING:  # the worker imports no pydantic (tests/verify/test_worker_imports.py)
     from ..models import EvidenceProblem
@@ -70,6 +70,8 @@ def ask(request: tuple[Any, ...]) -> dict[str, Any] | None:
         seconds = limits()[0]
         try:
             connection.send(request)
+            if not connection.poll(0):  # still importing mlx-lm: the CLI's core is idle
+                waiting()
             if not connection.poll(seconds):
                 return _stop(f"no answer within {seconds:g} s (AILIANCE_AUDIT_LOAD_SECONDS)")
             answer = cast(dict[str, Any], json.loads(connection.recv_bytes()))
