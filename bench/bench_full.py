@@ -68,9 +68,10 @@ def prestart(entry, *args, _prestart=p.prestart):
     w.ask = ask
     return started
 p.prestart = prestart
-from auditor.cli import main
-with contextlib.redirect_stdout(io.StringIO()):
-    main(sys.argv[1:])
+from auditor.cli import main_entry  # as python -m auditor runs (collection paused at start)
+sys.argv[0] = "ailiance-audit"
+with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+    main_entry()
 asked.append(time.perf_counter() - T0)
 path = [cpu["fork"], cpu["worker"], time.process_time() - cpu["answer"]]
 def hwm(pid):

@@ -149,7 +149,12 @@ def serve(connection: Any) -> None:
         failed = _stopped(f"mlx-lm could not be imported here: {type(exc).__name__}: {exc}")
     from .checks import run_check
 
-    gc.enable()  # the console script pauses collection during start-up; the worker lives on
+    # The console script pauses collection during start-up (cli._startup_over), so the imports'
+    # objects (hundreds of thousands, mlx-lm's and transformers') are all still in the youngest
+    # generation: the first collections would traverse every one of them, about 0.1 s of CPU
+    # during the first check. They live as long as the worker: freeze them, then collect.
+    gc.freeze()
+    gc.enable()
     while True:
         try:
             request = connection.recv()
