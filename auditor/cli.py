@@ -15,7 +15,8 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
 from auditor.argparsing import Parser, add_repeatable
@@ -182,10 +183,11 @@ def main_entry() -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    worker = False
     if args.verify == "load" and not args.policy_list:
         from auditor.prestart import LOAD_CHECK, prestart
 
-        prestart(LOAD_CHECK)  # mlx-lm imports on the other core while the card is audited
+        worker = prestart(LOAD_CHECK)  # mlx-lm imports on the other core while the card is audited
     from auditor.exitcodes import exit_code
     from auditor.options import options_from
     from auditor.policy import load_policies
@@ -215,7 +217,8 @@ def _audit(args: argparse.Namespace) -> int:
     check_stdout(args.format or ["text"], args.output)
     options = options_from(args)  # imports the pipeline
     _startup_over()
-    report, interrupted = _run(targets, options, policy)
+    with _while_waiting(worker, policy, args.format or ["text"]):
+        report, interrupted = _run(targets, options, policy)
     if args.baseline and not interrupted:
         from auditor.baseline import apply_baseline
 
@@ -224,6 +227,29 @@ def _audit(args: argparse.Namespace) -> int:
     if interrupted:
         return interrupted
     return exit_code(report, args.fail_on, args.allow_incomplete)
+
+
+def _while_waiting(
+    worker: bool, policy: PolicySet, formats: list[str]
+) -> AbstractContextManager[Any]:
+    """Work the audit does after the load check, moved into the wait for the worker's answer.
+
+    The worker imports mlx-lm for about a second after the CLI has sent it the check, and the
+    CLI's core is idle meanwhile. Compiling the shipped rules (otherwise compiled when they first
+    run, in the evaluation after the answer) and importing the output formats (rich) were most of
+    what the CLI did after the answer: done in the wait, they leave the critical path
+    (docs/speed.md, "What `--verify load` runs where").
+    """
+    if not worker:
+        return nullcontext()
+    from auditor.formats.base import get
+    from auditor.policy.programs import compile_deferred
+    from auditor.prestart import while_waiting
+
+    return while_waiting(
+        lambda: compile_deferred(rule.plan for rule in policy.rules if rule.plan is not None),
+        lambda: [get(name) for name in formats],
+    )
 
 
 def _run(

@@ -19,12 +19,15 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 LOAD_CHECK = "auditor.verify.worker:serve"
 """Entry point of the mlx-lm load-check worker."""
 
 _started: dict[str, tuple[Any, Any]] = {}
+_waiting: list[Callable[[], object]] = []
 
 
 def prestart(entry: str, *args: Any) -> bool:
@@ -77,3 +80,31 @@ def _threads() -> int:
 def _run(entry: str, connection: Any, args: tuple[Any, ...]) -> None:
     module, function = entry.split(":")
     getattr(importlib.import_module(module), function)(connection, *args)
+
+
+@contextmanager
+def while_waiting(*tasks: Callable[[], object]) -> Iterator[None]:
+    """Within the block, the first wait for a helper's answer runs ``tasks`` first.
+
+    For work the caller does after the answer anyway (the CLI: compiling the rules, importing
+    the output format): a helper that is still busy leaves this process's core idle, and the
+    work done then is off the critical path. Tasks that have not run when the block ends are
+    dropped, never run later.
+    """
+    _waiting[:] = tasks
+    try:
+        yield
+    finally:
+        _waiting.clear()
+
+
+def waiting() -> None:
+    """Run (once) the tasks of :func:`while_waiting`: the caller is about to wait for a helper.
+
+    A task that fails is dropped: it only ran ahead of time, and the same work done where it
+    belongs raises there, in its own context.
+    """
+    while _waiting:
+        task = _waiting.pop(0)
+        with suppress(Exception):
+            task()

@@ -49,24 +49,36 @@ PEAKS = """
 import time
 T0 = time.perf_counter()
 import contextlib, io, json, sys
-import auditor.verify.worker as w
-from auditor.cli import main
-asked = []
-def ask(request, _ask=w.ask):
-    asked.append(time.perf_counter() - T0)
-    answer = _ask(request)
-    asked.append(time.perf_counter() - T0)
-    return answer
-w.ask = ask
-with contextlib.redirect_stdout(io.StringIO()):
-    main(sys.argv[1:])
+import auditor.prestart as p
+asked, cpu = [], {}
+def ran(pid):  # CPU seconds the process has run (since the fork, for the worker)
+    with open(f"/proc/{pid}/schedstat") as fh:
+        return int(fh.read().split()[0]) / 1e9
+def prestart(entry, *args, _prestart=p.prestart):
+    cpu["fork"] = time.process_time()
+    started = _prestart(entry, *args)
+    import auditor.verify.worker as w  # after the fork, where the CLI imports it
+    def ask(request, _ask=w.ask):
+        asked.append(time.perf_counter() - T0)
+        answer = _ask(request)
+        asked.append(time.perf_counter() - T0)
+        if "answer" not in cpu and p.get(entry) is not None:
+            cpu["answer"], cpu["worker"] = time.process_time(), ran(p.get(entry)[0].pid)
+        return answer
+    w.ask = ask
+    return started
+p.prestart = prestart
+from auditor.cli import main_entry  # as python -m auditor runs (collection paused at start)
+sys.argv[0] = "ailiance-audit"
+with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+    main_entry()
 asked.append(time.perf_counter() - T0)
+path = [cpu["fork"], cpu["worker"], time.process_time() - cpu["answer"]]
 def hwm(pid):
     with open(f"/proc/{pid}/status") as fh:
         return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM")) / 1024
-from auditor.prestart import LOAD_CHECK, get
-started = get(LOAD_CHECK)
-print(json.dumps([hwm("self"), hwm(started[0].pid) if started else 0.0, asked]))
+started = p.get(p.LOAD_CHECK)
+print(json.dumps([hwm("self"), hwm(started[0].pid) if started else 0.0, asked, path]))
 """
 
 
@@ -99,9 +111,11 @@ def paired(commands: list[list[str]], runs: int) -> list[list[tuple[float, float
     return samples
 
 
-def process_peaks() -> tuple[float, float, list[float]]:
-    """Peak RSS (MB) of the CLI process and of its load-check worker, in one audit, and when
-    (s after the CLI's imports began) the CLI sent the check, got the answer and was done."""
+def process_peaks() -> tuple[float, float, list[float], list[float]]:
+    """Peak RSS (MB) of the CLI process and of its load-check worker, in one audit; when (s
+    after the CLI's imports began) the CLI sent the check, got the answer and was done; and the
+    critical path in CPU seconds: the CLI up to the fork, the worker from the fork to its
+    answer (mlx-lm's import and the check), the CLI after the answer."""
     done = subprocess.run(
         [python(), "-c", PEAKS, *ARGS],
         env=offline_env(),
@@ -110,8 +124,8 @@ def process_peaks() -> tuple[float, float, list[float]]:
         text=True,
         check=True,
     )
-    cli, worker, asked = json.loads(done.stdout.strip().splitlines()[-1])
-    return cli, worker, asked
+    cli, worker, asked, path = json.loads(done.stdout.strip().splitlines()[-1])
+    return cli, worker, asked, path
 
 
 def run(runs: int = 7) -> dict[str, Any]:
@@ -132,6 +146,7 @@ def run(runs: int = 7) -> dict[str, Any]:
     cli_peak, worker_peak = max(p[0] for p in peaks), max(p[1] for p in peaks)
     summed = max(p[0] + p[1] for p in peaks)
     sent, answered, done = (statistics.median(p[2][i] for p in peaks) for i in range(3))
+    before, checked, after = (statistics.median(p[3][i] for p in peaks) for i in range(3))
     floor_rss = max(x[2] for x in floor)
     costs = import_costs(AUDIT, offline_env())
     return {
@@ -171,6 +186,11 @@ def run(runs: int = 7) -> dict[str, Any]:
             f"critical path (median of 3 audits, seconds after the CLI's imports began): the "
             f"CLI sends the check at {sent:.2f} s, waits for the worker (its mlx-lm import) "
             f"until {answered:.2f} s, and is done at {done:.2f} s",
+            f"critical path in CPU (median of 3 audits; the sum is what the audit would take on "
+            f"two free cores): the CLI up to the fork {before:.3f} s, the worker from the fork "
+            f"to its answer (mlx-lm's import, the check) {checked:.3f} s, the CLI after the "
+            f"answer {after:.3f} s; in all {before + checked + after:.3f} s against the floor's "
+            f"{statistics.median(cpu(floor)):.3f} s CPU",
             "CPU time is what the 2 shared cores' contention inflates least; the audit's CPU "
             "includes the worker's (wait4 of the CLI process)",
             "import time of the full audit by package (-X importtime, self time summed "

@@ -4,11 +4,15 @@ builds the sources)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import PolicyError
 from auditor.policy.celimport import cel
+
+if TYPE_CHECKING:
+    from auditor.policy.plan import Plan
 
 _CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
 
@@ -33,6 +37,22 @@ class Deferred:
         if self._program is None:
             self._program = _compile(self.source)
         return self._program.execute(context)
+
+    def compile(self) -> None:
+        """Compile the program now, if it was not yet (see :func:`compile_deferred`)."""
+        if self._program is None:
+            self._program = _compile(self.source)
+
+
+def compile_deferred(plans: Iterable[Plan]) -> None:
+    """Compile the deferred programs of ``plans`` now rather than when they first run: for a
+    caller with idle time before it evaluates (the CLI, waiting for the load-check worker)."""
+    for plan in plans:
+        programs = (plan.when, plan.single, plan.size, plan.each, plan.select, plan.rows,
+                    plan.fused)  # fmt: skip
+        for program in (*programs, *(program for _, program in plan.lets)):
+            if isinstance(program, Deferred):
+                program.compile()
 
 
 _compile = lru_cache(maxsize=1024)(cel.compile)

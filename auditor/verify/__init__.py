@@ -39,17 +39,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.safetensors_header import HeaderError, header_from_dict, read_header
 
 from ..errors import AuditError
-from ..models import AdapterEvidence, EvidenceProblem, Location, RepoSnapshot, VerifyLevel
 from .base import base_layer_count, config_layers
 from .config import MAX_CONFIG_BYTES, AdapterConfig, is_local_path, parse_config
-from .kinds import FILE_PROBLEMS, PROBLEM_KINDS, UNSAFE_HINTS
+from .kinds import FILE_PROBLEMS, PROBLEM_KINDS, UNSAFE_HINTS, Problem
 from .loadcheck import load_and_check
 from .tensors import TensorSummary, summarise
+
+if TYPE_CHECKING:  # imported where the evidence is built (_evidence), never by the worker
+    from ..models import AdapterEvidence, RepoSnapshot, VerifyLevel
 
 __all__ = ["CONFIG_NAMES", "PROBLEM_KINDS", "WEIGHT_NAMES", "collect_evidence"]
 
@@ -83,7 +85,7 @@ def collect_evidence(
     ``base_model``) stands in for a base the config names by a local path; the path is still
     reported. At ``load``, a load check that could not run is a ``not-verified`` problem.
     """
-    problems: list[EvidenceProblem] = []
+    problems: list[Problem] = []
     names = set(snapshot.files)
     config_name = next((n for n in CONFIG_NAMES if n in names), None)
     weights_name = next((n for n in (*WEIGHT_NAMES, *UNSAFE_WEIGHTS) if n in names), None)
@@ -122,21 +124,19 @@ def collect_evidence(
     return _evidence(fields, problems, verified)
 
 
-def _not_verified(problems: list[EvidenceProblem], weights: str) -> EvidenceProblem:
+def _not_verified(problems: list[Problem], weights: str) -> Problem:
     """Why the load check did not run, from the problems that stopped it (fail closed)."""
     reasons = [p.message for p in problems if p.kind != "values-partial"]
     why = reasons[0] if reasons else "the base could not be resolved"
     return _problem("not-verified", f"the mlx-lm load check did not run: {why}", weights)
 
 
-def _problem(kind: str, message: str, file: str | None = None) -> EvidenceProblem:
-    return EvidenceProblem(
-        kind=kind, message=message, location=Location(file=file) if file else None
-    )
+def _problem(kind: str, message: str, file: str | None = None) -> Problem:
+    return Problem(kind, message, file)
 
 
 def _fetched(
-    name: str, open_file: OpenFile, problems: list[EvidenceProblem], kind: str, how: str = ""
+    name: str, open_file: OpenFile, problems: list[Problem], kind: str, how: str = ""
 ) -> Path | None:
     """The local copy of ``name``, or None with a ``kind`` problem: it could not be fetched."""
     path = open_file(name)
@@ -146,18 +146,29 @@ def _fetched(
     return path
 
 
-def _evidence(
-    fields: dict[str, Any], problems: list[EvidenceProblem], verified: str
-) -> AdapterEvidence:
+def _evidence(fields: dict[str, Any], problems: list[Problem], verified: str) -> AdapterEvidence:
+    """The data model's evidence, from the fields and the plain problem records.
+
+    The only place this package imports the data model (pydantic): the load-check worker runs
+    the check modules without it (``kinds.Problem``; docs/speed.md).
+    """
+    from ..models import AdapterEvidence, EvidenceProblem, Location
+
     config_name = fields.pop("config_name", None)
+    found = tuple(
+        EvidenceProblem(
+            kind=p.kind,
+            message=p.message,
+            location=Location(file=p.file, line=p.line) if p.file else None,
+        )
+        for p in problems
+    )
     return AdapterEvidence(
-        config_file=config_name, verified_with=verified, problems=tuple(problems), **fields
+        config_file=config_name, verified_with=verified, problems=found, **fields
     )
 
 
-def _read_config(
-    name: str, open_file: OpenFile, problems: list[EvidenceProblem]
-) -> AdapterConfig | None:
+def _read_config(name: str, open_file: OpenFile, problems: list[Problem]) -> AdapterConfig | None:
     try:
         path = _fetched(name, open_file, problems, "config-missing", "is listed but")
         if path is None:
@@ -202,7 +213,7 @@ def _config_fields(cfg: AdapterConfig) -> dict[str, Any]:
 def _base(
     cfg: AdapterConfig | None,
     base_config: BaseConfig,
-    problems: list[EvidenceProblem],
+    problems: list[Problem],
     card_base: str | None = None,
 ) -> dict[str, Any] | None:
     if cfg is None:
@@ -230,7 +241,7 @@ def _base(
 def _header(
     name: str,
     open_file: OpenFile,
-    problems: list[EvidenceProblem],
+    problems: list[Problem],
     remote: Callable[[str], dict[str, Any] | None] | None = None,
     saved: tuple[str, ...] = (),
 ) -> TensorSummary | None:

@@ -56,10 +56,7 @@ def run_check(
                 why = f"mlx-lm could not be imported ({type(exc).__name__}: {exc})"
                 problems.append(["not-verified", f"the load check did not run: {why}", None])
                 return answer
-            problems.extend(
-                [p.kind, p.message, p.location.file if p.location else None]
-                for p in outcome.problems
-            )
+            problems.extend([p.kind, p.message, p.file] for p in outcome.problems)
             if outcome.load_ok is not None:
                 answer["verified"] = outcome.verified_with
                 scales = outcome.module_scales  # PEFT module paths, as adapter_arrays names them

@@ -19,10 +19,13 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..models import EvidenceProblem, Location, ScalarValue
+from .kinds import Problem
 from .lines import key_lines
+
+if TYPE_CHECKING:  # the load-check worker unpickles this module's configs: no data model there
+    from ..models import ScalarValue
 
 MAX_CONFIG_BYTES = 1024 * 1024
 """Cap on the config file: real ones are a few KB."""
@@ -97,17 +100,13 @@ class AdapterConfig:
     base_model_is_path: bool = False
     local_paths: tuple[tuple[str, str], ...] = ()
     lines: dict[str, int] = field(default_factory=dict)
-    problems: list[EvidenceProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
 
     def problem(self, kind: str, message: str, key: str | None = None) -> None:
         """Record a problem, located at ``key``'s line when the file has it."""
         line = self.lines.get(key) if key else None
-        self.problems.append(
-            EvidenceProblem(
-                kind=kind, message=message, location=Location(file=self.file, line=line)
-            )
-        )
+        self.problems.append(Problem(kind, message, self.file, line))
 
 
 def parse_config(text: str | bytes, file: str = "adapter_config.json") -> AdapterConfig:

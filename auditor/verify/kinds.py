@@ -1,10 +1,29 @@
-"""The verify stage's vocabulary: problem kinds, and the hints for weights it never opens.
+"""The verify stage's vocabulary: problem kinds, the problem record, and the hints for weights
+it never opens.
 
 One source of truth: the adapter-integrity rules select problems by these kinds
 (``adapter.files-invalid`` the ``FILE_PROBLEMS``, ``adapter.not-verified`` the rest).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Problem(NamedTuple):
+    """One evidence problem as plain data: ``kind`` (a key of ``PROBLEM_KINDS``), where it is.
+
+    The check modules record problems as these rather than as the data model's
+    ``EvidenceProblem``, so that the load-check worker, which runs them, never imports pydantic
+    and the data model (about 0.13 s of CPU on the ``--verify load`` critical path:
+    docs/speed.md). ``collect_evidence`` turns them into ``EvidenceProblem`` once, at the end.
+    """
+
+    kind: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
 
 UNSAFE_HINTS = {
     "adapter_model.bin": "adapter_model.bin is a pickle and is never opened (unpickling can run "

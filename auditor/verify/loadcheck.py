@@ -16,10 +16,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..models import EvidenceProblem, Location
 from . import worker
 from .checks import Answer, run_check
 from .config import AdapterConfig
+from .kinds import Problem
 from .tensors import TensorSummary
 
 
@@ -29,7 +29,7 @@ def load_and_check(
     summary: TensorSummary,
     base: dict[str, Any] | None,
     fields: dict[str, Any],
-    problems: list[EvidenceProblem],
+    problems: list[Problem],
 ) -> str | None:
     """Skeleton load (when the base and config allow), then value checks; the verifier or None."""
     # absolute: a worker forked earlier may not share this process's working directory
@@ -40,12 +40,10 @@ def load_and_check(
     return merge(answer, fields, problems)
 
 
-def merge(answer: Answer, fields: dict[str, Any], problems: list[EvidenceProblem]) -> str | None:
+def merge(answer: Answer, fields: dict[str, Any], problems: list[Problem]) -> str | None:
     """Add an answer's fields and problems to the evidence being collected; its verifier."""
     for key, value in answer["fields"].items():
         fields[key] = tuple(value) if isinstance(value, list) else value
-    for kind, message, file in answer["problems"]:
-        location = Location(file=file) if file else None
-        problems.append(EvidenceProblem(kind=kind, message=message, location=location))
+    problems.extend(Problem(kind, message, file) for kind, message, file in answer["problems"])
     verified = answer["verified"]
     return verified if isinstance(verified, str) else None

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from ..models import EvidenceProblem
 from . import skeletons
 from .base import config_layers, refusal
 from .config import AdapterConfig
+from .kinds import Problem
 from .skeletons import Skeleton, SkeletonCache
 from .tensors import TensorSummary, peft_to_mlx_name
 from .values import ValueChecks, check_values
@@ -54,7 +54,7 @@ class LoadOutcome:
     rank_mismatches: tuple[str, ...] = ()
     unchecked: tuple[str, ...] = ()
     module_scales: dict[str, float] = field(default_factory=dict)
-    problems: list[EvidenceProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def mlx_lm_version() -> str:
@@ -93,13 +93,13 @@ def load_onto_skeleton(
     outcome = LoadOutcome()
     refused = refusal(base)
     if refused is not None:
-        outcome.problems.append(EvidenceProblem(kind=refused[0], message=refused[1]))
+        outcome.problems.append(Problem(*refused))
         return outcome
     try:
         with (cache or skeletons.DEFAULT).borrow(base, _build) as skeleton:
             _check(cfg, weights, summary, skeleton, outcome)
     except _NotBuilt as exc:
-        outcome.problems.append(EvidenceProblem(kind=exc.kind, message=exc.message))
+        outcome.problems.append(Problem(exc.kind, exc.message))
     return outcome
 
 
@@ -135,9 +135,9 @@ def _check_peft(cfg: AdapterConfig, model: Any, summary: TensorSummary, out: Loa
     out.config_modules = result.config_modules
     if not result.patterns_evaluated:
         out.problems.append(
-            EvidenceProblem(
-                kind="values-partial",
-                message="rank_pattern/alpha_pattern/target_modules patterns were not fully "
+            Problem(
+                "values-partial",
+                "rank_pattern/alpha_pattern/target_modules patterns were not fully "
                 "evaluated (time budget, or a pattern Python's re syntax does not accept)",
             )
         )

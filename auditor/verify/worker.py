@@ -14,6 +14,10 @@ Requests go to the worker pickled (the CLI's own data); answers come back as JSO
 read hostile weights: the CLI never unpickles what it sends). Where no worker was started
 (library callers, census workers, platforms without fork) ``ask`` answers None and the check
 runs in the caller's process.
+
+Everything the worker imports after mlx-lm is on the ``--verify load`` critical path, so neither
+it nor the check modules it runs import pydantic or the data model: problems cross as plain
+``kinds.Problem`` records and ``[kind, message, file]`` lists (tests/verify/test_worker_imports.py).
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ import os
 import sys
 import threading
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from auditor.errors import LOAD_GAP
-from auditor.prestart import LOAD_CHECK, drop, get
+from auditor.prestart import LOAD_CHECK, drop, get, waiting
 
-from ..models import EvidenceProblem
+if TYPE_CHECKING:  # the worker imports no pydantic (tests/verify/test_worker_imports.py)
+    from ..models import EvidenceProblem
 
 SECONDS = 120.0
 """Wall-clock limit of one load check in the worker, its import of mlx-lm included."""
@@ -65,6 +70,8 @@ def ask(request: tuple[Any, ...]) -> dict[str, Any] | None:
         seconds = limits()[0]
         try:
             connection.send(request)
+            if not connection.poll(0):  # still importing mlx-lm: the CLI's core is idle
+                waiting()
             if not connection.poll(seconds):
                 return _stop(f"no answer within {seconds:g} s (AILIANCE_AUDIT_LOAD_SECONDS)")
             answer = cast(dict[str, Any], json.loads(connection.recv_bytes()))
@@ -142,7 +149,12 @@ def serve(connection: Any) -> None:
         failed = _stopped(f"mlx-lm could not be imported here: {type(exc).__name__}: {exc}")
     from .checks import run_check
 
-    gc.enable()  # the console script pauses collection during start-up; the worker lives on
+    # The console script pauses collection during start-up (cli._startup_over), so the imports'
+    # objects (hundreds of thousands, mlx-lm's and transformers') are all still in the youngest
+    # generation: the first collections would traverse every one of them, about 0.1 s of CPU
+    # during the first check. They live as long as the worker: freeze them, then collect.
+    gc.freeze()
+    gc.enable()
     while True:
         try:
             request = connection.recv()

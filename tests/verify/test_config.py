@@ -190,7 +190,7 @@ def test_bad_input_gives_problems(text: str | bytes, kind: str) -> None:
 def test_wrong_types_are_located() -> None:
     text = '{\n "num_layers": "all",\n "lora_parameters": {\n  "rank": true,\n  "scale": "2"\n }\n}'
     cfg = parse_config(text)
-    found = {(p.message.split()[0], p.location.line if p.location else None) for p in cfg.problems}
+    found = {(p.message.split()[0], p.line) for p in cfg.problems}
     assert found == {("num_layers", 2), ("lora_parameters.rank", 4), ("lora_parameters.scale", 5)}
     assert cfg.rank is None and cfg.scale is None
 
