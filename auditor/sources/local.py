@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 from auditor.errors import UsageError
 from auditor.models import RepoKind, RepoSnapshot, is_repo_id
-from auditor.sources.listing import list_dir
+from auditor.sources.listing import list_dir, plain_file
 
 HUB_HOSTS = ("huggingface.co", "hf.co")
+MEMO_FOLDERS = 4096  # real paths of mirror repo folders kept by one source
 
 
 def list_files(root: Path) -> tuple[str, ...]:
@@ -147,6 +148,7 @@ class MirrorSource:
         self.root = root.resolve()
         self.shown = root  # reports show the path as the user gave it (stable across machines)
         self.name = f"mirror {root}"
+        self._real: dict[tuple[str, RepoKind], Path] = {}  # repo folder -> its real path
 
     def _dir(self, repo_id: str, kind: RepoKind) -> Path:
         prefix = "datasets/" if kind == RepoKind.DATASET else ""
@@ -189,13 +191,29 @@ class MirrorSource:
         )
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
-        """Path of a file of a mirrored repo."""
-        return inside(self._dir(snapshot.repo_id, snapshot.kind).resolve(), filename)
+        """Path of a file of a mirrored repo (inside the real path of the repo's folder)."""
+        key = (snapshot.repo_id, snapshot.kind)
+        real = self._real.get(key)
+        if real is None:
+            # The folder itself may be a link (anywhere: the mirror's layout is the user's); what
+            # must not escape is a file link inside it, which ``inside`` checks at every read. An
+            # audit reads several files of a repo: its folder is resolved once per repo.
+            if len(self._real) >= MEMO_FOLDERS:
+                self._real.clear()
+            real = self._real[key] = self._dir(*key).resolve()
+        return inside(real, filename)
 
 
 def inside(root: Path, filename: str) -> Path | None:
     """``root/filename`` resolved, when it is a regular file inside ``root`` (links are followed
-    only inside it); the one resolver for every file read from or written to a local repo."""
+    only inside it); the one resolver for every file read from or written to a local repo.
+
+    ``root`` is a resolved path. A file reached through plain folders is answered by ``lstat``
+    alone (:func:`plain_file`); a link on the way is resolved and must stay inside ``root``.
+    """
+    plain = plain_file(str(root), filename)
+    if plain is not None:
+        return root / filename if plain else None
     path = (root / filename).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         return None
