@@ -52,9 +52,10 @@ class Listing:
     reason: str | None = None
 
 
-def list_dir(root: Path) -> Listing:
-    """The files of ``root`` (git's view for a checkout, a bounded walk otherwise)."""
-    base = root.resolve()
+def list_dir(root: Path, real: Path | None = None) -> Listing:
+    """The files of ``root`` (git's view for a checkout, a bounded walk otherwise); ``real`` is
+    ``root`` resolved, when the caller has it already."""
+    base = root.resolve() if real is None else real
     names = _git_names(base) if (root / ".git").exists() else None
     listing = _keep_regular(base, names) if names is not None else _walk(base)
     if not listing.truncated:

@@ -97,16 +97,23 @@ def hub_id_from_url(url: str) -> tuple[str, RepoKind] | None:
 
 
 def snapshot_dir(
-    root: Path, repo_id: str, kind: RepoKind, origin: Literal["local", "mirror"]
+    root: Path,
+    repo_id: str,
+    kind: RepoKind,
+    origin: Literal["local", "mirror"],
+    *,
+    location: str | None = None,
+    real: Path | None = None,
 ) -> RepoSnapshot:
-    """Snapshot of a directory as a repo."""
+    """Snapshot of a directory as a repo (shown as ``location``, default ``root``; ``real``:
+    ``root`` already resolved)."""
     revision = git_revision(root)
-    listing = list_dir(root)
+    listing = list_dir(root, real)
     return RepoSnapshot(
         repo_id=repo_id,
         kind=kind,
         origin="git" if revision and origin == "local" else origin,
-        location=str(root),
+        location=str(root) if location is None else location,
         revision=revision,
         files=listing.files,
         modified=bool(revision) and origin == "local" and git_modified(root),
@@ -185,23 +192,24 @@ class MirrorSource:
         if spelled is None:
             return None
         root = self._dir(spelled, kind)
-        snap = snapshot_dir(root, spelled, kind, "mirror")
-        return snap.model_copy(
-            update={"location": (self.shown / root.relative_to(self.root)).as_posix()}
-        )
+        shown = (self.shown / root.relative_to(self.root)).as_posix()
+        return snapshot_dir(root, spelled, kind, "mirror", location=shown,
+                            real=self._real_dir(spelled, kind))  # fmt: skip
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """Path of a file of a mirrored repo (inside the real path of the repo's folder)."""
-        key = (snapshot.repo_id, snapshot.kind)
-        real = self._real.get(key)
+        return inside(self._real_dir(snapshot.repo_id, snapshot.kind), filename)
+
+    def _real_dir(self, repo_id: str, kind: RepoKind) -> Path:
+        """The real path of a repo's folder, resolved once per repo and source. The folder may be
+        a link (anywhere: the mirror's layout is the user's); what must not escape is a link
+        inside it, which the listing and ``inside`` check at every read."""
+        real = self._real.get((repo_id, kind))
         if real is None:
-            # The folder itself may be a link (anywhere: the mirror's layout is the user's); what
-            # must not escape is a file link inside it, which ``inside`` checks at every read. An
-            # audit reads several files of a repo: its folder is resolved once per repo.
             if len(self._real) >= MEMO_FOLDERS:
                 self._real.clear()
-            real = self._real[key] = self._dir(*key).resolve()
-        return inside(real, filename)
+            real = self._real[(repo_id, kind)] = self._dir(repo_id, kind).resolve()
+        return real
 
 
 def inside(root: Path, filename: str) -> Path | None:
