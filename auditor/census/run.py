@@ -79,7 +79,8 @@ def connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
         import dask
 
         # No dashboard, so no one reads the workers' statistical profiler: it samples every
-        # worker's stack every 10 ms under the GIL (measured: 0.4 ms of worker CPU per repo).
+        # thread's stack every 10 ms under the GIL (measured: 0.4 to 2.6 ms of worker CPU per
+        # repo on one thread, 7.5 on eight; docs/census.md).
         with dask.config.set({"distributed.worker.profile.enabled": False}):
             cluster = LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers or os.cpu_count() or 1,

@@ -51,10 +51,10 @@ class Spec:
 
     def in_flight(self, remote: bool = True) -> int:
         """Repos in flight per worker: threads overlap Hub round trips, but the CPU work runs one
-        at a time under the GIL, and threads that only compute contend for it (a repo of a
-        mirror costs 2 to 4 times the CPU on 8 threads). So one thread when nothing waits on
-        the Hub (``--offline``; ``remote`` false: no repo of the batch was served by the Hub),
-        :data:`HUB_THREADS` otherwise; ``--threads N`` decides instead."""
+        at a time under the GIL, so threads that only compute buy nothing and cost whatever
+        looks at every thread (Dask's profiler did: docs/census.md). So one thread when nothing
+        waits on the Hub (``--offline``; ``remote`` false: no repo of the batch was served by
+        the Hub), :data:`HUB_THREADS` otherwise; ``--threads N`` decides instead."""
         if self.threads is not None:
             return max(1, self.threads)
         return HUB_THREADS if remote and not self.offline else 1
