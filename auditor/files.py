@@ -1,5 +1,5 @@
 """Atomic file writes, for every stage that writes a file a reader may see half-written (report
-outputs, census reports, synced cards).
+outputs, census reports, synced cards); capped reads of small files.
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_atomic(
@@ -37,3 +38,14 @@ def write_atomic(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def read_capped(fh: BinaryIO, limit: int) -> bytes:
+    """``fh.read(limit)`` without its ``limit``-sized buffer: Python allocates the whole size
+    asked for before reading (8 MB per card read, then shrunk), which costs more than reading a
+    small file. The file's size sizes the read; a file grown since is read on up to ``limit``."""
+    size = os.fstat(fh.fileno()).st_size
+    if size >= limit:
+        return fh.read(limit)
+    data = fh.read(size + 1)
+    return data if len(data) <= size else data + fh.read(limit - len(data))

@@ -1,8 +1,9 @@
 """Benchmark: ``ailiance-audit census`` on Dask, 1 and 2 local workers, and over a slow Hub.
 
 (1) A 5,000-repo synthetic mirror (bench/synthetic_mirror.py) audited with ``--verify none`` on a
-``distributed.LocalCluster`` of 1 and then 2 single-threaded worker processes, in pairs (1, 2,
-1, 2, ...) so both see the same load on a shared machine. The workers are started and warmed
+``distributed.LocalCluster`` of 1 and then 2 single-threaded worker processes (the cluster the
+CLI embeds: ``run.connect``), in pairs (1, 2, 1, 2, ...) so both see the same load on a shared
+machine. The workers are started and warmed
 (auditor imported, policy compiled) before the clock starts, as long-lived workers are; the
 mirror is in the page cache (warm upstream). Reported per run: wall-clock repos/s of the whole
 census (scan, upstream table, audit, Parquet writes) and CPU seconds per repo summed over the
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import resource
 import statistics
@@ -42,8 +42,6 @@ from synthetic_mirror import build
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-
-from distributed import Client, LocalCluster  # noqa: E402
 
 from auditor.census import run, tasks  # noqa: E402
 from auditor.census.store import Store  # noqa: E402
@@ -64,11 +62,8 @@ def one_run(mirror: Path, specs: list[str], workers: int, work: Path) -> dict[st
     """A census of ``specs`` on a fresh warmed cluster of ``workers`` processes."""
     spec = tasks.Spec(mirrors=(str(mirror),), offline=True, verify="none")
     out = Path(tempfile.mkdtemp(dir=work))
-    with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                     dashboard_address=None, silence_logs=logging.ERROR) as cluster,
-        Client(cluster) as client,
-    ):  # fmt: skip
+    client, cluster = run.connect(None, workers)  # the CLI's embedded cluster
+    try:
         client.run(_warm, spec)
         cpu0 = sum(client.run(_cpu).values())
         load0 = load_average()
@@ -78,6 +73,8 @@ def one_run(mirror: Path, specs: list[str], workers: int, work: Path) -> dict[st
         wall = time.perf_counter() - start
         own = _cpu() - own0
         cpu = sum(client.run(_cpu).values()) - cpu0
+    finally:
+        run.close(client, cluster)
     assert outcome.audited == len(specs), outcome
     return {
         "workers": workers,
@@ -103,16 +100,15 @@ def hub_run(repos: int, latency: float, work: Path) -> dict[str, Any]:
     os.environ["XDG_CACHE_HOME"] = str(work / "xdg")
     try:
         spec = tasks.Spec(verify="none")
-        with (
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                         dashboard_address=None, silence_logs=logging.ERROR) as cluster,
-            Client(cluster) as client,
-        ):  # fmt: skip
+        client, cluster = run.connect(None, 2)
+        try:
             client.run(_warm, spec)
             server.reset()
             start = time.perf_counter()
             outcome = run.census(client, spec, specs, Store(work / "hub-out"), progress=False)
             wall = time.perf_counter() - start
+        finally:
+            run.close(client, cluster)
         counts = server.stats()["counts"]
     finally:
         server.stop()

@@ -58,6 +58,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--batch-size", type=int, default=500, metavar="N", help="repos per task")
     p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="repos in flight per worker (default: 8 when repos come from the Hub, so its "
+        "round trips overlap; 1 offline or for a batch of local repos)",
+    )
+    p.add_argument(
         "--time-limit",
         type=float,
         default=120.0,
@@ -98,6 +105,8 @@ def _census(args: argparse.Namespace) -> int:
     from auditor.census.tasks import Spec
 
     options = options_from(args)  # the audit command's checks and environment (mirrors, offline)
+    if args.threads is not None and args.threads < 1:
+        raise UsageError(f"--threads {args.threads}: at least 1")
     if args.locked and not Path(args.locked).is_file():
         raise UsageError(f"--locked {args.locked}: no such file")
     listing = (args.search, args.filter, args.author, args.limit)
@@ -112,6 +121,7 @@ def _census(args: argparse.Namespace) -> int:
         locked=str(Path(args.locked).resolve()) if args.locked else None,
         max_depth=options.max_depth,
         time_limit=args.time_limit,
+        threads=args.threads,
     )
     client, cluster = engine.connect(args.scheduler, args.workers)
     try:

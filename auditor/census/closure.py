@@ -143,6 +143,13 @@ class ClosureSource:
             write_atomic(path, entry.files[filename], mode=0o600, durable=False)
         return path
 
+    def read_held(self, snapshot: RepoSnapshot, filename: str) -> bytes | None:
+        """A carried file's bytes, from memory (``Resolver.read_text`` asks this before
+        ``path``: a card or config read needs no temporary file); ``None`` for the rest."""
+        _in_time(f"the read of {filename}")
+        entry = self._entry(snapshot)
+        return entry.files.get(filename) if entry is not None else None
+
     def read_safetensors_header(self, snapshot: RepoSnapshot, filename: str) -> Any:
         """Range reads of a weights header are the chain's business."""
         _in_time(f"the header of {filename}")

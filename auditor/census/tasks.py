@@ -32,6 +32,7 @@ from auditor.sources.base import Resolver, parse_target
 
 GIT_SHA = re.compile(r"^[0-9a-f]{40}$")
 MAX_DIGEST_BYTES = 1 << 20
+HUB_THREADS = 8  # repos in flight per worker when lookups wait on the Hub (docs/census.md)
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,18 @@ class Spec:
     locked: str | None = None
     max_depth: int = 10
     time_limit: float = 120.0
-    threads: int = 8  # repos in flight per worker: Hub round trips overlap, the CPU work does not
+    threads: int | None = None  # repos in flight per worker (--threads); None: :meth:`in_flight`
     run: str = ""  # the census run (set by ``run.census``): one source chain per run, below
+
+    def in_flight(self, remote: bool = True) -> int:
+        """Repos in flight per worker: threads overlap Hub round trips, but the CPU work runs one
+        at a time under the GIL, so threads that only compute buy nothing and cost whatever
+        looks at every thread (Dask's profiler did: docs/census.md). So one thread when nothing
+        waits on the Hub (``--offline``; ``remote`` false: no repo of the batch was served by
+        the Hub), :data:`HUB_THREADS` otherwise; ``--threads N`` decides instead."""
+        if self.threads is not None:
+            return max(1, self.threads)
+        return HUB_THREADS if remote and not self.offline else 1
 
     def options(self) -> AuditOptions:
         """Pipeline options as ``ailiance-audit`` builds them from the same flags."""
@@ -75,6 +86,7 @@ class Scanned:
     sha: str | None
     refs: tuple[Key, ...] = ()
     error: str | None = None
+    remote: bool = True  # served by the Hub (its audit waits on requests), not a local folder
 
 
 _STATE: dict[tuple[Spec, tuple[str, ...]], tuple[AuditOptions, Resolver]] = {}
@@ -120,7 +132,7 @@ def scan(spec: Spec, specs: list[str]) -> list[Scanned]:
     """Resolve each subject and read the upstream ids of its card's front matter."""
     _, resolver, _ = state(spec)
     limit = spec.time_limit
-    return parallel_map(lambda text: _scan_one(resolver, text, limit), specs, spec.threads)
+    return parallel_map(lambda text: _scan_one(resolver, text, limit), specs, spec.in_flight())
 
 
 def _scan_one(resolver: Resolver, text: str, time_limit: float) -> Scanned:
@@ -138,7 +150,7 @@ def _scan_one(resolver: Resolver, text: str, time_limit: float) -> Scanned:
         return Scanned(text, key, kind, None, error=f"unresolved: {exc}")
     except Exception as exc:  # a bug or a hostile card: this repo fails, the run goes on
         return Scanned(text, key, kind, None, error=f"scan failed: {exc!r}"[:300])
-    return Scanned(text, key, kind, sha, refs)
+    return Scanned(text, key, kind, sha, refs, remote=snap.origin == "hub")
 
 
 def resolve(spec: Spec, keys: list[Key]) -> list[tuple[Key, Entry]]:
@@ -153,7 +165,7 @@ def resolve(spec: Spec, keys: list[Key]) -> list[tuple[Key, Entry]]:
         except Exception:
             return None
 
-    return [found for found in parallel_map(one, keys, spec.threads) if found is not None]
+    return [found for found in parallel_map(one, keys, spec.in_flight()) if found is not None]
 
 
 def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
@@ -173,8 +185,11 @@ def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
             return failed_rows(item.key, item.kind, item.sha, error, seconds)
         return rows_of(report, item.sha, seconds)
 
-    # mlx-lm loads are not made concurrent within a process: one repo at a time with --verify load
-    return merge(parallel_map(one, batch, 1 if spec.verify == "load" else spec.threads))
+    # mlx-lm loads are not made concurrent within a process: one repo at a time with --verify load.
+    # Upstream lookups are answered from the table: only a subject the Hub serves waits.
+    remote = any(item.remote for item in batch if item.error is None)
+    threads = 1 if spec.verify == "load" else spec.in_flight(remote)
+    return merge(parallel_map(one, batch, threads))
 
 
 def _bounded(

@@ -18,10 +18,13 @@ Never raises: the input is untrusted card text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from auditor.licenses.expression import combine_and, evaluate
 from auditor.licenses.table import NOASSERTION, name_key, table
 from auditor.models import License
+
+MEMO_CHARS = 256  # values up to this long are normalised once per process (a few hundred kept)
 
 
 def _missing() -> License:
@@ -81,7 +84,23 @@ def _other(declared: str | None, license_name: str | None, license_link: str | N
 def normalise(
     declared: str | None, *, license_name: str | None = None, license_link: str | None = None
 ) -> License:
-    """Normalise one declared license value (see the module docstring for the order)."""
+    """Normalise one declared license value (see the module docstring for the order).
+
+    Memoised for short values: a lineage normalises the same few licenses at every node, and a
+    process auditing many repos the same few hundred values (the result is a frozen License).
+    """
+    args = (declared, license_name, license_link)
+    if all(a is None or (type(a) is str and len(a) <= MEMO_CHARS) for a in args):
+        return _memo(declared, license_name, license_link)
+    return _normalise(declared, license_name, license_link)
+
+
+@lru_cache(maxsize=1024)
+def _memo(declared: str | None, license_name: str | None, license_link: str | None) -> License:
+    return _normalise(declared, license_name, license_link)
+
+
+def _normalise(declared: str | None, license_name: str | None, license_link: str | None) -> License:
     text = declared.strip() if isinstance(declared, str) else ""
     low = text.lower()
     has_name = isinstance(license_name, str) and bool(license_name.strip())

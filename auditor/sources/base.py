@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from auditor.errors import TargetError, UsageError
+from auditor.files import read_capped
 from auditor.models import RepoKind, RepoSnapshot, Target, is_repo_id
 
 # The files the audit reads. Weights are fetched only on demand by the verify stage.
@@ -105,13 +106,20 @@ class Resolver:
 
         A file that is there but cannot be read (mode 000, an I/O error) is a :class:`TargetError`:
         the audit of its repo is incomplete, which is never the same as the file being absent.
+        A source that holds files in memory (``read_held``: the census's upstream table) gives
+        them without a round trip through the disk.
         """
+        source = self._owner.get((snapshot.repo_id, snapshot.kind))
+        held = getattr(source, "read_held", None)
+        data = held(snapshot, filename) if held is not None else None
+        if isinstance(data, bytes):
+            return data[:limit].decode("utf-8", errors="replace")
         path = self.path(snapshot, filename)
         if path is None:
             return None
         try:
             with path.open("rb") as fh:
-                data = fh.read(limit)
+                data = read_capped(fh, limit)
         except OSError as exc:
             raise TargetError(
                 f"{filename}: cannot read it ({exc.strerror or exc})", reason="unreadable"

@@ -14,6 +14,7 @@ found by path (:data:`KNOWN_FILES`), never searched for in the partial listing.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,9 +52,10 @@ class Listing:
     reason: str | None = None
 
 
-def list_dir(root: Path) -> Listing:
-    """The files of ``root`` (git's view for a checkout, a bounded walk otherwise)."""
-    base = root.resolve()
+def list_dir(root: Path, real: Path | None = None) -> Listing:
+    """The files of ``root`` (git's view for a checkout, a bounded walk otherwise); ``real`` is
+    ``root`` resolved, when the caller has it already."""
+    base = root.resolve() if real is None else real
     names = _git_names(base) if (root / ".git").exists() else None
     listing = _keep_regular(base, names) if names is not None else _walk(base)
     if not listing.truncated:
@@ -120,8 +122,8 @@ def _walk(root: Path) -> Listing:
                     reason = f"folders deeper than {MAX_DEPTH} levels are not listed"
                     continue
                 subdirs.append(path)
-            elif _regular_inside(root, path):
-                files.append(path)
+            elif entry.is_file(follow_symlinks=False) or _regular_inside(root, path):
+                files.append(path)  # a plain file under plain folders of a real root is inside
         stack.extend((d, depth + 1) for d in reversed(subdirs))
     return Listing(tuple(sorted(files)), reason is not None, reason)
 
@@ -133,8 +135,40 @@ def _cap_reason(left: int | None) -> str:
 
 def _regular_inside(root: Path, name: str) -> bool:
     """A regular file whose real path stays inside ``root`` (links out are never followed)."""
+    plain = plain_file(str(root), name)
+    if plain is not None:
+        return plain
     try:
         real = (root / name).resolve()
         return real.is_relative_to(root) and real.is_file()
     except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop (Python 3.11)
         return False
+
+
+def plain_file(root: str, name: str) -> bool | None:
+    """Whether ``root/name`` is a regular file reached through plain folders, decided without
+    resolving it; ``None`` when a link (or an odd name) is in the way and only a resolve can say.
+
+    ``root`` must be a real path (no links in it). Then a path whose every component is a plain
+    folder or, last, a plain file is its own real path, so it is inside ``root``: one ``lstat``
+    per component instead of ``realpath``'s walk from ``/`` (the mirror's every read pays it).
+    ``False`` only when a component is missing under plain folders: no link could then lead
+    anywhere, so the resolve would say "not a file" too.
+    """
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    path = root
+    for i, part in enumerate(parts):
+        path = f"{path}/{part}"
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError):
+            return None
+        last = i == len(parts) - 1
+        if stat.S_ISREG(mode) if last else stat.S_ISDIR(mode):
+            continue
+        return None if stat.S_ISLNK(mode) else False
+    return True

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 from auditor.errors import UsageError
 from auditor.models import RepoKind, RepoSnapshot, is_repo_id
-from auditor.sources.listing import list_dir
+from auditor.sources.listing import list_dir, plain_file
 
 HUB_HOSTS = ("huggingface.co", "hf.co")
+MEMO_FOLDERS = 4096  # real paths of mirror repo folders kept by one source
 
 
 def list_files(root: Path) -> tuple[str, ...]:
@@ -96,16 +97,23 @@ def hub_id_from_url(url: str) -> tuple[str, RepoKind] | None:
 
 
 def snapshot_dir(
-    root: Path, repo_id: str, kind: RepoKind, origin: Literal["local", "mirror"]
+    root: Path,
+    repo_id: str,
+    kind: RepoKind,
+    origin: Literal["local", "mirror"],
+    *,
+    location: str | None = None,
+    real: Path | None = None,
 ) -> RepoSnapshot:
-    """Snapshot of a directory as a repo."""
+    """Snapshot of a directory as a repo (shown as ``location``, default ``root``; ``real``:
+    ``root`` already resolved)."""
     revision = git_revision(root)
-    listing = list_dir(root)
+    listing = list_dir(root, real)
     return RepoSnapshot(
         repo_id=repo_id,
         kind=kind,
         origin="git" if revision and origin == "local" else origin,
-        location=str(root),
+        location=str(root) if location is None else location,
         revision=revision,
         files=listing.files,
         modified=bool(revision) and origin == "local" and git_modified(root),
@@ -147,6 +155,7 @@ class MirrorSource:
         self.root = root.resolve()
         self.shown = root  # reports show the path as the user gave it (stable across machines)
         self.name = f"mirror {root}"
+        self._real: dict[tuple[str, RepoKind], Path] = {}  # repo folder -> its real path
 
     def _dir(self, repo_id: str, kind: RepoKind) -> Path:
         prefix = "datasets/" if kind == RepoKind.DATASET else ""
@@ -183,19 +192,36 @@ class MirrorSource:
         if spelled is None:
             return None
         root = self._dir(spelled, kind)
-        snap = snapshot_dir(root, spelled, kind, "mirror")
-        return snap.model_copy(
-            update={"location": (self.shown / root.relative_to(self.root)).as_posix()}
-        )
+        shown = (self.shown / root.relative_to(self.root)).as_posix()
+        return snapshot_dir(root, spelled, kind, "mirror", location=shown,
+                            real=self._real_dir(spelled, kind))  # fmt: skip
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
-        """Path of a file of a mirrored repo."""
-        return inside(self._dir(snapshot.repo_id, snapshot.kind).resolve(), filename)
+        """Path of a file of a mirrored repo (inside the real path of the repo's folder)."""
+        return inside(self._real_dir(snapshot.repo_id, snapshot.kind), filename)
+
+    def _real_dir(self, repo_id: str, kind: RepoKind) -> Path:
+        """The real path of a repo's folder, resolved once per repo and source. The folder may be
+        a link (anywhere: the mirror's layout is the user's); what must not escape is a link
+        inside it, which the listing and ``inside`` check at every read."""
+        real = self._real.get((repo_id, kind))
+        if real is None:
+            if len(self._real) >= MEMO_FOLDERS:
+                self._real.clear()
+            real = self._real[(repo_id, kind)] = self._dir(repo_id, kind).resolve()
+        return real
 
 
 def inside(root: Path, filename: str) -> Path | None:
     """``root/filename`` resolved, when it is a regular file inside ``root`` (links are followed
-    only inside it); the one resolver for every file read from or written to a local repo."""
+    only inside it); the one resolver for every file read from or written to a local repo.
+
+    ``root`` is a resolved path. A file reached through plain folders is answered by ``lstat``
+    alone (:func:`plain_file`); a link on the way is resolved and must stay inside ``root``.
+    """
+    plain = plain_file(str(root), filename)
+    if plain is not None:
+        return root / filename if plain else None
     path = (root / filename).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         return None

@@ -41,6 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.files import read_capped
 from auditor.safetensors_header import HeaderError, header_from_dict, read_header
 
 from ..errors import AuditError
@@ -174,7 +175,7 @@ def _read_config(name: str, open_file: OpenFile, problems: list[Problem]) -> Ada
         if path is None:
             return None
         with path.open("rb") as fh:
-            data = fh.read(MAX_CONFIG_BYTES + 1)
+            data = read_capped(fh, MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         problems.append(_problem("config-invalid", f"{name} could not be read: {exc}", name))
         return None
