@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from auditor.models import Facts, Node
-from auditor.policy.rewrite import Token
+from auditor.policy.rewrite import Token, closing
 
 COLUMNS = "_upstream_"
 TABLES = "_tables_"
@@ -108,15 +108,7 @@ def _bracket(tokens: Sequence[Token], at: int) -> int | None:
     """Position of the ``]`` closing a ``[`` at ``at`` (None when there is no ``[`` there)."""
     if at >= len(tokens) or tokens[at][1] != "[":
         return None
-    depth = 0
-    for n in range(at, len(tokens)):
-        if tokens[n][0] == "punct" and tokens[n][1] in "([{":
-            depth += 1
-        elif tokens[n][0] == "punct" and tokens[n][1] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return n
-    return None
+    return closing(tokens, at)
 
 
 def _field(tokens: Sequence[Token], at: int) -> str | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from auditor.policy.rewrite import Token
+from auditor.policy.rewrite import Token, closing
 
 ROOTS = frozenset({"card", "subject", "adapter", "compute", "derived", "_tables_"})
 """The facts variables that are maps worth pruning (lists and the node columns are not)."""
@@ -49,7 +49,7 @@ def _path(tokens: Sequence[Token], n: int) -> Path:
             path.append(tokens[at + 1][1])
             at += 2
         elif text == "[":
-            close = _closing(tokens, at)
+            close = closing(tokens, at)
             if close is None:
                 break
             key = _key(tokens[at + 1 : close])
@@ -61,18 +61,6 @@ def _path(tokens: Sequence[Token], n: int) -> Path:
     if member and (at == len(tokens) or tokens[at][1] in _ENDS):
         path.append(KEYS)  # ``x in <map>`` reads its keys only
     return tuple(path)
-
-
-def _closing(tokens: Sequence[Token], at: int) -> int | None:
-    depth = 0
-    for n in range(at, len(tokens)):
-        if tokens[n][0] == "punct" and tokens[n][1] in "([{":
-            depth += 1
-        elif tokens[n][0] == "punct" and tokens[n][1] in ")]}":
-            depth -= 1
-            if depth == 0:
-                return n
-    return None
 
 
 def _key(inside: Sequence[Token]) -> str | None:

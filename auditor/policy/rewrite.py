@@ -9,6 +9,7 @@ element); ``policy.plan`` applies them to every expression before compiling it, 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 # CEL tokens that matter for rewriting: string literals (kept whole), numbers (``1.5`` is not a
@@ -151,6 +152,20 @@ def _closing(toks: tuple[Token, ...], open_at: int) -> int | None:
         if toks[n][1] == "(":
             depth += 1
         elif toks[n][1] == ")":
+            depth -= 1
+            if depth == 0:
+                return n
+    return None
+
+
+def closing(toks: Sequence[Token], at: int) -> int | None:
+    """Position of the bracket closing the one opened at ``at``, counting every kind of bracket
+    (None when it is never closed); ``policy.lean`` and ``policy.paths`` read selections with it."""
+    depth = 0
+    for n in range(at, len(toks)):
+        if toks[n][0] == "punct" and toks[n][1] in "([{":
+            depth += 1
+        elif toks[n][0] == "punct" and toks[n][1] in ")]}":
             depth -= 1
             if depth == 0:
                 return n
