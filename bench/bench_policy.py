@@ -29,6 +29,7 @@ from typing import Any
 from common import ROOT, emit, offline_env, runs_from_env, stats, target, time_call
 from synthetic import synthetic_facts
 
+from auditor.models.codec import dump
 from auditor.policy import evaluate, load_policies
 from auditor.policy.cel import Session, facts_document, make_context
 from auditor.policy.celimport import cel
@@ -183,7 +184,7 @@ def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, An
     metrics.append(stats(convert_s, label))
     slow, rules_s = slowest_rules(facts, policy)
     probe_nodes = min(largest, PROBE_NODES)
-    context = make_context(synthetic_facts(probe_nodes).model_dump(mode="json"))
+    context = make_context(dump(synthetic_facts(probe_nodes)))
     for expr, what in PROBES.items():
         program = cel.compile(expr)
         probe = time_call(functools.partial(program.execute, context), 3, warmup=0)

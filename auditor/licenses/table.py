@@ -8,7 +8,7 @@ process.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -111,7 +111,7 @@ def _index(raws: list[dict[str, Any]]) -> Table:
         if tpl.spdx != NOASSERTION:
             by_spdx.setdefault(tpl.spdx.lower(), tpl)
         for other in also.values():
-            by_spdx.setdefault(other.lower(), tpl.model_copy(update={"spdx": other}))
+            by_spdx.setdefault(other.lower(), replace(tpl, spdx=other))
         names = [entry_id, tpl.name, *(raw.get("aliases") or ())]
         if tpl.spdx != NOASSERTION:
             names.append(tpl.spdx)

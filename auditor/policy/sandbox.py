@@ -26,6 +26,7 @@ from typing import Any
 
 from auditor.errors import PolicyError, UsageError
 from auditor.models import Finding
+from auditor.models.codec import dump, load
 from auditor.policy.loader import PolicySet, Rule, builtin_dir
 
 SECONDS = 60.0
@@ -69,7 +70,7 @@ def _evaluate(document: dict[str, Any], rules: tuple[Rule, ...]) -> list[Finding
         raise PolicyError(message, file=file, rule=rule, line=line, column=column)
     if status != "ok":
         raise UsageError(str(payload))
-    return [Finding.model_validate(f) for f in payload]
+    return [load(Finding, f) for f in payload]
 
 
 def _seconds() -> float:
@@ -151,7 +152,7 @@ def serve(conn: Connection, memory: int) -> None:
                 rules.append(replace(rule, override=override and type(rule.severity)(override)))
             session = Session(document)
             found = [_finding(rule, row) for rule in rules for row in session.rows(rule)]
-            conn.send(("ok", [f.model_dump(mode="json") for f in found]))
+            conn.send(("ok", [dump(f) for f in found]))
         except MemoryError:
             conn.send(("error", f"the pack's {over}"))
         except PolicyError as exc:

@@ -28,6 +28,7 @@ import datetime as dt
 import re
 import tomllib
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -205,7 +206,7 @@ def apply_waivers(
                 if dt.date.fromisoformat(w.expires) >= today:
                     match = w
                     break
-        out.append(finding.model_copy(update={"suppressed_by": match}) if match else finding)
+        out.append(replace(finding, suppressed_by=match) if match else finding)
     for problem in problems:
         where = problem[2] if len(problem) > 2 else file
         out.append(
