@@ -150,7 +150,7 @@ def _fetched(
 def _evidence(fields: dict[str, Any], problems: list[Problem], verified: str) -> AdapterEvidence:
     """The data model's evidence, from the fields and the plain problem records.
 
-    The only place this package imports the data model (pydantic): the load-check worker runs
+    The only place this package imports the data model: the load-check worker runs
     the check modules without it (``kinds.Problem``; docs/speed.md).
     """
     from ..models import AdapterEvidence, EvidenceProblem, Location
