@@ -176,7 +176,7 @@ def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, An
     # Where the time goes at the largest size: the facts as JSON-able data, their conversion to
     # CEL values (the binding's, per value), and the rules themselves.
     dump_s = time_call(lambda: facts_document(facts, policy), 3)
-    label = f"part: facts -> document (pydantic, node columns), {largest} nodes"
+    label = f"part: facts -> document (codec.dump, node columns), {largest} nodes"
     metrics.append(stats(dump_s, label))
     document = facts_document(facts, policy)
     convert_s = time_call(lambda: _converted(document), 3)

@@ -16,7 +16,8 @@ class Problem(NamedTuple):
     The check modules record problems as these rather than as the data model's
     ``EvidenceProblem``, so that the load-check worker, which runs them, never imports the
     data model (it cost about 0.13 s of CPU on the ``--verify load`` critical path when it was
-    pydantic: docs/speed.md). ``collect_evidence`` turns them into ``EvidenceProblem`` once, at the end.
+    pydantic: docs/speed.md). ``collect_evidence`` turns them into ``EvidenceProblem`` once, at
+    the end.
     """
 
     kind: str
