@@ -17,7 +17,7 @@ from auditor.errors import incomplete_hint
 from auditor.formats.base import register
 from auditor.formats.escape import clean
 from auditor.formats.rules import short_fix
-from auditor.formats.textcells import Line, Styled, wrap
+from auditor.formats.textcells import Line, Styled, crop, wrap
 from auditor.formats.textlayout import TreeNode, table, to_text, tree
 from auditor.formats.walk import successors
 from auditor.models import (
@@ -52,7 +52,8 @@ class TextFormatter:
         lines = wrap(_summary(report), width)
         for target in report.targets:
             lines += _target(target, width)
-        return to_text(lines, self.color)
+        # only a table on a terminal narrower than its borders is wider than the terminal
+        return to_text([crop(line, width) for line in lines], self.color)
 
 
 def _summary(report: AuditReport) -> Styled:

@@ -141,6 +141,12 @@ def _fit(line: Line, plain: str, width: int, pad: bool) -> Line:
     return line
 
 
+def crop(line: Line, width: int) -> Line:
+    """``line`` cut at ``width`` cells, as a terminal of that width shows it."""
+    plain = "".join(t for t, _ in line)
+    return _fit(line, plain, width, pad=False) if cell_len(plain) > width else line
+
+
 def _expand_tabs(line: Sequence[Piece]) -> Line:
     out: Line = []
     column = 0
@@ -174,6 +180,8 @@ def wrap(text: Styled, width: int, pad: bool = False) -> list[Line]:
     Blanks at a break stay at the end of the line they follow unless they would overflow it.
     """
     out: list[Line] = []
+    if width < 1:
+        return out  # no room: nothing is drawn (as rich did)
     for raw in split_lines(text):
         line = _expand_tabs(raw) if any("\t" in t for t, _ in raw) else raw
         plain = "".join(t for t, _ in line)

@@ -122,17 +122,21 @@ class TreeNode:
 
 def tree(root: TreeNode, width: int) -> list[Line]:
     """The tree drawn with guides, a label wrapping under its own guide (iterative: a lineage
-    can be deeper than Python's recursion limit). Beyond ``width`` there is only the guide."""
+    can be deeper than Python's recursion limit).
+
+    A node whose guide leaves no room for its label (at depth width/4) is not drawn, nor
+    anything under it, as rich never drew it: a line would be guides only. The JSON, HTML and
+    Markdown reports carry the whole graph.
+    """
     out: list[Line] = []
     stack = [(root, "", "")]
     while stack:
         node, first, rest = stack.pop()
         room = width - len(first)  # guides are one cell each
         if room < 1:
-            out.append([(first[:width], "")])
-        else:
-            for i, line in enumerate(wrap(node.label, room)):
-                out.append([(rest if i else first, ""), *line] if first else line)
+            continue
+        for i, line in enumerate(wrap(node.label, room)):
+            out.append([(rest if i else first, ""), *line] if first else line)
         kids = node.children
         for i in range(len(kids) - 1, -1, -1):
             last = i == len(kids) - 1
