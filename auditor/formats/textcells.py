@@ -23,7 +23,6 @@ Styled = tuple[Piece, ...]
 Line = list[Piece]
 
 _WORD = re.compile(r"\s*\S+\s*")  # a word and the blanks around it
-_TRAILING_BLANKS = re.compile(r"\s+$")
 TAB = 8
 
 
@@ -94,8 +93,10 @@ def _breaks(text: str, width: int) -> list[int]:
         return breaks
     cells = len if text.isascii() and text.isprintable() else cell_len
     used = 0
-    for match in _WORD.finditer(text):
+    match = _WORD.match(text)
+    while match:  # word after word from the start (a search would be quadratic on blanks)
         start, word = match.start(), match.group()
+        match = _WORD.match(text, match.end())
         length = cells(word.rstrip())
         if width - used >= length:
             used += cells(word)
@@ -188,9 +189,8 @@ def wrap(text: Styled, width: int, pad: bool = False) -> list[Line]:
         bounds = [0, *_breaks(plain, width), len(plain)]
         for start, end in pairwise(bounds):
             if end - start > width:  # blanks beyond the width go
-                blanks = _TRAILING_BLANKS.search(plain, start, end)
-                if blanks:
-                    end -= min(end - blanks.start(), end - start - width)
+                part = plain[start:end]
+                end -= min(len(part) - len(part.rstrip()), end - start - width)
             out.append(_fit(_slice(line, start, end), plain[start:end], width, pad))
     return out
 
