@@ -27,11 +27,13 @@ TAB = 8
 
 
 def cell_len(text: str) -> int:
-    """Terminal cells ``text`` takes: 2 for wide East Asian characters, 0 for combining marks
-    and controls, 1 otherwise."""
+    """Terminal cells ``text`` takes: 2 for wide East Asian characters and emoji, 0 for
+    combining marks and controls, 1 otherwise (joined emoji sequences: see _graphemes)."""
     if text.isascii() and text.isprintable():
         return len(text)
-    return sum(map(_char_cells, text))
+    if "\u200d" not in text and "\ufe0f" not in text:
+        return sum(map(_char_cells, text))
+    return sum(size for _, size in _graphemes(text))
 
 
 @lru_cache(maxsize=4096)
@@ -54,20 +56,32 @@ def _char_cells(ch: str) -> int:
 
 
 def _graphemes(text: str) -> list[tuple[int, int]]:
-    """(end index, cells) per cluster: a zero-width character joins the one before it, and a
-    zero-width joiner takes the next character with it."""
+    """(end index, cells) per cluster: a zero-width character joins the one before it; a
+    zero-width joiner takes the next character with it (one emoji drawn); the emoji
+    presentation selector (U+FE0F) widens a narrow emoji before it to two cells."""
     out: list[tuple[int, int]] = []
     i, n = 0, len(text)
+    last = ""  # the last character that took cells, until a selector widened it
     while i < n:
         ch = text[i]
         width = _char_cells(ch)
         if out and (width == 0 or ch == "\u200d"):
+            size = out[-1][1]
             i += 2 if ch == "\u200d" else 1
-            out[-1] = (min(i, n), out[-1][1])
+            if ch == "\ufe0f" and last and _char_cells(last) == 1 and _narrow_emoji(last):
+                size, last = size + 1, ""
+            out[-1] = (min(i, n), size)
             continue
         i += 1
         out.append((i, width))
+        last = ch if width else last
     return out
+
+
+def _narrow_emoji(ch: str) -> bool:
+    """Characters a terminal draws one cell wide that become a two-cell emoji with U+FE0F
+    (keycap bases, (c), (r), and the symbols from U+203C on; a wider guess is the safe side)."""
+    return ch in "0123456789#*\xa9\xae" or ord(ch) >= 0x203C
 
 
 def _chop(text: str, width: int) -> list[str]:
