@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from format_cases import CASES
@@ -161,7 +162,7 @@ _TREES = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(_TREES, _WIDTHS)
-def test_tree_is_richs(shape: tuple[str, tuple], width: int) -> None:  # type: ignore[type-arg]
+def test_tree_is_richs(shape: tuple[str, tuple[Any, ...]], width: int) -> None:
     ours, reference = TreeNode(_plain(shape[0])), Tree(Text(shape[0]))
     todo = [(ours, reference, shape[1])]
     while todo:
