@@ -128,7 +128,7 @@ def _tree(graph: LicenseGraph) -> TreeNode:
     root = TreeNode(_label(nodes[graph.subject], None))
     seen = {graph.subject}
     out_of = successors(graph.edges)
-    # (branch, node id, its edges still to draw): depth first, children in order
+    # (branch, the edges still to draw under it): depth first, children in order
     stack = [(root, iter(_ordered(out_of.get(graph.subject, ()))))]
     while stack:
         branch, edges = stack[-1]
