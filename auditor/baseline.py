@@ -10,7 +10,6 @@ JSON report. Findings are matched by fingerprint (rule id, node, file, message: 
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from auditor import git as g
 from auditor.errors import TargetError, UsageError
 from auditor.fingerprint import finding_key as key
 from auditor.formats.escape import clean
@@ -104,6 +102,8 @@ def at_ref(
         _check_revision(target, ref, options)
         moved = target.model_copy(update={"revision": ref})
         return None, _findings_of([moved], options, policy)
+    from auditor import git as g  # a baseline at a git ref only
+
     path = Path(target.path)
     repo = g.toplevel(path)
     sha = g.rev_parse(repo, ref)
@@ -132,6 +132,10 @@ def audit_tree(
     repo: Path, sha: str, subdir: str, name: str, options: AuditOptions, policy: PolicySet
 ) -> Previous:
     """Findings of ``subdir`` of commit ``sha`` audited as directory ``name``; ``()`` if absent."""
+    import tempfile
+
+    from auditor import git as g
+
     with tempfile.TemporaryDirectory(prefix="ailiance-audit-baseline-") as tmp:
         dest = Path(tmp) / name
         if not g.export_tree(repo, sha, subdir, dest):
