@@ -6,6 +6,7 @@ good entry; none is an error."""
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import os
 from collections.abc import Callable
@@ -153,3 +154,26 @@ def test_a_directory_in_place_of_an_entry_is_no_error(cache: Path) -> None:
     entry_path(cache).mkdir()
     assert compiled_rules.rules_data(load_file(PACK)) == expected
     assert reference() == expected
+
+
+def test_a_forged_license_table_entry_is_ignored(cache: Path) -> None:
+    """The license table's entry (``licenses.table.raw_entries``) is taken only when made of
+    the data the YAML gives; one the index refuses sends the table back to the file."""
+    tables = importlib.import_module("auditor.licenses.table")  # the package exports table()
+    expected = tables.raw_entries(use_cache=False)
+    assert tables.raw_entries() == expected  # a miss, written
+    (written,) = cache.glob("*.json")
+    entry = json.loads(written.read_text(encoding="utf-8"))
+    deep: list[Any] = []
+    for _ in range(10):
+        deep = [deep]
+    for forged in ([{"id": 1}], [["not a mapping"]], {"licenses": []}, [{"id": deep}]):
+        written.write_text(json.dumps(dict(entry, data=forged)), encoding="utf-8")
+        assert tables.raw_entries() == expected
+    written.write_text(json.dumps(dict(entry, data=[{"id": "x"}])), encoding="utf-8")
+    assert tables.raw_entries() == [{"id": "x"}]  # the right shape: taken...
+    tables.table.cache_clear()
+    try:
+        assert len(tables.table().entries) == len(expected)  # ...but the index refuses it
+    finally:
+        tables.table.cache_clear()
