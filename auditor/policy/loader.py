@@ -91,6 +91,12 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("auditor") / "policies"))
 
 
+@lru_cache(maxsize=1)
+def _builtin_root() -> Path:
+    """:func:`builtin_dir` resolved once (resolving walks every component of the path)."""
+    return builtin_dir().resolve()
+
+
 def pack_files(path: Path) -> list[Path]:
     """The pack files of a file or directory argument (``*.yaml``/``*.yml``, not tests)."""
     if path.is_file():
@@ -133,7 +139,7 @@ def load_policies(specs: Sequence[str] = ("default",)) -> PolicySet:
 def is_builtin(file: str) -> bool:
     """Whether a rule's ``file`` is one of the shipped packs."""
     try:
-        Path(file).resolve().relative_to(builtin_dir().resolve())
+        Path(file).resolve().relative_to(_builtin_root())
     except ValueError:
         return False
     return True
@@ -142,7 +148,7 @@ def is_builtin(file: str) -> bool:
 def _display(path: Path) -> str:
     """Shipped packs are named ``builtin:<file>`` so reports do not depend on the install path."""
     try:
-        return f"builtin:{path.resolve().relative_to(builtin_dir().resolve()).as_posix()}"
+        return f"builtin:{path.resolve().relative_to(_builtin_root()).as_posix()}"
     except ValueError:
         return str(path)
 
