@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,13 +15,22 @@ EXAMPLE_HUB = ROOT / "examples" / "hub"
 REALWORLD = Path(os.environ.get("AILIANCE_SHARED") or ROOT.parent / "shared") / "realworld"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _derived_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """The cache of derived data (``auditor.derived``) in a directory of this session, never the
-    user's own: set in the environment, so CLI subprocesses use it too. It starts empty and
-    fills as the tests load packs, so most tests run on cache hits and the first on misses."""
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    user's own: set in the environment before any test module is collected (some load the packs
+    at import), so CLI subprocesses use it too. It starts empty and fills as the tests load
+    packs, so most tests run on cache hits and the first ones on misses."""
+    _CACHE_HOME.append(tempfile.mkdtemp(prefix="ailiance-audit-tests-"))
+    os.environ["XDG_CACHE_HOME"] = _CACHE_HOME[-1]
     os.environ.pop("AILIANCE_AUDIT_NO_CACHE", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for path in _CACHE_HOME:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+_CACHE_HOME: list[str] = []  # the session's cache directory, removed at the end
 
 
 @pytest.fixture
