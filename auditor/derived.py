@@ -92,7 +92,10 @@ def read(key: str) -> Any | None:
     if root is None or not _is_key(key):
         return None
     try:
-        fd = os.open(root / (key + _SUFFIX), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # Not through a link, and never blocking: a FIFO put in an entry's place must not hang
+        # the run (it is then refused as not a regular file).
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(root / (key + _SUFFIX), flags)
     except OSError:
         return None
     try:

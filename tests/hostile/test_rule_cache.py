@@ -177,3 +177,12 @@ def test_a_forged_license_table_entry_is_ignored(cache: Path) -> None:
         assert len(tables.table().entries) == len(expected)  # ...but the index refuses it
     finally:
         tables.table.cache_clear()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_in_place_of_an_entry_does_not_block(cache: Path) -> None:
+    expected = good(cache)["data"]
+    entry_path(cache).unlink()
+    os.mkfifo(entry_path(cache))
+    assert compiled_rules.rules_data(load_file(PACK)) == expected  # no writer: would block
+    assert entry_path(cache).is_file()
