@@ -19,7 +19,8 @@ An entry is only ever a stand-in for work that can be redone, so nothing here ca
   unexpected as a miss; an unreadable, truncated or foreign file is a miss, never an error;
 - writes are atomic (temporary file and rename, in the directory) under a name made of hex
   digits only, so nothing is written outside the directory, and the directory is kept to
-  :data:`MAX_ENTRIES` files (oldest first out).
+  :data:`MAX_ENTRIES` files (oldest first out; a killed writer's temporary file goes after an
+  hour).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import json
 import os
 import stat
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -134,14 +136,19 @@ def write(key: str, data: Any) -> None:
 
 
 def _prune(root: Path) -> None:
-    """Remove the oldest entries so that one more keeps the directory within bounds."""
+    """Remove the oldest entries so that one more keeps the directory within bounds, and the
+    temporary files of writers killed mid-write (``files.write_atomic`` names them
+    ``.<entry>.<hex>.tmp``) once they are an hour old."""
     entries = []
+    stale = time.time() - 3600
     for path in root.iterdir():
-        if path.suffix == _SUFFIX and _is_key(path.stem):
-            try:
+        try:
+            if path.suffix == _SUFFIX and _is_key(path.stem):
                 entries.append((path.stat().st_mtime_ns, path))
-            except OSError:
-                continue
+            elif path.name[:1] == "." and path.suffix == ".tmp" and path.lstat().st_mtime < stale:
+                path.unlink()
+        except OSError:
+            continue
     entries.sort()
     for _mtime, path in entries[: max(0, len(entries) - MAX_ENTRIES + 1)]:
         path.unlink(missing_ok=True)

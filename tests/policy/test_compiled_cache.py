@@ -5,6 +5,7 @@ cache can be turned off. Hostile entries are in tests/hostile/test_rule_cache.py
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,13 @@ def test_an_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     monkeypatch.delenv(derived.DISABLE, raising=False)
     assert len(load_policies(["default"]).rules) > 40
+
+
+def test_a_killed_writers_temporary_file_goes_in_time(cache: Path) -> None:
+    cache.mkdir(parents=True)
+    old, new = cache / f".{'0' * 64}.json.aaaa.tmp", cache / f".{'1' * 64}.json.bbbb.tmp"
+    for path in (old, new):
+        path.write_text("{")
+    os.utime(old, (1, 1))
+    derived.write("2" * 64, {"x": 1})
+    assert not old.exists() and new.exists()
