@@ -5,10 +5,12 @@ good entry; none is an error."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -182,7 +184,25 @@ def test_a_forged_license_table_entry_is_ignored(cache: Path) -> None:
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
 def test_a_fifo_in_place_of_an_entry_does_not_block(cache: Path) -> None:
     expected = good(cache)["data"]
-    entry_path(cache).unlink()
-    os.mkfifo(entry_path(cache))
-    assert compiled_rules.rules_data(load_file(PACK)) == expected  # no writer: would block
-    assert entry_path(cache).is_file()
+    fifo = entry_path(cache)
+    fifo.unlink()
+    os.mkfifo(fifo)
+    done, rescued = threading.Event(), threading.Event()
+
+    def rescue() -> None:
+        """After 10 s, open the FIFO's other end: a blocked reader fails the test, not hangs."""
+        if done.wait(10):
+            return
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            rescued.set()
+
+    helper = threading.Thread(target=rescue, daemon=True)
+    helper.start()
+    try:
+        assert compiled_rules.rules_data(load_file(PACK)) == expected
+    finally:
+        done.set()
+        helper.join()
+    assert not rescued.is_set(), "the read blocked on the FIFO"
+    assert fifo.is_file()
