@@ -190,3 +190,16 @@ def test_a_killed_writers_temporary_file_goes_in_time(cache: Path) -> None:
     os.utime(old, (1, 1))
     derived.write("2" * 64, {"x": 1})
     assert not old.exists() and new.exists()
+
+
+def test_every_field_of_a_rule_and_a_plan_is_stored() -> None:
+    """A field added to ``Rule`` or ``Plan`` must be added to the cache's shape too: a hit would
+    otherwise give it its default."""
+    import dataclasses
+
+    from auditor.policy.loader import Rule
+    from auditor.policy.plan import Plan
+
+    rule_fields = {f.name for f in dataclasses.fields(Rule)}
+    assert rule_fields == compiled_rules._RULE_KEYS | {"override"}  # the profile's, not stored
+    assert {f.name for f in dataclasses.fields(Plan)} == compiled_rules._PLAN_KEYS
