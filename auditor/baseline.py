@@ -10,14 +10,12 @@ JSON report. Findings are matched by fingerprint (rule id, node, file, message: 
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor import git as g
 from auditor.errors import TargetError, UsageError
 from auditor.fingerprint import finding_key as key
 from auditor.formats.escape import clean
@@ -103,6 +101,8 @@ def at_ref(
         _check_revision(target, ref, options)
         moved = replace(target, revision=ref)
         return None, _findings_of([moved], options, policy)
+    from auditor import git as g  # a baseline at a git ref only
+
     path = Path(target.path)
     repo = g.toplevel(path)
     sha = g.rev_parse(repo, ref)
@@ -131,6 +131,10 @@ def audit_tree(
     repo: Path, sha: str, subdir: str, name: str, options: AuditOptions, policy: PolicySet
 ) -> Previous:
     """Findings of ``subdir`` of commit ``sha`` audited as directory ``name``; ``()`` if absent."""
+    import tempfile
+
+    from auditor import git as g
+
     with tempfile.TemporaryDirectory(prefix="ailiance-audit-baseline-") as tmp:
         dest = Path(tmp) / name
         if not g.export_tree(repo, sha, subdir, dest):

@@ -9,7 +9,9 @@ and ``--help`` under 0.1 s.
 
 Every process runs with compiled bytecode, as an installed tool does (pip writes ``.pyc`` files at
 install): ``PYTHONDONTWRITEBYTECODE`` is dropped and ``PYTHONPYCACHEPREFIX`` points at a temporary
-directory the warm-up runs fill, so neither the checkout nor site-packages is written. Beside the
+directory the warm-up runs fill, so neither the checkout nor site-packages is written; the warm-up
+runs also fill the cache of derived data (the compiled rules, ``auditor.derived``), as any second
+run after an install finds it. Beside the
 wall time, each process's CPU time (user + system, from ``wait4``) is recorded: on a shared machine
 it moves less with the load. One ``-X importtime`` run says which top-level imports the time goes
 to, and a phase probe (fresh processes, CPU time per phase) says where the audit's time goes.

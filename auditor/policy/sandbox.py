@@ -14,20 +14,21 @@ JSON-able data; the findings come back the same way.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
 from dataclasses import replace
 from functools import lru_cache
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import PolicyError, UsageError
 from auditor.models import Finding
 from auditor.models.codec import dump, load
 from auditor.policy.loader import PolicySet, Rule, builtin_dir
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 SECONDS = 60.0
 """Wall-clock budget of one target's untrusted rules (the shipped packs take well under 1 s)."""
@@ -88,6 +89,8 @@ class _Worker:
     """One spawned process serving evaluation requests over a pipe."""
 
     def __init__(self) -> None:
+        import multiprocessing  # only a run with a pack that is not shipped starts the worker
+
         context = multiprocessing.get_context("spawn")  # no fork: mlx and threads are loaded
         self.conn, child = context.Pipe()
         self.process = context.Process(

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -110,6 +109,8 @@ def load_pyproject_waivers(text: str | None, file: str = PYPROJECT) -> Loaded:
         return [], []
     if len(text) > MAX_WAIVER_BYTES:
         return [], [("pyproject.toml larger than 256 KiB", None, file)]
+    import tomllib  # only a repo with a pyproject.toml pays its import (docs/speed.md)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
