@@ -14,6 +14,7 @@ import pytest
 
 from auditor import derived
 from auditor.models import VerifyLevel
+from auditor.models.codec import dump
 from auditor.pipeline import AuditOptions, make_report, run_iter
 from auditor.policy import PolicySet, load_policies, loader
 from auditor.policy import compiled as compiled_rules
@@ -59,7 +60,7 @@ def findings(policy: PolicySet, example_hub: Path, verify: VerifyLevel = "none")
     options = AuditOptions(mirrors=[example_hub], offline=True, verify=verify)
     targets = expand_targets([EXAMPLE], None, mirrors=[example_hub], offline=True)
     report = make_report(list(run_iter(targets, options, policy)), policy)
-    return json.dumps([f.model_dump(mode="json") for t in report.targets for f in t.findings])
+    return json.dumps([dump(f) for t in report.targets for f in t.findings])
 
 
 @pytest.mark.parametrize("profile", ["default", "strict"])
