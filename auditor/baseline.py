@@ -10,19 +10,17 @@ JSON report. Findings are matched by fingerprint (rule id, node, file, message: 
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from auditor import git as g
 from auditor.errors import TargetError, UsageError
 from auditor.fingerprint import finding_key as key
 from auditor.formats.escape import clean
 from auditor.models import AuditReport, Finding, Location, Target, TargetReport, ToolInfo
+from auditor.models.codec import ModelError, load, names
 from auditor.sources.local import checkout_repo_id
 
 if TYPE_CHECKING:
@@ -51,19 +49,18 @@ def compare(current: TargetReport, previous: Previous) -> TargetReport:
             now[k] -= 1
         else:
             fixed.append(f)
-    return current.model_copy(
-        update={
-            "baseline_new": tuple(new),
-            "baseline_unchanged": tuple(unchanged),
-            "baseline_fixed": tuple(fixed),
-        }
+    return replace(
+        current,
+        baseline_new=tuple(new),
+        baseline_unchanged=tuple(unchanged),
+        baseline_fixed=tuple(fixed),
     )
 
 
 def with_baseline(report: AuditReport, label: str, previous: Sequence[Previous]) -> AuditReport:
     """The report with every target compared to its previous findings (same order)."""
     targets = tuple(compare(t, p) for t, p in zip(report.targets, previous, strict=True))
-    return report.model_copy(update={"baseline": label, "targets": targets})
+    return replace(report, baseline=label, targets=targets)
 
 
 def gating(report: AuditReport, target: TargetReport) -> list[Finding]:
@@ -102,8 +99,10 @@ def at_ref(
     """``(sha, findings)`` of ``target`` at ``ref``; findings ``()`` if it did not exist then."""
     if target.path is None:  # a Hub target: the ref is a Hub revision of the same repo
         _check_revision(target, ref, options)
-        moved = target.model_copy(update={"revision": ref})
+        moved = replace(target, revision=ref)
         return None, _findings_of([moved], options, policy)
+    from auditor import git as g  # a baseline at a git ref only
+
     path = Path(target.path)
     repo = g.toplevel(path)
     sha = g.rev_parse(repo, ref)
@@ -132,6 +131,10 @@ def audit_tree(
     repo: Path, sha: str, subdir: str, name: str, options: AuditOptions, policy: PolicySet
 ) -> Previous:
     """Findings of ``subdir`` of commit ``sha`` audited as directory ``name``; ``()`` if absent."""
+    import tempfile
+
+    from auditor import git as g
+
     with tempfile.TemporaryDirectory(prefix="ailiance-audit-baseline-") as tmp:
         dest = Path(tmp) / name
         if not g.export_tree(repo, sha, subdir, dest):
@@ -181,7 +184,7 @@ def load_report(path: Path) -> AuditReport:
         raise UsageError(f"--baseline {path}: not an ailiance-audit JSON report (no 'targets')")
     try:
         targets = tuple(_target(t) for t in data["targets"])
-    except (ValidationError, TypeError, KeyError) as exc:
+    except (ModelError, TypeError, KeyError) as exc:
         raise UsageError(f"--baseline {path}: invalid report ({_short(exc)})") from exc
     tool = data.get("tool")
     version = tool.get("version", "?") if isinstance(tool, dict) else "?"
@@ -189,16 +192,17 @@ def load_report(path: Path) -> AuditReport:
 
 
 def _target(raw: Any) -> TargetReport:
-    target = Target.model_validate(_known(Target, raw["target"]))
+    target = load(Target, _known(Target, raw["target"]))
     findings = tuple(_finding(f) for f in raw.get("findings") or ())
     snap = raw.get("snapshot") or {}
-    return TargetReport.model_validate(
+    return load(
+        TargetReport,
         {
             "target": target,
             "status": raw.get("status", "audited"),
             "findings": findings,
             "snapshot": _snapshot(snap, target) if snap.get("repo_id") else None,
-        }
+        },
     )
 
 
@@ -215,15 +219,15 @@ def _finding(raw: Any) -> Finding:
     data = _known(Finding, raw)
     data.pop("suppressed_by", None)  # waivers are re-read from the audited repo, not compared
     if isinstance(data.get("location"), dict):
-        data["location"] = Location.model_validate(_known(Location, data["location"]))
-    found = Finding.model_validate(data)
-    return found.model_copy(update={"fingerprint": key(found)})
+        data["location"] = load(Location, _known(Location, data["location"]))
+    found = load(Finding, data)
+    return replace(found, fingerprint=key(found))
 
 
 def _known(model: type[Any], raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise TypeError(f"expected an object, got {type(raw).__name__}")
-    return {k: v for k, v in raw.items() if k in model.model_fields}
+    return {k: v for k, v in raw.items() if k in names(model)}
 
 
 def _short(exc: Exception) -> str:

@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _startup_over() -> None:
     """Start-up is over: freeze what it built out of garbage collection, and collect again.
 
-    Start-up (the imports, the pydantic data model, the compiled rules) allocates tens of
+    Start-up (the imports, the data model's classes, the compiled rules) allocates tens of
     thousands of objects that all live until exit. The console script (:func:`main_entry`) runs
     it with the cyclic collector off, then moves those objects to the permanent generation and
     turns the collector back on, so the audit itself collects (a run over many targets stays

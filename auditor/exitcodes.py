@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import traceback
 from typing import TYPE_CHECKING
 
 from auditor.baseline import gating
@@ -49,6 +47,9 @@ def exit_code(report: AuditReport, fail_on: str, allow_incomplete: bool = False)
 
 def write_crash_log(text: str | None = None) -> str:
     """Write a traceback (the current exception's by default) to a new log file; its path."""
+    import tempfile  # a crash only
+    import traceback
+
     fd, path = tempfile.mkstemp(prefix="ailiance-audit-", suffix=".log")
     with os.fdopen(fd, "w") as fh:
         fh.write(traceback.format_exc() if text is None else text)

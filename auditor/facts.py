@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields, replace
 from typing import Any
 
 from auditor.facts_pst import pst_links, pst_size
@@ -27,6 +28,7 @@ from auditor.models import (
     RepoSnapshot,
     base_edges,
 )
+from auditor.models.codec import dump
 from auditor.numbers import sci as sci  # re-exported (tests)
 
 ReadText = Callable[[str], str | None]
@@ -72,7 +74,7 @@ def build_facts(
                 texts[name] = text[:MAX_FILE_CHARS]
     listing = (snapshot.listing_truncated,) if snapshot.listing_truncated else ()
     derived = derive(facts, walk_problems=graph.problems, texts=texts, listing_problems=listing)
-    return facts.model_copy(update={"derived": derived})
+    return replace(facts, derived=derived)
 
 
 def derive(
@@ -112,7 +114,7 @@ def derive(
         "subject_org": subject.id.split("/", 1)[0] if "/" in subject.id else "",
         "declared_licenses": _declared(card),
         "subject_license_ids": _license_ids(subject.license, card.metadata.license),
-        "license_traits": {k: normalise(k).model_dump(mode="json") for k in sorted(set(mentioned))},
+        "license_traits": {k: dump(normalise(k)) for k in sorted(set(mentioned))},
         "license_file_licenses": file_licenses,
         "notice_text": " ".join(
             " ".join(texts[f].split()).lower() for f in notice_files if f in texts
@@ -125,7 +127,7 @@ def derive(
 
 
 # The boolean traits of a license (``License`` fields), for ``upstream_by_trait``.
-_TRAITS = tuple(name for name, f in License.model_fields.items() if f.annotation is bool)
+_TRAITS = tuple(f.name for f in fields(License) if f.type in (bool, "bool"))
 
 
 LICENSE_NODES_NAMED = 6

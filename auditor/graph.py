@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.licenses import normalise, normalise_many
 from auditor.lineage import Ref as _Ref
@@ -74,7 +74,7 @@ def _license(claims: CardClaims | None, gated_prompt: str | None) -> License:
         )
     # Terms accepted at a gate (e.g. the Apertus AUP, docs/legal-basis.md §8) bind like license
     # terms.
-    return lic.model_copy(update={"gated_terms": True}) if gated_prompt else lic
+    return replace(lic, gated_terms=True) if gated_prompt else lic
 
 
 def _node(
@@ -87,8 +87,8 @@ def _node(
 ) -> Node:
     snap, claims = found.snapshot, found.claims
     if snap is None:
-        lic = normalise(None).model_copy(
-            update={"name": f"License not established ({found.reason or 'unresolved'})"}
+        lic = replace(
+            normalise(None), name=f"License not established ({found.reason or 'unresolved'})"
         )
         return Node(
             id=node_id,
@@ -230,8 +230,8 @@ class _Walk:
             role: Role = "dataset" if kind is RepoKind.DATASET else "base"
             node = _node(target, kind, role, depth, found, ref.location)
             if not node.resolved and ref.stated_license:  # last resort: the child card's word
-                lic = normalise(ref.stated_license).model_copy(update={"matched_by": "card-prose"})
-                node = node.model_copy(update={"license": lic})
+                lic = replace(normalise(ref.stated_license), matched_by="card-prose")
+                node = replace(node, license=lic)
             self.seen[(target, kind)] = node
             self.nodes.append(node)
             level.append((node, found))

@@ -8,7 +8,6 @@ so tests run offline against mirrors or a loopback Hub server.
 from __future__ import annotations
 
 import datetime as dt
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,6 +227,8 @@ def audit_isolated(
         raise
     except Exception as exc:
         if options.on_crash is not None:
+            import traceback  # a crash only
+
             options.on_crash(target, traceback.format_exc())
         detail = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
         return TargetReport(target=target, status="failed", error=f"internal error ({detail})")

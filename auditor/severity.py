@@ -1,8 +1,8 @@
 """The severity vocabulary, the ``--fail-on`` levels derived from it, and the ``--verify`` levels.
 
 A module of its own, importing nothing heavy, so ``--version`` and ``--help`` (whose parser
-lists these choices) do not pay for building the pydantic data model; ``auditor.models``
-re-exports every name.
+lists these choices) do not pay for importing the data model; ``auditor.models`` re-exports
+every name.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from auditor.argparsing import Parser
 from auditor.errors import EXIT_FINDINGS, EXIT_OK, UsageError, incomplete_hint
+from auditor.models.codec import dump
 
 
 def run(name: str, argv: Sequence[str]) -> int:
@@ -53,7 +54,7 @@ def _facts(argv: Sequence[str]) -> int:
     args = p.parse_args(list(argv))
     target = parse_target(args.target, args.revision)
     facts, gaps = facts_for(target, options_from(args))
-    print(json.dumps(facts.model_dump(mode="json"), indent=2, sort_keys=True))
+    print(json.dumps(dump(facts), indent=2, sort_keys=True))
     for gap in gaps:
         print(f"ailiance-audit: incomplete: could not look at {clean(gap)}", file=sys.stderr)
     if gaps and not args.allow_incomplete:

@@ -29,6 +29,7 @@ from typing import Any
 from common import ROOT, emit, offline_env, runs_from_env, stats, target, time_call
 from synthetic import synthetic_facts
 
+from auditor.models.codec import dump
 from auditor.policy import evaluate, load_policies
 from auditor.policy.cel import Session, facts_document, make_context
 from auditor.policy.celimport import cel
@@ -175,7 +176,7 @@ def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, An
     # Where the time goes at the largest size: the facts as JSON-able data, their conversion to
     # CEL values (the binding's, per value), and the rules themselves.
     dump_s = time_call(lambda: facts_document(facts, policy), 3)
-    label = f"part: facts -> document (pydantic, node columns), {largest} nodes"
+    label = f"part: facts -> document (codec.dump, node columns), {largest} nodes"
     metrics.append(stats(dump_s, label))
     document = facts_document(facts, policy)
     convert_s = time_call(lambda: _converted(document), 3)
@@ -183,7 +184,7 @@ def run(runs: int = 9, nodes: int = NODES, budget: float = 30.0) -> dict[str, An
     metrics.append(stats(convert_s, label))
     slow, rules_s = slowest_rules(facts, policy)
     probe_nodes = min(largest, PROBE_NODES)
-    context = make_context(synthetic_facts(probe_nodes).model_dump(mode="json"))
+    context = make_context(dump(synthetic_facts(probe_nodes)))
     for expr, what in PROBES.items():
         program = cel.compile(expr)
         probe = time_call(functools.partial(program.execute, context), 3, warmup=0)

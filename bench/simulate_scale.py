@@ -36,6 +36,7 @@ from auditor.compute import estimate, tokens_from_text
 from auditor.facts import build_facts
 from auditor.graph import Upstream, build_graph
 from auditor.models import AdapterEvidence, RepoKind, RepoSnapshot, Target, TargetReport
+from auditor.models.codec import dump
 from auditor.policy import evaluate, load_policies
 
 BASES, DATASETS = 20, 200
@@ -149,7 +150,7 @@ def make_step() -> Callable[[str, str, dict[str, float]], int]:
         findings = evaluate(facts, policy)
         t4 = time.perf_counter()
         # What a Hub-wide run stores per repo: one JSON line of its target report.
-        TargetReport(
+        json.dumps(dump(TargetReport(
             target=Target(spec=repo_id, repo_id=repo_id),
             status="audited",
             snapshot=snap,
@@ -158,7 +159,7 @@ def make_step() -> Callable[[str, str, dict[str, float]], int]:
             evidence=evidence,
             compute=compute,
             findings=tuple(findings),
-        ).model_dump_json()
+        )), separators=(",", ":"))
         t5 = time.perf_counter()
         for name, a, b in zip(STAGES, (t0, t1, t2, t3, t4), (t1, t2, t3, t4, t5), strict=True):
             clock[name] = clock.get(name, 0.0) + b - a

@@ -29,6 +29,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "auditor.fingerprint",
         "auditor.numbers",
         "auditor.files",
+        "auditor.derived",
         "auditor.git",
         "auditor.formats.escape",
         "auditor.safetensors_header",

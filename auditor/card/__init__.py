@@ -13,6 +13,7 @@ transformers.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TypeVar
 
 from auditor.card.code import lora_config_claims, recipe_lineage
@@ -25,6 +26,7 @@ from auditor.card.values import label_key
 from auditor.models import (
     CardClaims,
     CardProblem,
+    CardProblemKind,
     Claim,
     LicenseMention,
     Location,
@@ -173,7 +175,7 @@ def _filled(lines: list[str]) -> int:
     return sum(1 for ln in lines if ln.strip())
 
 
-def _problem(kind: str, message: str, file: str, line: int | None) -> CardProblem:
+def _problem(kind: CardProblemKind, message: str, file: str, line: int | None) -> CardProblem:
     return CardProblem(kind=kind, message=message, location=Location(file=file, line=line))
 
 
@@ -200,9 +202,9 @@ def _same_quantity(claims: list[Claim]) -> list[Claim]:
         raw = claim.raw
         if claim.name == "max_seq_length" and not _BREAKDOWN.search(raw):
             if _INPUT_ONLY.search(raw) and not _OUTPUT_ONLY.search(raw):
-                claim = claim.model_copy(update={"name": "max_input_length"})
+                claim = replace(claim, name="max_input_length")
             elif _OUTPUT_ONLY.search(raw) and not _INPUT_ONLY.search(raw):
-                claim = claim.model_copy(update={"name": "max_output_length"})
+                claim = replace(claim, name="max_output_length")
         out.append(claim)
     return out
 

@@ -22,11 +22,12 @@ are kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
 from auditor.card.lazyre import lazy
-from auditor.models import CardMetadata, CardProblem, Location
+from auditor.models import CardMetadata, CardProblem, CardProblemKind, Location
 
 # What JavaScript's \s matches at the start of a card (the Hub's regex runs there): Unicode
 # white space (str.isspace, up to U+3000) and the byte-order mark. Spelled out: computing it
@@ -76,7 +77,7 @@ class _FieldType(Exception):
     """A field whose YAML type is not the one the Hub card spec gives it."""
 
 
-def _problem(kind: str, message: str, file: str, line: int) -> CardProblem:
+def _problem(kind: CardProblemKind, message: str, file: str, line: int) -> CardProblem:
     return CardProblem(kind=kind, message=message, location=Location(file=file, line=line))
 
 
@@ -126,7 +127,7 @@ def _read_fields(
     for key, value in root.value:
         if isinstance(key, yaml.ScalarNode):
             nodes[str(key.value)] = (value, first_line + key.start_mark.line)
-    fields: dict[str, object] = {"lines": {k: line for k, (_, line) in nodes.items()}}
+    fields: dict[str, Any] = {"lines": {k: line for k, (_, line) in nodes.items()}}
     problems: list[CardProblem] = []
     for name in (*_LIST_FIELDS, *_STR_FIELDS, "tags", "language", "extra_gated_prompt"):
         if name not in nodes:
@@ -149,7 +150,7 @@ def _read_fields(
             )
     gated = any(k.startswith("extra_gated_") for k in nodes)
     fields["gated"] = gated or ("gated" in nodes and _truthy(nodes["gated"][0]))
-    return CardMetadata.model_validate(fields), problems
+    return CardMetadata(**fields), problems
 
 
 def _flattened(text: str, file: str) -> FrontMatter | None:

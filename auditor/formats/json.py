@@ -6,6 +6,7 @@ import json
 
 from auditor.formats.base import register
 from auditor.models import AuditReport
+from auditor.models.codec import dump, json_schema
 
 
 @register("json")
@@ -17,9 +18,9 @@ class JsonFormatter:
 
     def render(self, report: AuditReport) -> str:
         """Render the report."""
-        return json.dumps(report.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+        return json.dumps(dump(report), indent=2, sort_keys=True) + "\n"
 
 
 def schema() -> str:
     """The JSON Schema of the report (kept in the repo and checked by a test)."""
-    return json.dumps(AuditReport.model_json_schema(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(json_schema(AuditReport), indent=2, sort_keys=True) + "\n"

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from auditor.formats import common, rules
 from auditor.formats.base import register
 from auditor.models import AuditReport, Finding, Location, RepoKind, Severity, TargetReport
+from auditor.models.codec import dump
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = rules.PROJECT_URI
@@ -77,7 +78,7 @@ def build_run(report: AuditReport) -> dict[str, Any]:
     run["columnKind"] = "unicodeCodePoints"
     run["properties"] = {
         "policy": list(report.policy),
-        "summary": report.summary.model_dump(mode="json"),
+        "summary": dump(report.summary),
     }
     if report.baseline is not None:
         run["properties"]["baseline"] = report.baseline

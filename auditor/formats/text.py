@@ -1,29 +1,30 @@
-"""Formats stage: the terminal report (rich): summary, license graph as a tree, findings table.
+"""Formats stage: the terminal report: summary, license graph as a tree, findings table.
 
-Card-derived text is untrusted: control characters (ANSI escapes included) are stripped and
-nothing is interpreted as rich markup, so a card cannot repaint or hide the report.
+Drawn by textlayout (our own box tables, trees and word wrap, the layout rich used to draw)
+so that a text-only audit imports no rich. Card-derived text is untrusted: every piece of it
+goes through ``escape.clean`` (control characters, ANSI escapes included, are stripped), and
+styles are applied by the layout, never read from the text, so a card cannot repaint or hide
+the report.
 """
 
 from __future__ import annotations
 
-import io
 import shutil
 import sys
-
-from rich.console import Console, Group
-from rich.table import Table
-from rich.text import Text
-from rich.tree import Tree
+from collections.abc import Iterable
 
 from auditor.errors import incomplete_hint
 from auditor.formats.base import register
 from auditor.formats.escape import clean
 from auditor.formats.rules import short_fix
+from auditor.formats.textcells import Line, Styled, crop, wrap
+from auditor.formats.textlayout import TreeNode, table, to_text, tree
 from auditor.formats.walk import successors
 from auditor.models import (
     AdapterEvidence,
     AuditReport,
     CardClaims,
+    Edge,
     Finding,
     LicenseGraph,
     Node,
@@ -47,77 +48,65 @@ class TextFormatter:
 
     def render(self, report: AuditReport) -> str:
         """Render the whole report."""
-        buf = io.StringIO()
         width = shutil.get_terminal_size((WIDTH, 24)).columns if self.color else WIDTH
-        console = Console(
-            file=buf,
-            width=width,
-            color_system="standard" if self.color else None,
-            force_terminal=self.color,
-            highlight=False,
-            emoji=False,
-            markup=False,
-        )
-        console.print(_summary(report))
+        lines = wrap(_summary(report), width)
         for target in report.targets:
-            console.print(_target(target))
-        return buf.getvalue()
+            lines += _target(target, width)
+        # only a table on a terminal narrower than its borders is wider than the terminal
+        return to_text([crop(line, width) for line in lines], self.color)
 
 
-def _summary(report: AuditReport) -> Text:
+def _summary(report: AuditReport) -> Styled:
     s = report.summary
-    text = Text(f"ailiance-audit {report.tool.version}: {s.targets} target(s), ", style="bold")
-    text.append(f"{s.error} error(s)", style="bold red" if s.error else "")
-    text.append(f", {s.warning} warning(s), {s.note} note(s), {s.info} info")
-    if s.suppressed:
-        text.append(f", {s.suppressed} waived")
-    if s.unresolved:
-        text.append(f", {s.unresolved} not audited", style="bold red")
-    if s.incomplete:
-        text.append(f", {s.incomplete} incomplete", style="bold red")
-    return text
-
-
-def _target(rep: TargetReport) -> Group:
-    name = rep.snapshot.repo_id if rep.snapshot else (rep.target.repo_id or rep.target.spec)
-    head = Text(f"\n== {clean(name)}", style="bold")
-    if rep.snapshot:
-        head.append(
-            f"  ({rep.snapshot.origin} {clean(rep.snapshot.location)}, "
-            f"revision {rep.snapshot.revision or 'not pinned'}"
-            f"{'-modified' if rep.snapshot.modified else ''})",
-            style="dim",
-        )
-    parts: list[Text | Tree | Table] = [head]
-    parts += [
-        Text(f"INCOMPLETE: could not look at {clean(w)}", style="bold red") for w in rep.incomplete
+    parts = [
+        (f"ailiance-audit {clean(report.tool.version)}: {s.targets} target(s), ", "bold"),
+        (f"{s.error} error(s)", "bold red" if s.error else "bold"),
+        (f", {s.warning} warning(s), {s.note} note(s), {s.info} info", "bold"),
     ]
-    if rep.incomplete:
-        parts.append(Text(incomplete_hint(rep.incomplete), style="red"))
-    if rep.status != "audited":
-        parts.append(
-            Text(f"not audited ({rep.status}): {clean(rep.error or '')}", style="bold red")
+    if s.suppressed:
+        parts.append((f", {s.suppressed} waived", "bold"))
+    if s.unresolved:
+        parts.append((f", {s.unresolved} not audited", "bold red"))
+    if s.incomplete:
+        parts.append((f", {s.incomplete} incomplete", "bold red"))
+    return tuple(parts)
+
+
+def _target(rep: TargetReport, width: int) -> list[Line]:
+    snap = rep.snapshot
+    name = snap.repo_id if snap else (rep.target.repo_id or rep.target.spec)
+    head = [(f"\n== {clean(name)}", "bold")]
+    if snap:
+        head.append(
+            (
+                f"  ({clean(snap.origin)} {clean(snap.location)}, "
+                f"revision {clean(snap.revision or 'not pinned')}"
+                f"{'-modified' if snap.modified else ''})",
+                "bold dim",
+            )
         )
-        return Group(*parts)
+    lines = wrap(tuple(head), width)
+    for gap in rep.incomplete:
+        lines += wrap(((f"INCOMPLETE: could not look at {clean(gap)}", "bold red"),), width)
+    if rep.incomplete:
+        lines += wrap(((clean(incomplete_hint(rep.incomplete)), "red"),), width)
+    if rep.status != "audited":
+        why = f"not audited ({clean(rep.status)}): {clean(rep.error or '')}"
+        return lines + wrap(((why, "bold red"),), width)
     if rep.graph:
-        parts.append(_tree(rep.graph))
+        lines += tree(_tree(rep.graph), width)
     if rep.evidence and rep.evidence.present:
-        parts.append(_evidence(rep.evidence))
+        lines += wrap(((_evidence(rep.evidence), ""),), width)
         if rep.claims is not None:
-            table = _claims_vs_evidence(rep.claims, rep.evidence)
-            if table is not None:
-                parts.append(table)
-    parts.append(_findings(rep.findings))
-    return Group(*parts)
+            lines += _claims_vs_evidence(rep.claims, rep.evidence, width)
+    return lines + _findings(rep.findings, width)
 
 
-def _label(node: Node, relation: str | None) -> Text:
-    text = Text()
-    if relation:
-        text.append(f"{relation} ", style="dim")
-    text.append(clean(node.id), style="bold" if node.role == "subject" else "")
+def _label(node: Node, relation: str | None) -> Styled:
+    parts = [(f"{clean(relation)} ", "dim")] if relation else []
+    parts.append((clean(node.id), "bold" if node.role == "subject" else ""))
     lic = node.license
-    text.append(f"  {clean(lic.spdx)}", style="green" if lic.known else "red")
+    parts.append((f"  {clean(lic.spdx)}", "green" if lic.known else "red"))
     traits = [
         t
         for t in ("sharealike", "noncommercial", "noderivatives", "use_restrictions")
@@ -126,38 +115,44 @@ def _label(node: Node, relation: str | None) -> Text:
     if node.gated or lic.gated_terms:
         traits.append("gated terms")
     if traits:
-        text.append(f" [{', '.join(traits)}]", style="yellow")
+        parts.append((f" [{', '.join(traits)}]", "yellow"))
     if not node.resolved:
-        text.append(f"  unresolved: {clean(node.reason or '')}", style="red")
-    return text
+        parts.append((f"  unresolved: {clean(node.reason or '')}", "red"))
+    return tuple(parts)
 
 
-def _tree(graph: LicenseGraph) -> Tree:
+def _tree(graph: LicenseGraph) -> TreeNode:
+    """The lineage from the subject, each node expanded once (iterative: a chain can be
+    deeper than the recursion limit), edges in the order the report always gave them."""
     nodes = {n.id: n for n in graph.nodes}
-    root = Tree(_label(nodes[graph.subject], None))
+    root = TreeNode(_label(nodes[graph.subject], None))
     seen = {graph.subject}
     out_of = successors(graph.edges)
-
-    def grow(branch: Tree, node_id: str) -> None:
-        for edge in sorted(
-            out_of.get(node_id, ()),
-            key=lambda e: (e.relation == "trained_on", e.target),
-        ):
-            child = nodes.get(edge.target)
-            if child is None:
-                continue
-            sub = branch.add(_label(child, edge.relation))
-            if edge.target not in seen:
-                seen.add(edge.target)
-                grow(sub, edge.target)
-
-    grow(root, graph.subject)
+    # (branch, the edges still to draw under it): depth first, children in order
+    stack = [(root, iter(_ordered(out_of.get(graph.subject, ()))))]
+    while stack:
+        branch, edges = stack[-1]
+        edge = next(edges, None)
+        if edge is None:
+            stack.pop()
+            continue
+        child = nodes.get(edge.target)
+        if child is None:
+            continue
+        sub = branch.add(_label(child, edge.relation))
+        if edge.target not in seen:
+            seen.add(edge.target)
+            stack.append((sub, iter(_ordered(out_of.get(edge.target, ())))))
     for problem in graph.problems:
-        root.add(Text(f"walk: {clean(problem)}", style="red"))
+        root.add(((f"walk: {clean(problem)}", "red"),))
     return root
 
 
-def _evidence(ev: AdapterEvidence) -> Text:
+def _ordered(edges: Iterable[Edge]) -> list[Edge]:
+    return sorted(edges, key=lambda e: (e.relation == "trained_on", e.target))
+
+
+def _evidence(ev: AdapterEvidence) -> str:
     parts = [f"format {ev.format or '?'}"]
     if ev.tensor_ranks:
         parts.append("rank " + "/".join(str(r) for r in sorted(set(ev.tensor_ranks))))
@@ -169,7 +164,7 @@ def _evidence(ev: AdapterEvidence) -> Text:
         parts.append(f"layers {','.join(str(i) for i in ev.layers)}")
     if ev.tensor_modules:
         parts.append("modules " + ",".join(ev.tensor_modules))
-    return Text(f"adapter: {clean(', '.join(parts))}; {clean(_verification(ev))}")
+    return f"adapter: {clean(', '.join(parts))}; {clean(_verification(ev))}"
 
 
 def _verification(ev: AdapterEvidence) -> str:
@@ -198,7 +193,7 @@ _COMPARED = (
 )
 
 
-def _claims_vs_evidence(claims: CardClaims, ev: AdapterEvidence) -> Table | None:
+def _claims_vs_evidence(claims: CardClaims, ev: AdapterEvidence, width: int) -> list[Line]:
     rows = []
     for name, config_field, tensor_field in _COMPARED:
         said = [c for c in claims.hyperparameters if c.name == name]
@@ -210,21 +205,17 @@ def _claims_vs_evidence(claims: CardClaims, ev: AdapterEvidence) -> Table | None
         tensors = (
             ",".join(str(r) for r in sorted(set(getattr(ev, tensor_field)))) if tensor_field else ""
         )
-        rows.append((name, clean(card), _value(config), tensors or "-"))
+        rows.append([_plain(name), _plain(card), _plain(_value(config)), _plain(tensors or "-")])
     if not rows:
-        return None
-    table = Table(
-        title="card claims vs adapter",
-        title_justify="left",
-        show_header=True,
-        header_style="bold",
-        expand=False,
-    )
-    for col in ("claim", "card says", "adapter_config", "tensors"):
-        table.add_column(col, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    return table
+        return []
+    head = ("claim", "card says", "adapter_config", "tensors")
+    body = table([((h, "bold"),) for h in head], rows, width)
+    title = (("card claims vs adapter", "italic"),)
+    return wrap(title, sum(len(t) for t, _ in body[0]), pad=True) + body
+
+
+def _plain(text: str) -> Styled:
+    return ((clean(text), ""),)
 
 
 def _value(value: object) -> str:
@@ -237,26 +228,20 @@ def _value(value: object) -> str:
     return clean(value)
 
 
-def _findings(findings: tuple[Finding, ...]) -> Table | Text:
+def _findings(findings: tuple[Finding, ...], width: int) -> list[Line]:
     if not findings:
-        return Text("no findings", style="green")
-    table = Table(show_header=True, header_style="bold", expand=False, show_lines=False)
-    for col in ("severity", "rule", "where", "message"):
-        table.add_column(col, overflow="fold")
+        return wrap((("no findings", "green"),), width)
+    rows = []
     for f in findings:
-        sev = (
-            Text("waived", style="dim")
-            if f.suppressed_by
-            else Text(f.severity.value, style=_STYLE[f.severity.value])
-        )
-        where = clean(str(f.location)) if f.location else clean(f.node)
-        msg = Text(clean(f.summary or f.message))
-        if f.suppressed_by:
-            msg.append(
-                f" (waived until {f.suppressed_by.expires}: {clean(f.suppressed_by.reason)})"
-            )
+        waiver = f.suppressed_by
+        sev = ("waived", "dim") if waiver else (f.severity.value, _STYLE[f.severity.value])
+        where = str(f.location) if f.location else f.node
+        msg = [(clean(f.summary or f.message), "")]
+        if waiver:
+            msg.append((f" (waived until {clean(waiver.expires)}: {clean(waiver.reason)})", ""))
         fix = short_fix(f.fix)
-        if fix and not f.suppressed_by and f.severity is not Severity.INFO:
-            msg.append(f"\nfix: {clean(fix)}", style="dim")
-        table.add_row(sev, f.rule_id, where, msg)
-    return table
+        if fix and not waiver and f.severity is not Severity.INFO:
+            msg.append((f"\nfix: {clean(fix)}", "dim"))
+        rows.append([(sev,), _plain(f.rule_id), _plain(where), tuple(msg)])
+    head = ("severity", "rule", "where", "message")
+    return table([((h, "bold"),) for h in head], rows, width)

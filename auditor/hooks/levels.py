@@ -10,6 +10,7 @@ incomplete (exit 3): could-not-check is never a pass.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from auditor.errors import LOAD_GAP
@@ -36,7 +37,7 @@ def load_gap(report: TargetReport, options: AuditOptions) -> TargetReport:
     if not why:
         return report
     gap = f"{LOAD_GAP} of {evidence.weights_file} ({why[0]})"
-    return report.model_copy(update={"incomplete": (*report.incomplete, gap)})
+    return replace(report, incomplete=(*report.incomplete, gap))
 
 
 def adapter_check(

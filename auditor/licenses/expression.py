@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,7 @@ def _categories() -> dict[str, str]:
 def _from_spdx_list(spdx: str) -> License:
     category = _categories().get(spdx.lower(), "Unstated License")
     traits = _CATEGORY_TRAITS.get(category, ())
+    flags: dict[str, Any] = dict.fromkeys(traits, True)
     return License(
         declared=None,
         spdx=spdx,
@@ -80,7 +82,7 @@ def _from_spdx_list(spdx: str) -> License:
         family=category.lower().replace(" ", "-"),
         sharealike_compatible=(spdx,) if "sharealike" in traits else (),
         terms_url=f"https://spdx.org/licenses/{spdx}.html",
-        **dict.fromkeys(traits, True),
+        **flags,
     )
 
 
@@ -144,15 +146,14 @@ def _permissiveness(lic: License) -> tuple[int, ...]:
 def choose_or(parts: Sequence[License], spdx: str, declared: str | None) -> License:
     """The licensee picks one of ``parts`` (``OR``): the most permissive one's traits."""
     best = min(parts, key=_permissiveness)
-    return best.model_copy(
-        update={
-            "declared": declared,
-            "spdx": spdx,
-            "name": " OR ".join(p.name for p in parts),
-            "known": all(p.known for p in parts),
-            "hub_id": False,
-            "matched_by": "spdx-expression",
-        }
+    return replace(
+        best,
+        declared=declared,
+        spdx=spdx,
+        name=" OR ".join(p.name for p in parts),
+        known=all(p.known for p in parts),
+        hub_id=False,
+        matched_by="spdx-expression",
     )
 
 
@@ -164,9 +165,7 @@ def _evaluate(node: Any) -> License | None:
         if base is None:
             return None
         spdx = f"{base.spdx} WITH {node.exception_symbol.key}"
-        return base.model_copy(
-            update={"spdx": spdx, "name": f"{base.name} WITH {node.exception_symbol.key}"}
-        )
+        return replace(base, spdx=spdx, name=f"{base.name} WITH {node.exception_symbol.key}")
     if isinstance(node, LicenseSymbol):
         return resolve_symbol(str(node.key))
     if isinstance(node, AND | OR):
@@ -194,8 +193,8 @@ def evaluate(text: str) -> License | None:
     if lic is None:
         return None
     if lic.matched_by != "spdx-expression":
-        lic = lic.model_copy(update={"matched_by": "spdx"})
+        lic = replace(lic, matched_by="spdx")
     # Hub family ids (bsd, gpl, ...) have no SPDX id: an expression using one cannot be asserted.
     spdx = NOASSERTION if NOASSERTION in lic.spdx else lic.spdx
     # An expression is never itself a Hub id (a bare Hub id was recognised before this point).
-    return lic.model_copy(update={"declared": text, "spdx": spdx, "hub_id": False})
+    return replace(lic, declared=text, spdx=spdx, hub_id=False)

@@ -18,6 +18,7 @@ Never raises: the input is untrusted card text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from auditor.licenses.expression import combine_and, evaluate
@@ -28,14 +29,12 @@ MEMO_CHARS = 256  # values up to this long are normalised once per process (a fe
 
 
 def _missing() -> License:
-    return table().by_id["unknown"].model_copy(update={"name": "No license declared"})
+    return replace(table().by_id["unknown"], name="No license declared")
 
 
 def _unrecognised(text: str) -> License:
-    return (
-        table()
-        .by_id["unknown"]
-        .model_copy(update={"declared": text, "name": text, "hub_id": False, "matched_by": "none"})
+    return replace(
+        table().by_id["unknown"], declared=text, name=text, hub_id=False, matched_by="none"
     )
 
 
@@ -51,33 +50,25 @@ def _other(declared: str | None, license_name: str | None, license_link: str | N
     base = table().by_id["other"]
     name = (license_name or "").strip()
     if not name:
-        return base.model_copy(
-            update={
-                "declared": declared,
-                "terms_url": license_link,
-                "matched_by": "hub-id",
-            }
-        )
+        return replace(base, declared=declared, terms_url=license_link, matched_by="hub-id")
     hit = _lookup_name(name) or evaluate(name)
     if hit is not None and hit.known:
-        return hit.model_copy(
-            update={
-                "declared": declared,
-                "hub_id": declared is not None,
-                "matched_by": "license-name",
-                "terms_url": hit.terms_url or license_link,
-            }
+        return replace(
+            hit,
+            declared=declared,
+            hub_id=declared is not None,
+            matched_by="license-name",
+            terms_url=hit.terms_url or license_link,
         )
     slug = name_key(name)
-    return base.model_copy(
-        update={
-            "declared": declared,
-            "spdx": f"LicenseRef-{slug}" if slug else "LicenseRef-other",
-            "name": name,
-            "terms_url": license_link,
-            "hub_id": declared is not None,
-            "matched_by": "license-name",
-        }
+    return replace(
+        base,
+        declared=declared,
+        spdx=f"LicenseRef-{slug}" if slug else "LicenseRef-other",
+        name=name,
+        terms_url=license_link,
+        hub_id=declared is not None,
+        matched_by="license-name",
     )
 
 
@@ -111,13 +102,13 @@ def _normalise(declared: str | None, license_name: str | None, license_link: str
     tbl = table()
     hit = tbl.by_id.get(low)
     if hit is not None and hit.hub_id:
-        return hit.model_copy(update={"declared": text, "matched_by": "hub-id"})
+        return replace(hit, declared=text, matched_by="hub-id")
     hit = tbl.by_spdx.get(low)
     if hit is not None:
-        return hit.model_copy(update={"declared": text, "hub_id": False, "matched_by": "spdx"})
+        return replace(hit, declared=text, hub_id=False, matched_by="spdx")
     hit = _lookup_name(text)
     if hit is not None:
-        return hit.model_copy(update={"declared": text, "hub_id": False, "matched_by": "alias"})
+        return replace(hit, declared=text, hub_id=False, matched_by="alias")
     return evaluate(text) or _unrecognised(text)
 
 
@@ -139,4 +130,4 @@ def normalise_many(
         spdx = NOASSERTION
     lic = combine_and(parts, spdx, ", ".join(values))
     by = {p.matched_by for p in parts}
-    return lic.model_copy(update={"matched_by": by.pop() if len(by) == 1 else "spdx-expression"})
+    return replace(lic, matched_by=by.pop() if len(by) == 1 else "spdx-expression")

@@ -1,7 +1,7 @@
 """Find license names mentioned in free text ("released under CC BY-NC 4.0", "Apache 2.0 / MIT").
 
 Matching works on word tokens, not on one giant regular expression (compiling ~300 alternatives
-took ~80 ms; this index builds in about a millisecond). Rules:
+took ~80 ms; this index reads only the first word of each alias up front). Rules:
 
 * whole tokens only, so "MIT" never matches inside "SUBMIT" or "permitted", and "Apache 2.0"
   does not match "Apache 2.0.1" (``2.0.1`` is one token);
@@ -51,17 +51,31 @@ def _alias(text: str, key: str) -> _Alias | None:
 
 
 @lru_cache(maxsize=1)
-def _index() -> dict[str, tuple[_Alias, ...]]:
-    """First word (casefolded) -> aliases starting with it, most words first."""
-    by_first: dict[str, list[_Alias]] = {}
+def _firsts() -> dict[str, list[tuple[str, str]]]:
+    """First word (casefolded) -> the aliases ``(text, id)`` starting with it, in table order.
+
+    Only the first words are read up front: a card names a handful of them, and building every
+    alias (its words and separators) was 5 ms of each run for the ~300 aliases (docs/speed.md);
+    :func:`_aliases` builds a first word's group when a text has that word.
+    """
+    by_first: dict[str, list[tuple[str, str]]] = {}
     for text, key in table().aliases:
-        alias = _alias(text, key)
-        if alias is not None:
-            by_first.setdefault(alias.words[0].casefold(), []).append(alias)
-    return {
-        first: tuple(sorted(group, key=lambda a: (-len(a.words), a.words)))
-        for first, group in by_first.items()
-    }
+        first = _TOKEN.search(text)
+        if first is not None:
+            by_first.setdefault(first.group().casefold(), []).append((text, key))
+    return by_first
+
+
+_BUILT: dict[str, tuple[_Alias, ...]] = {}
+
+
+def _aliases(first: str) -> tuple[_Alias, ...]:
+    """The aliases starting with the word ``first`` (casefolded), most words first."""
+    built = _BUILT.get(first)
+    if built is None:
+        group = [a for text, key in _firsts()[first] if (a := _alias(text, key)) is not None]
+        built = _BUILT[first] = tuple(sorted(group, key=lambda a: (-len(a.words), a.words)))
+    return built
 
 
 def _matches(
@@ -88,7 +102,7 @@ def scan_text(text: str) -> list[tuple[int, int, str]]:
     """
     if not isinstance(text, str) or not text:
         return []
-    index = _index()
+    index = _firsts()
     # Casefold every word in one pass over strings (no match objects); most words start no
     # alias, and the match objects (for offsets) are built only when one does.
     folded = [word.casefold() for word in _TOKEN.findall(text)]
@@ -101,7 +115,7 @@ def scan_text(text: str) -> list[tuple[int, int, str]]:
     for i in hits:
         if i < after:
             continue
-        for alias in index[folded[i]]:
+        for alias in _aliases(folded[i]):
             if _matches(alias, text, spans, folded, i):
                 end = spans[i + len(alias.words) - 1].end()
                 if alias.tail and text.startswith(alias.tail, end):

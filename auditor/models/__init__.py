@@ -1,9 +1,9 @@
-"""Data model: the frozen pydantic objects the pipeline stages exchange (one module per role:
+"""Data model: the frozen dataclasses the pipeline stages exchange (one module per role:
 ``base``, ``card``, ``facts``, ``report``; every name is imported from here).
 
 Stages talk only through these types (docs/architecture.md, "Data model"). Everything here is
-JSON-able: the JSON report is ``AuditReport.model_dump(mode="json")`` and the facts document
-that policies see is ``Facts.model_dump(mode="json")``.
+JSON-able: the JSON report is ``codec.dump(report)`` and the facts document that policies see
+is ``codec.dump(facts)`` (``auditor.models.codec``, which also validates untrusted data).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from auditor.models.card import (
     CardClaims,
     CardMetadata,
     CardProblem,
+    CardProblemKind,
     ChainRow,
     Claim,
     LicenseMention,
@@ -67,6 +68,7 @@ __all__ = [
     "CardClaims",
     "CardMetadata",
     "CardProblem",
+    "CardProblemKind",
     "ChainRow",
     "Claim",
     "ClaimValue",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
-
-from pydantic import Field
 
 from auditor.models.base import (
     ClaimValue,
@@ -13,6 +12,7 @@ from auditor.models.base import (
 )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Claim(Frozen):
     """One fact a card states, e.g. ``rank = 16`` from a table row, with where it was said."""
 
@@ -23,6 +23,7 @@ class Claim(Frozen):
     location: Location
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LicenseMention(Frozen):
     """A license named in the card body, normalised, with its sentence."""
 
@@ -38,6 +39,7 @@ class LicenseMention(Frozen):
     )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ChainRow(Frozen):
     """A row of a "License chain" table."""
 
@@ -48,6 +50,7 @@ class ChainRow(Frozen):
     location: Location
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Statement(Frozen):
     """A compliance statement recognised in the card (kinds are listed in docs/facts.md)."""
 
@@ -57,6 +60,7 @@ class Statement(Frozen):
     location: Location
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Section(Frozen):
     """A Markdown heading of the card body."""
 
@@ -65,22 +69,27 @@ class Section(Frozen):
     line: int
 
 
+CardProblemKind = Literal[
+    "missing",
+    "front-matter-missing",
+    "front-matter-invalid",
+    "field-type",
+    "truncated",
+    "flattened",
+    "unreadable",
+]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CardProblem(Frozen):
     """Something wrong with the card as a document (becomes a ``card.*`` finding)."""
 
-    kind: Literal[
-        "missing",
-        "front-matter-missing",
-        "front-matter-invalid",
-        "field-type",
-        "truncated",
-        "flattened",
-        "unreadable",
-    ]
+    kind: CardProblemKind
     message: str
     location: Location
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CardMetadata(Frozen):
     """The YAML front matter, normalised once into strict types."""
 
@@ -96,9 +105,10 @@ class CardMetadata(Frozen):
     language: tuple[str, ...] = ()
     gated: bool = False
     extra_gated_prompt: str | None = None
-    lines: dict[str, int] = Field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PstField(Frozen):
     """A field of the AI Office training-content summary template found in the card."""
 
@@ -108,6 +118,7 @@ class PstField(Frozen):
     location: Location
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PstSummary(Frozen):
     """The training-content summary (template of 2025-07-24) as found in the card."""
 
@@ -116,6 +127,7 @@ class PstSummary(Frozen):
     links: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CardClaims(Frozen):
     """Everything a card claims, each with its file and line."""
 

@@ -4,9 +4,8 @@ the facts document is made of."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
-
-from pydantic import Field
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 from auditor.models.base import (
     Frozen,
@@ -19,6 +18,7 @@ from auditor.models.base import (
 from auditor.models.card import Statement
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class License(Frozen):
     """A normalised license with the traits policies reason about (docs/legal-basis.md §6)."""
 
@@ -50,6 +50,7 @@ class License(Frozen):
     ] = "none"
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Node(Frozen):
     """A repository in the license graph: the subject or one of its upstream repos."""
 
@@ -70,6 +71,7 @@ class Node(Frozen):
     card_file: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Edge(Frozen):
     """``source`` (downstream) was made from ``target`` (upstream) by ``relation``."""
 
@@ -86,6 +88,7 @@ def base_edges(subject: str, edges: Iterable[Edge]) -> list[Edge]:
     return [e for e in edges if e.source == subject and e.relation != "trained_on"]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LicenseGraph(Frozen):
     """The lineage of the subject: nodes in walk order, edges, walk problems (cycles, depth)."""
 
@@ -98,6 +101,7 @@ class LicenseGraph(Frozen):
 # --------------------------------------------------------------------------- verification
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class EvidenceProblem(Frozen):
     """A problem found while collecting adapter evidence (never a pass/fail decision)."""
 
@@ -106,6 +110,7 @@ class EvidenceProblem(Frozen):
     location: Location | None = None
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AdapterEvidence(Frozen):
     """What the adapter's config and tensors establish (``verify`` stage)."""
 
@@ -129,7 +134,7 @@ class AdapterEvidence(Frozen):
     base_num_layers: int | None = None
     trainable_parameters: int | None = None
     dtype: str | None = None
-    hyperparameters: dict[str, ScalarValue] = Field(default_factory=dict)
+    hyperparameters: dict[str, ScalarValue] = field(default_factory=dict)
     base_model: str | None = None
     base_model_is_path: bool = False
     base_resolved: bool = False
@@ -139,8 +144,8 @@ class AdapterEvidence(Frozen):
     load_errors: tuple[str, ...] = ()
     lora_b_all_zero: bool | None = None
     nonfinite: bool | None = None
-    module_norms: dict[str, float] = Field(default_factory=dict)
-    config_lines: dict[str, int] = Field(default_factory=dict)
+    module_norms: dict[str, float] = field(default_factory=dict)
+    config_lines: dict[str, int] = field(default_factory=dict)
     problems: tuple[EvidenceProblem, ...] = ()
     # Derived data for the adapter-integrity rules (see auditor/verify/__init__.py).
     config_ranks: tuple[int, ...] = ()
@@ -149,14 +154,18 @@ class AdapterEvidence(Frozen):
     config_modules: tuple[str, ...] = ()
     config_layers: tuple[int, ...] = ()
     tensor_module_names: tuple[str, ...] = ()
-    module_ranks: dict[str, int] = Field(default_factory=dict)
+    module_ranks: dict[str, int] = field(default_factory=dict)
     tensor_count: int | None = None
     local_path_keys: tuple[str, ...] = ()
     base_modules: tuple[str, ...] = ()
     rank_mismatches: tuple[str, ...] = ()
     unchecked_tensors: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        exact(self)
 
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ComputeEstimate(Frozen):
     """Training-compute estimate and the AI Act scope test (GL §17, §63-64, §132)."""
 
@@ -174,3 +183,36 @@ class ComputeEstimate(Frozen):
     provider_presumed: bool = False
     assumptions: tuple[str, ...] = ()
     own: bool = False  # the model audited for itself (no base): "base" figures are its own
+
+    def __post_init__(self) -> None:
+        exact(self)
+
+
+def _shapes(cls: type) -> tuple[tuple[str, str], ...]:
+    """The fields of ``cls`` that :func:`exact` looks at, with their shape."""
+    shapes = {"float | None": "float", "float": "float", "dict[str, float]": "floats"}
+    out = [(f.name, shapes[str(f.type)]) for f in fields(cls) if str(f.type) in shapes]
+    out += [(f.name, "tuple") for f in fields(cls) if str(f.type).startswith("tuple[")]
+    return tuple(out)
+
+
+def exact(obj: Any) -> None:
+    """Give the evidence and the estimate exactly their declared types, as pydantic did.
+
+    Both are built from numbers read in JSON configs and tensor headers or computed (``verify``,
+    ``compute``), where a whole number stands for a float (``lora_alpha: 16``) and a list for a
+    tuple: the report writes ``16.0``, and a frozen model must hold tuples to be hashable.
+    """
+    for name, shape in _SHAPES[type(obj)]:
+        value = getattr(obj, name)
+        if shape == "float":
+            if type(value) is int:
+                object.__setattr__(obj, name, float(value))
+        elif shape == "tuple":
+            if type(value) is not tuple:
+                object.__setattr__(obj, name, tuple(value))
+        elif any(type(v) is int for v in value.values()):
+            object.__setattr__(obj, name, {k: float(v) for k, v in value.items()})
+
+
+_SHAPES = {cls: _shapes(cls) for cls in (AdapterEvidence, ComputeEstimate)}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from pydantic import Field
 
 from auditor.models.base import (
     SCHEMA_VERSION,
@@ -24,6 +23,7 @@ from auditor.models.facts import (
 )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Facts(Frozen):
     """The one document per target that policies see (``ailiance-audit facts TARGET``)."""
 
@@ -35,9 +35,10 @@ class Facts(Frozen):
     adapter: AdapterEvidence
     compute: ComputeEstimate
     files: tuple[str, ...] = ()
-    derived: dict[str, Any] = Field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Waiver(Frozen):
     """A suppression declared in the audited repo's ``.ailiance-audit.yaml``."""
 
@@ -49,6 +50,7 @@ class Waiver(Frozen):
     location: Location | None = None
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Finding(Frozen):
     """One rule violation, with its evidence and location."""
 
@@ -65,7 +67,7 @@ class Finding(Frozen):
     help_uri: str | None = None
     # A one-line form of ``message`` for the terminal and Markdown (the full text stays here).
     summary: str | None = None
-    evidence: dict[str, str] = Field(default_factory=dict)
+    evidence: dict[str, str] = field(default_factory=dict)
     suppressed_by: Waiver | None = None
     fingerprint: str = ""
 
@@ -76,6 +78,7 @@ def finding_order(f: Finding) -> tuple[int, str, str, str, int, str]:
     return (-f.severity.rank, f.rule_id, f.node, loc.file, loc.line or 0, f.message)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TargetReport(Frozen):
     """Everything the audit established for one target."""
 
@@ -98,6 +101,7 @@ class TargetReport(Frozen):
     baseline_fixed: tuple[Finding, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Summary(Frozen):
     """Counts over all targets (suppressed findings are counted apart)."""
 
@@ -111,6 +115,7 @@ class Summary(Frozen):
     suppressed: int = 0
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ToolInfo(Frozen):
     """Which tool produced the report."""
 
@@ -118,6 +123,7 @@ class ToolInfo(Frozen):
     version: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AuditReport(Frozen):
     """The result of one run: one entry per target plus a summary."""
 

@@ -6,12 +6,14 @@ the rules' CEL expressions; Python here only binds variables and builds :class:`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from auditor.errors import PolicyError
 from auditor.facts import derive
 from auditor.fingerprint import fingerprint as fingerprint  # re-exported (policy, waivers)
 from auditor.models import Facts, Finding, Location, Severity, finding_order
+from auditor.models.codec import dump_some
 from auditor.policy import lean, paths
 from auditor.policy.celimport import add_stdlib_to_context, cel
 from auditor.policy.loader import PolicySet, Rule, is_builtin
@@ -46,11 +48,11 @@ def facts_document(facts: Facts, policy: PolicySet) -> dict[str, Any]:
     nodes go as columns, their licenses and other repeated values in tables (``policy.lean``).
     """
     if not facts.derived:
-        facts = facts.model_copy(update={"derived": derive(facts)})
+        facts = replace(facts, derived=derive(facts))
     names = set(policy.variables)
     nodes = {lean.UPSTREAM, lean.COLUMNS, lean.TABLES}
     selected = policy.selected
-    document = facts.model_dump(mode="json", include={
+    document = dump_some(facts, {
         name: _first_level(selected.get(name, paths.WHOLE)) for name in names - nodes
     })
     if names & nodes:
@@ -61,7 +63,7 @@ def facts_document(facts: Facts, policy: PolicySet) -> dict[str, Any]:
 
 
 def _first_level(spec: Any) -> Any:
-    """A ``model_dump`` include for one variable: the fields its paths start with."""
+    """A ``dump_some`` include for one variable: the fields its paths start with."""
     if spec is paths.WHOLE or paths.ANY in spec or paths.KEYS in spec:
         return True
     return dict.fromkeys(spec, True)

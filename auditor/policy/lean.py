@@ -22,10 +22,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
-
 from auditor.models import Facts, Node
+from auditor.models.codec import dump, names
 from auditor.policy.rewrite import Token, closing
 
 COLUMNS = "_upstream_"
@@ -33,7 +31,7 @@ TABLES = "_tables_"
 UPSTREAM = "upstream"
 PLAIN = frozenset({"id", "depth", "resolved", "gated"})
 """Fields handed over as values (unique ids, numbers, booleans); the others go by row number."""
-FIELDS = frozenset(Node.model_fields)
+FIELDS = frozenset(names(Node))
 
 
 
@@ -137,7 +135,7 @@ def columns(facts: Facts, reads: Reads) -> dict[str, Any]:
             cols[name], tables[name] = _rows(values)
     document: dict[str, Any] = {COLUMNS: cols, TABLES: tables}
     if reads.whole:
-        document[UPSTREAM] = facts.model_dump(mode="json", include={UPSTREAM})[UPSTREAM]
+        document[UPSTREAM] = dump(facts.upstream)
     return document
 
 
@@ -153,14 +151,8 @@ def _rows(values: list[Hashable]) -> tuple[list[int], list[Any]]:
             row = by_value.get(value)
             if row is None:
                 row = by_value[value] = len(table)
-                table.append(_json(value))
+                table.append(dump(value))
             by_id[id(value)] = row
         rows.append(row)
     return rows, table
 
-
-def _json(value: Any) -> Any:
-    """``value`` as ``model_dump(mode="json")`` writes it inside a node."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    return to_jsonable_python(value)

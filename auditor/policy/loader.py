@@ -25,9 +25,10 @@ from typing import Any
 
 import yaml
 
-from auditor import safeyaml
+from auditor import derived, safeyaml
 from auditor.errors import PolicyError
 from auditor.models import Severity
+from auditor.policy import compiled
 from auditor.policy import paths as facts_paths
 from auditor.policy import plan as cel_plan
 from auditor.policy.lean import Reads
@@ -90,6 +91,12 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("auditor") / "policies"))
 
 
+@lru_cache(maxsize=1)
+def _builtin_root() -> Path:
+    """:func:`builtin_dir` resolved once (resolving walks every component of the path)."""
+    return builtin_dir().resolve()
+
+
 def pack_files(path: Path) -> list[Path]:
     """The pack files of a file or directory argument (``*.yaml``/``*.yml``, not tests)."""
     if path.is_file():
@@ -132,7 +139,7 @@ def load_policies(specs: Sequence[str] = ("default",)) -> PolicySet:
 def is_builtin(file: str) -> bool:
     """Whether a rule's ``file`` is one of the shipped packs."""
     try:
-        Path(file).resolve().relative_to(builtin_dir().resolve())
+        Path(file).resolve().relative_to(_builtin_root())
     except ValueError:
         return False
     return True
@@ -141,7 +148,7 @@ def is_builtin(file: str) -> bool:
 def _display(path: Path) -> str:
     """Shipped packs are named ``builtin:<file>`` so reports do not depend on the install path."""
     try:
-        return f"builtin:{path.resolve().relative_to(builtin_dir().resolve()).as_posix()}"
+        return f"builtin:{path.resolve().relative_to(_builtin_root()).as_posix()}"
     except ValueError:
         return str(path)
 
@@ -158,20 +165,45 @@ def _apply_profile(rule: Rule, profile: str) -> Rule:
 
 
 def load_file(path: Path) -> list[Rule]:
-    """Parse and compile one pack file."""
+    """Parse and compile one pack file, or take its compiled rules from the cache on disk
+    (``policy.compiled``: the same rules, keyed by the file's text and the compiler's code)."""
     name = str(path)
     try:
-        data, root = safeyaml.load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read: {exc}", file=name) from exc
+    deferred = is_builtin(name)
+    key = compiled.key(text.encode("utf-8", "surrogatepass"), name, deferred)
+    rules = _cached(key, name, deferred)
+    if rules is None:
+        rules = _compile_file(text, name, deferred)
+        derived.write(key, compiled.rules_data(rules))
+    return rules
+
+
+def _cached(key: str, name: str, deferred: bool) -> list[Rule] | None:
+    """The rules of a cache entry; None for a miss, and for an entry of any other shape."""
+    data = derived.read(key)
+    if data is None:
+        return None
+    try:
+        rules = [Rule(**kw) for kw in compiled.rules_from(data, deferred)]
+    except (compiled.Malformed, PolicyError, ValueError, TypeError, RecursionError):
+        return None
+    return rules if all(r.file == name for r in rules) else None
+
+
+def _compile_file(text: str, name: str, deferred: bool) -> list[Rule]:
+    try:
+        data, root = safeyaml.load(text)
     except safeyaml.YamlError as exc:
         raise PolicyError(str(exc), file=name, line=exc.line, column=exc.column) from exc
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise PolicyError("a pack is a mapping with a 'rules' list", file=name)
-    pack = str(data.get("pack") or path.stem)
+    pack = str(data.get("pack") or Path(name).stem)
     nodes = _rule_nodes(root)
     return [
-        _compile_rule(raw, pack, name, nodes[i] if i < len(nodes) else None)
+        _compile_rule(raw, pack, name, nodes[i] if i < len(nodes) else None, deferred)
         for i, raw in enumerate(data["rules"])
     ]
 
@@ -185,7 +217,9 @@ def _rule_nodes(root: yaml.Node | None) -> list[yaml.MappingNode]:
     return []
 
 
-def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None) -> Rule:
+def _compile_rule(
+    raw: Any, pack: str, file: str, node: yaml.MappingNode | None, deferred: bool
+) -> Rule:
     line = node.start_mark.line + 1 if node else None
     if not isinstance(raw, dict):
         raise PolicyError("a rule is a mapping", file=file, line=line)
@@ -214,7 +248,7 @@ def _compile_rule(raw: Any, pack: str, file: str, node: yaml.MappingNode | None)
         sources[key] = checked(str(raw[key]).strip(), key, file, rule_id, _value_line(node, key))
     lets = rule_lets(raw.get("let"), file, rule_id, line)
     try:
-        plan = cel_plan.build(sources, lets, file, rule_id, line, deferred=is_builtin(file))
+        plan = cel_plan.build(sources, lets, file, rule_id, line, deferred=deferred)
     except PolicyError:
         for key, expr in sources.items():
             compile_expr(expr, file, rule_id, _value_line(node, key))

@@ -14,19 +14,21 @@ JSON-able data; the findings come back the same way.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
 from dataclasses import replace
 from functools import lru_cache
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import PolicyError, UsageError
 from auditor.models import Finding
+from auditor.models.codec import dump, load
 from auditor.policy.loader import PolicySet, Rule, builtin_dir
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 SECONDS = 60.0
 """Wall-clock budget of one target's untrusted rules (the shipped packs take well under 1 s)."""
@@ -69,7 +71,7 @@ def _evaluate(document: dict[str, Any], rules: tuple[Rule, ...]) -> list[Finding
         raise PolicyError(message, file=file, rule=rule, line=line, column=column)
     if status != "ok":
         raise UsageError(str(payload))
-    return [Finding.model_validate(f) for f in payload]
+    return [load(Finding, f) for f in payload]
 
 
 def _seconds() -> float:
@@ -87,6 +89,8 @@ class _Worker:
     """One spawned process serving evaluation requests over a pipe."""
 
     def __init__(self) -> None:
+        import multiprocessing  # only a run with a pack that is not shipped starts the worker
+
         context = multiprocessing.get_context("spawn")  # no fork: mlx and threads are loaded
         self.conn, child = context.Pipe()
         self.process = context.Process(
@@ -151,7 +155,7 @@ def serve(conn: Connection, memory: int) -> None:
                 rules.append(replace(rule, override=override and type(rule.severity)(override)))
             session = Session(document)
             found = [_finding(rule, row) for rule in rules for row in session.rows(rule)]
-            conn.send(("ok", [f.model_dump(mode="json") for f in found]))
+            conn.send(("ok", [dump(f) for f in found]))
         except MemoryError:
             conn.send(("error", f"the pack's {over}"))
         except PolicyError as exc:

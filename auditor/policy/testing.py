@@ -19,16 +19,23 @@ case may still override single ``derived`` keys.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from auditor import safeyaml
 from auditor.errors import PolicyError
 from auditor.facts import derive
-from auditor.models import AdapterEvidence, CardClaims, ComputeEstimate, Facts, License, Node
+from auditor.models import (
+    AdapterEvidence,
+    CardClaims,
+    ComputeEstimate,
+    Facts,
+    License,
+    Node,
+    RepoKind,
+)
+from auditor.models.codec import ModelError, dump, load
 from auditor.policy.cel import evaluate
 from auditor.policy.loader import PolicySet, load_policies
 
@@ -48,7 +55,7 @@ def base_facts() -> dict[str, Any]:
     """A minimal valid facts document: an apache-2.0 model with no card claims."""
     subject = Node(
         id="example/subject",
-        kind="model",
+        kind=RepoKind.MODEL,
         role="subject",
         depth=0,
         resolved=True,
@@ -68,21 +75,22 @@ def base_facts() -> dict[str, Any]:
     facts = Facts(
         subject=subject, card=CardClaims(), adapter=AdapterEvidence(), compute=ComputeEstimate()
     )
-    return facts.model_copy(update={"derived": derive(facts)}).model_dump(mode="json")
+    document: dict[str, Any] = dump(replace(facts, derived=derive(facts)))
+    return document
 
 
 def case_facts(over: dict[str, Any] | None, texts: dict[str, str] | None = None) -> Facts:
     """An example's facts: ``over`` merged over :func:`base_facts`, ``derived`` recomputed.
 
     ``texts`` are the contents of repo files (LICENSE, NOTICE) that ``derive`` reads; keys of
-    ``over["derived"]`` still win, for examples about a single derived value. Raises pydantic's
-    ``ValidationError`` when the merged document does not fit the schema.
+    ``over["derived"]`` still win, for examples about a single derived value. Raises
+    ``ModelError`` when the merged document does not fit the schema.
     """
     over = with_item_defaults(over or {})
     files = sorted({*over.get("files", ()), *(texts or {})})
-    facts = Facts.model_validate(merge(base_facts(), {**over, "files": files}))
+    facts = load(Facts, merge(base_facts(), {**over, "files": files}))
     derived = merge(derive(facts, texts=texts), over.get("derived") or {})
-    return facts.model_copy(update={"derived": derived})
+    return replace(facts, derived=derived)
 
 
 _LOCATION = {"file": "README.md"}
@@ -143,13 +151,13 @@ def with_item_defaults(over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def plain_errors(exc: ValidationError, limit: int = 5) -> str:
+def plain_errors(exc: ModelError, limit: int = 5) -> str:
     """A schema error in plain words: where (``upstream[0].license.spdx``) and what."""
     lines = []
-    for err in exc.errors(include_url=False)[:limit]:
+    for err in exc.errors[:limit]:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
         lines.append(f"{where.lstrip('.') or 'facts'}: {err['msg'].lower()}")
-    more = exc.error_count() - limit
+    more = len(exc.errors) - limit
     return "; ".join(lines) + (f"; and {more} more" if more > 0 else "")
 
 
@@ -199,7 +207,7 @@ def _run_file(path: Path, policy: PolicySet, rules: dict[str, Any]) -> list[Case
             )
         try:
             facts = case_facts(case.get("facts"), _texts(case.get("texts")))
-        except ValidationError as exc:
+        except ModelError as exc:
             raise PolicyError(
                 f"case {name!r}: facts do not fit the schema (docs/facts.md): {plain_errors(exc)}",
                 file=str(path),

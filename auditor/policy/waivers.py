@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -109,6 +109,8 @@ def load_pyproject_waivers(text: str | None, file: str = PYPROJECT) -> Loaded:
         return [], []
     if len(text) > MAX_WAIVER_BYTES:
         return [], [("pyproject.toml larger than 256 KiB", None, file)]
+    import tomllib  # only a repo with a pyproject.toml pays its import (docs/speed.md)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -205,7 +207,7 @@ def apply_waivers(
                 if dt.date.fromisoformat(w.expires) >= today:
                     match = w
                     break
-        out.append(finding.model_copy(update={"suppressed_by": match}) if match else finding)
+        out.append(replace(finding, suppressed_by=match) if match else finding)
     for problem in problems:
         where = problem[2] if len(problem) > 2 else file
         out.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.baseline import apply_baseline
 from auditor.formats import base as formats
@@ -110,5 +110,5 @@ def _config_waivers(
         for f in findings
         if not (f.rule_id == "waiver.unused" and f.location and f.location.file == CONFIG_WAIVERS)
     ]
-    updated = target.model_copy(update={"findings": tuple(sorted(kept, key=finding_order))})
+    updated = replace(target, findings=tuple(sorted(kept, key=finding_order)))
     return make_report([updated], policy)

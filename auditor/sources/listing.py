@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +66,8 @@ def list_dir(root: Path, real: Path | None = None) -> Listing:
 
 def _git_names(root: Path) -> list[str] | None:
     """Tracked and untracked-not-ignored paths under ``root``, or None when git cannot say."""
+    import subprocess  # a git checkout only: a mirror's audit never starts a process
+
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],

@@ -7,7 +7,6 @@ datasets. Symlinks that leave the repo directory are not followed (untrusted con
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -27,6 +26,8 @@ def list_files(root: Path) -> tuple[str, ...]:
 
 def _git(root: Path, *args: str) -> str | None:
     """stdout of a git command in ``root``, or ``None`` when it fails."""
+    import subprocess  # a git checkout only: a mirror's audit never starts a process
+
     try:
         done = subprocess.run(
             ["git", "-C", str(root), *args],

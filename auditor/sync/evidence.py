@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from auditor.models import Facts, RepoKind, RepoSnapshot, Target
@@ -35,7 +36,7 @@ class CardOverlay(LocalSource):
         files = [f for f in snap.files if f != CARD]
         if self.card is not None:
             files.append(CARD)
-        return snap.model_copy(update={"files": tuple(sorted(files))})
+        return replace(snap, files=tuple(sorted(files)))
 
     def path(self, snapshot: RepoSnapshot, filename: str) -> Path | None:
         """The overlay card for ``README.md``, the directory's own file otherwise."""

@@ -42,17 +42,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.files import read_capped
-from auditor.safetensors_header import HeaderError, header_from_dict, read_header
 
 from ..errors import AuditError
 from .base import base_layer_count, config_layers
 from .config import MAX_CONFIG_BYTES, AdapterConfig, is_local_path, parse_config
 from .kinds import FILE_PROBLEMS, PROBLEM_KINDS, UNSAFE_HINTS, Problem
-from .loadcheck import load_and_check
-from .tensors import TensorSummary, summarise
 
 if TYPE_CHECKING:  # imported where the evidence is built (_evidence), never by the worker
     from ..models import AdapterEvidence, RepoSnapshot, VerifyLevel
+    from .tensors import TensorSummary
 
 __all__ = ["CONFIG_NAMES", "PROBLEM_KINDS", "WEIGHT_NAMES", "collect_evidence"]
 
@@ -117,6 +115,8 @@ def collect_evidence(
     if level == "load" and summary is not None and weights_name is not None:
         path = open_file(weights_name)
         if path is not None:
+            from .loadcheck import load_and_check
+
             verified = load_and_check(cfg, path, summary, base, fields, problems) or verified
     loaded = fields.get("load_ok") is not None
     reported = any(p.kind in FILE_PROBLEMS or p.kind == "not-verified" for p in problems)
@@ -150,7 +150,7 @@ def _fetched(
 def _evidence(fields: dict[str, Any], problems: list[Problem], verified: str) -> AdapterEvidence:
     """The data model's evidence, from the fields and the plain problem records.
 
-    The only place this package imports the data model (pydantic): the load-check worker runs
+    The only place this package imports the data model: the load-check worker runs
     the check modules without it (``kinds.Problem``; docs/speed.md).
     """
     from ..models import AdapterEvidence, EvidenceProblem, Location
@@ -246,6 +246,12 @@ def _header(
     remote: Callable[[str], dict[str, Any] | None] | None = None,
     saved: tuple[str, ...] = (),
 ) -> TensorSummary | None:
+    # The header's modules are imported here: a card-only audit (``--verify none``) never reads
+    # the weights, and their import was a tenth of its pipeline's (docs/speed.md).
+    from auditor.safetensors_header import HeaderError, header_from_dict, read_header
+
+    from .tensors import summarise
+
     if name in UNSAFE_WEIGHTS:
         problems.append(_problem("weights-unsupported", UNSAFE_HINTS[name], name))
         return None

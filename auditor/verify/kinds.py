@@ -14,9 +14,10 @@ class Problem(NamedTuple):
     """One evidence problem as plain data: ``kind`` (a key of ``PROBLEM_KINDS``), where it is.
 
     The check modules record problems as these rather than as the data model's
-    ``EvidenceProblem``, so that the load-check worker, which runs them, never imports pydantic
-    and the data model (about 0.13 s of CPU on the ``--verify load`` critical path:
-    docs/speed.md). ``collect_evidence`` turns them into ``EvidenceProblem`` once, at the end.
+    ``EvidenceProblem``, so that the load-check worker, which runs them, never imports the
+    data model (it cost about 0.13 s of CPU on the ``--verify load`` critical path when it was
+    pydantic: docs/speed.md). ``collect_evidence`` turns them into ``EvidenceProblem`` once, at
+    the end.
     """
 
     kind: str

@@ -127,6 +127,8 @@ def serve(connection: Any) -> None:
     """The worker's loop: limits first, then mlx-lm's import, then one answer per request."""
     import signal
 
+    from .checks import run_check  # before the limits: an import cannot fail for their sake
+
     memory = limits()[1]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the CLI's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -147,7 +149,6 @@ def serve(connection: Any) -> None:
         import mlx_lm.utils  # noqa: F401
     except (ImportError, OSError, MemoryError) as exc:  # a limit cannot be told from a bad install
         failed = _stopped(f"mlx-lm could not be imported here: {type(exc).__name__}: {exc}")
-    from .checks import run_check
 
     # The console script pauses collection during start-up (cli._startup_over), so the imports'
     # objects (hundreds of thousands, mlx-lm's and transformers') are all still in the youngest

@@ -17,6 +17,7 @@ from hooks.gitrepo import card, commit_all, console_script, git
 
 from auditor.cli import main
 from auditor.errors import EXIT_USAGE
+from auditor.models.codec import load
 
 CREDITS = "## Credits\n\nDatasets by acme (CC BY-NC 4.0).\n"
 BASE_CARD = card("apache-2.0", ("acme/nc-math",), CREDITS)
@@ -69,7 +70,7 @@ def by_key(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     from auditor.models import Finding
 
     findings = report["targets"][0]["findings"]
-    return {key(Finding.model_validate(f)): f for f in findings}
+    return {key(load(Finding, f)): f for f in findings}
 
 
 def test_pull_request_fails_on_the_new_finding_only(tmp_path: Path, env: dict[str, str]) -> None:

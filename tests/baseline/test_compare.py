@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from auditor.models import (
     ToolInfo,
     Waiver,
 )
+from auditor.models.codec import dump
 from auditor.policy.cel import fingerprint
 
 
@@ -76,7 +78,7 @@ def test_duplicates_are_a_multiset() -> None:
     twice = target_report(A, finding("r.a", "alpha", line=9))
     out = compare(twice, (A,))
     assert out.baseline_new == (key(A),) and out.baseline_unchanged == (key(A),)
-    rep = report(out).model_copy(update={"baseline": "x"})
+    rep = replace(report(out), baseline="x")
     assert [f.location.line for f in gating(rep, out) if f.location] == [9]  # the later one
 
 
@@ -90,7 +92,7 @@ def test_gating_and_exit_code() -> None:
     rep = with_baseline(report(current), "git ref main", [None])  # baseline not auditable
     assert exit_code(rep, "error") == 1
     waiver = Waiver(rule="r.a", reason="ok", owner="me", expires="2999-01-01")
-    waived = target_report(A.model_copy(update={"suppressed_by": waiver}))
+    waived = target_report(replace(A, suppressed_by=waiver))
     rep = with_baseline(report(waived), "git ref main", [()])
     assert exit_code(rep, "error") == 0  # new but waived
 
@@ -102,7 +104,7 @@ def test_unresolved_still_wins() -> None:
 
 
 def test_load_report_is_lenient_about_versions(tmp_path: Path) -> None:
-    data = report(target_report(A, B)).model_dump(mode="json")
+    data = dump(report(target_report(A, B)))
     data["future_field"] = 1
     data["targets"][0]["findings"][0]["fingerprint"] = ""  # recomputed, not trusted
     data["targets"][0]["findings"][1]["new_in_v9"] = {"x": 1}

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.models import Facts
+from auditor.models.codec import dump
 from auditor.policy import load_policies
 from auditor.policy.cel import MAX_FINDINGS_PER_RULE, Session, facts_document, make_context
 from auditor.policy.celimport import cel
@@ -84,7 +85,7 @@ def _cases() -> list[tuple[str, dict[str, Any]]]:
 def test_every_example_gives_the_same_rows(name: str, case: dict[str, Any]) -> None:
     texts = {str(k): str(v) for k, v in (case.get("texts") or {}).items()} or None
     facts = case_facts(case.get("facts"), texts)
-    document = facts.model_dump(mode="json")
+    document = dump(facts)
     got = engine_rows(POLICY, facts)
     for rule in POLICY.rules:
         assert got[rule.id] == naive_rows(rule, document), rule.id
@@ -147,7 +148,7 @@ def test_a_large_random_lineage_gives_the_same_rows(seed: int) -> None:
     ]
     facts = case_facts({"upstream": _lineage(600, seed), "card": {"statements": statements},
                         "compute": {"provider_presumed": True}})
-    document = facts.model_dump(mode="json")
+    document = dump(facts)
     got = engine_rows(POLICY, facts)
     fired = 0
     for rule in POLICY.rules:
@@ -165,7 +166,7 @@ def test_naive_evaluator_is_not_vacuous(tmp_path: Path) -> None:
                     "    message: \"item.id\"\n")
     policy = load_policies(["none", str(pack)])
     facts = case_facts({"upstream": _lineage(40, 3)})
-    rows = naive_rows(policy.rules[0], facts.model_dump(mode="json"))
+    rows = naive_rows(policy.rules[0], dump(facts))
     assert rows and rows == engine_rows(policy, facts)["p.r"]
 
 
@@ -193,7 +194,7 @@ def test_random_lineages_and_cards_give_the_same_rows(
     facts = case_facts({"upstream": _lineage(size, seed), "card": {"statements": statements},
                         "compute": {"provider_presumed": provider},
                         "subject": {"license": subject_license}})
-    document = facts.model_dump(mode="json")
+    document = dump(facts)
     got = engine_rows(POLICY, facts)
     for rule in POLICY.rules:
         assert got[rule.id] == naive_rows(rule, document), rule.id

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from auditor.models import Facts
+from auditor.models.codec import dump, load
 from auditor.policy import evaluate, lean, load_policies
 from auditor.policy.cel import Session, facts_document
 from auditor.policy.rewrite import fast, tokens
@@ -26,7 +27,7 @@ def _facts(n: int) -> Facts:
               "license": LLAMA if i % 3 else SA, "files": ["README.md"] * (i % 2),
               "declared_at": {"file": "README.md", "line": i} if i % 4 else None}
              for i in range(n)]
-    return Facts.model_validate(merge(base_facts(), {"upstream": nodes}))
+    return load(Facts, merge(base_facts(), {"upstream": nodes}))
 
 
 def _rewrite(expr: str) -> tuple[str, lean.Reads]:
@@ -39,7 +40,7 @@ def test_columns_hold_what_the_nodes_hold() -> None:
     reads = lean.Reads(lean.FIELDS, False)
     doc = lean.columns(facts, reads)
     cols, tables = doc[lean.COLUMNS], doc[lean.TABLES]
-    dumped = facts.model_dump(mode="json")["upstream"]
+    dumped = dump(facts)["upstream"]
     for i, node in enumerate(dumped):
         for name, value in node.items():
             got = cols[name][i] if name in lean.PLAIN else tables[name][cols[name][i]]
@@ -66,7 +67,7 @@ def test_rewrites_give_the_same_value(expr: str, whole: bool) -> None:
     rewritten, reads = _rewrite(expr)
     assert reads.whole is whole
     assert ("_upstream_" in rewritten) is (not whole)
-    policy_doc: dict[str, Any] = facts.model_dump(mode="json")
+    policy_doc: dict[str, Any] = dump(facts)
     doc = {**policy_doc, **lean.columns(facts, reads)}
     plain = Session(policy_doc)
     both = Session(doc)

@@ -11,6 +11,7 @@ The small factories below (``lic``, ``node``, ``edge``, ``claim``, ``finding``, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from auditor.models import (
@@ -418,7 +419,7 @@ def adapter_findings() -> tuple[Finding, ...]:
             fingerprint="e5" * 16,
         ),
     )
-    return tuple(f.model_copy(update={"pack": PACKS[f.rule_id.split(".")[0]]}) for f in findings)
+    return tuple(replace(f, pack=PACKS[f.rule_id.split(".")[0]]) for f in findings)
 
 
 def adapter_report() -> AuditReport:

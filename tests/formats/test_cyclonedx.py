@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -107,7 +108,7 @@ def test_an_unresolved_target_is_a_metadata_property():
 
 
 def test_several_targets_have_no_single_metadata_component(report: AuditReport):
-    two = report.model_copy(update={"targets": (*report.targets, unresolved_report().targets[1])})
+    two = replace(report, targets=(*report.targets, unresolved_report().targets[1]))
     data = bom(two)
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(data)) is None
     assert "component" not in data["metadata"]

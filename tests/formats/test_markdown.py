@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from format_cases import HOSTILE, HOSTILE_ID, adapter_report, hostile_report, unresolved_report
 from markdown_it import MarkdownIt
@@ -184,8 +185,8 @@ def test_mermaid_highlights_the_nodes_and_the_edges_findings_reach(report: Audit
 def test_waived_findings_do_not_highlight(report: AuditReport):
     target = report.targets[0]
     only_waived = tuple(f for f in target.findings if f.suppressed_by is not None)
-    t = target.model_copy(update={"findings": only_waived})
-    md = render(report.model_copy(update={"targets": (t,)}))
+    t = replace(target, findings=only_waived)
+    md = render(replace(report, targets=(t,)))
     assert "sev_" not in md and "linkStyle" not in md
     assert "No findings." in md
 
@@ -199,8 +200,8 @@ def test_claims_vs_evidence_table(report: AuditReport):
 
 
 def test_no_evidence_no_claims_table(report: AuditReport):
-    t = report.targets[0].model_copy(update={"evidence": None})
-    md = render(report.model_copy(update={"targets": (t,)}))
+    t = replace(report.targets[0], evidence=None)
+    md = render(replace(report, targets=(t,)))
     assert "Claims vs evidence" not in md
 
 
@@ -214,11 +215,9 @@ def test_long_reports_are_capped(report: AuditReport):
     from auditor.formats.markdown import MAX_ROWS
 
     target = report.targets[0]
-    many = tuple(
-        target.findings[0].model_copy(update={"message": f"m{i}"}) for i in range(MAX_ROWS + 5)
-    )
-    t = target.model_copy(update={"findings": many})
-    md = render(report.model_copy(update={"targets": (t,)}))
+    many = tuple(replace(target.findings[0], message=f"m{i}") for i in range(MAX_ROWS + 5))
+    t = replace(target, findings=many)
+    md = render(replace(report, targets=(t,)))
     assert "… and 5 more" in md
     assert md.count("`adapter.rank-mismatch`") == MAX_ROWS
 

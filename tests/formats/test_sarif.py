@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -139,15 +140,13 @@ def test_fingerprint_ignores_the_line_but_not_the_file():
     assert leak.location is not None
 
     def fp(finding: Finding) -> str:
-        t = target.model_copy(update={"findings": (finding,)})
-        res = run_of(report.model_copy(update={"targets": (t,)}))["results"][0]
+        t = replace(target, findings=(finding,))
+        res = run_of(replace(report, targets=(t,)))["results"][0]
         value: str = res["partialFingerprints"][FINGERPRINT_KEY]
         return value
 
-    moved = leak.model_copy(update={"location": leak.location.model_copy(update={"line": 99})})
-    other = leak.model_copy(
-        update={"location": leak.location.model_copy(update={"file": "LICENSE"})}
-    )
+    moved = replace(leak, location=replace(leak.location, line=99))
+    other = replace(leak, location=replace(leak.location, file="LICENSE"))
     assert fp(moved) == fp(leak)
     assert fp(other) != fp(leak)
 
@@ -184,9 +183,9 @@ def test_helpers():
 def test_severity_of_rule_is_the_most_severe_finding():
     report = adapter_report()
     target = report.targets[0]
-    extra = target.findings[0].model_copy(update={"severity": Severity.NOTE, "fingerprint": "x"})
-    t = target.model_copy(update={"findings": (extra, *target.findings)})
-    rules = run_of(report.model_copy(update={"targets": (t,)}))["tool"]["driver"]["rules"]
+    extra = replace(target.findings[0], severity=Severity.NOTE, fingerprint="x")
+    t = replace(target, findings=(extra, *target.findings))
+    rules = run_of(replace(report, targets=(t,)))["tool"]["driver"]["rules"]
     rank = next(r for r in rules if r["id"] == "adapter.rank-mismatch")
     assert rank["defaultConfiguration"]["level"] == "error"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,11 +127,9 @@ def test_unpinned_and_empty_namespaces():
 
     report = adapter_report()
     t = report.targets[0]
-    nodes = tuple(n.model_copy(update={"revision": None}) for n in t.graph.nodes)
-    unpinned = t.model_copy(
-        update={"graph": t.graph.model_copy(update={"nodes": nodes}), "snapshot": None}
-    )
-    d = doc(report.model_copy(update={"targets": (unpinned,)}))
+    nodes = tuple(replace(n, revision=None) for n in t.graph.nodes)
+    unpinned = replace(t, graph=replace(t.graph, nodes=nodes), snapshot=None)
+    d = doc(replace(report, targets=(unpinned,)))
     assert d["documentNamespace"].endswith(f"/{SUBJECT}-unpinned")
     assert "externalRefs" not in next(p for p in d["packages"] if p["name"] == SUBJECT)
     empty = doc(empty_report())
@@ -143,9 +142,9 @@ def test_a_license_that_is_no_spdx_expression_becomes_a_licenseref(declared: str
     report = adapter_report()
     t = report.targets[0]
     weird = License(declared=declared, spdx=declared, name=declared, known=False)
-    nodes = (t.graph.nodes[0].model_copy(update={"license": weird}), *t.graph.nodes[1:])
-    t = t.model_copy(update={"graph": t.graph.model_copy(update={"nodes": nodes})})
-    text = render(report.model_copy(update={"targets": (t,)}))
+    nodes = (replace(t.graph.nodes[0], license=weird), *t.graph.nodes[1:])
+    t = replace(t, graph=replace(t.graph, nodes=nodes))
+    text = render(replace(report, targets=(t,)))
     assert validate(text, tmp_path) == []
     d = json.loads(text)
     subject = next(p for p in d["packages"] if p["name"] == SUBJECT)

@@ -3,6 +3,8 @@ walk takes from the card body when the front matter declares none."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from auditor.card import parse_card
@@ -37,7 +39,7 @@ def test_quantized_by_needs_a_sentence_saying_so() -> None:
     fine_tune = CardClaims(metadata=CardMetadata(base_model=("acme-ai/Orbit",), lines=lines))
     assert relation_of("me/orbit-dpo", fine_tune)[0] == "finetune_of"
     said = Statement(kind="quantization", text="quantized by me", location=Location(file="R"))
-    quant = fine_tune.model_copy(update={"statements": (said,)})
+    quant = replace(fine_tune, statements=(said,))
     assert relation_of("me/orbit-dpo", quant)[0] == "quantized_of"
 
 

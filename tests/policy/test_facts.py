@@ -22,6 +22,7 @@ from auditor.models import (
     RepoKind,
     RepoSnapshot,
 )
+from auditor.models.codec import dump, load
 from auditor.policy.loader import builtin_dir
 from auditor.policy.testing import case_facts
 
@@ -101,8 +102,8 @@ def test_declared_licenses_and_subject_ids() -> None:
     claims = CardClaims(metadata=CardMetadata(license=("Apache 2.0", "MIT OR CC-BY-4.0")))
     facts = case_facts(
         {
-            "card": claims.model_dump(mode="json"),
-            "subject": {"license": normalise("MIT OR CC-BY-4.0").model_dump()},
+            "card": dump(claims),
+            "subject": {"license": dump(normalise("MIT OR CC-BY-4.0"))},
         }
     )
     declared = facts.derived["declared_licenses"]
@@ -133,7 +134,7 @@ def test_training_summary_size_bucket_and_stated_size() -> None:
             ),
         ),
     )
-    facts = case_facts({"card": CardClaims(pst=pst).model_dump(mode="json")})
+    facts = case_facts({"card": dump(CardClaims(pst=pst))})
     size = facts.derived["pst_size"]
     assert size == {"bucket": "gt-10t", "tokens": 50000.0, "tokens_text": "5×10^4", "line": 18}
     assert facts.derived["pst_field_links"]["model-dependencies"] == [
@@ -193,7 +194,7 @@ def test_upstream_indexes_point_at_positions() -> None:
              statements=[{"kind": "scraping-declared", "text": "t",
                           "location": {"file": "README.md", "line": 1}}]),
     ]
-    derived = derive(Facts.model_validate(merge(base_facts(), {"upstream": up})))
+    derived = derive(load(Facts, merge(base_facts(), {"upstream": up})))
     assert derived["upstream_by_trait"]["sharealike"] == [0]
     assert derived["upstream_by_trait"]["known"] == [0, 1, 2]
     assert derived["upstream_by_statement"] == {"scraping-declared": [2]}

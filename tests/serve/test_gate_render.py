@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from auditor.models import (
     AuditReport,
     Finding,
@@ -127,9 +129,9 @@ def test_a_huge_lineage_is_not_drawn_in_the_comment() -> None:
     ]
     edges = tuple(Edge(source="org/lora", target=n.id, relation="trained_on") for n in nodes[1:])
     rep = report()
-    target = rep.targets[0].model_copy(
-        update={"graph": LicenseGraph(subject="org/lora", nodes=tuple(nodes), edges=edges)}
+    target = replace(
+        rep.targets[0], graph=LicenseGraph(subject="org/lora", nodes=tuple(nodes), edges=edges)
     )
-    out = render(rep.model_copy(update={"targets": (target,)}), CTX)
+    out = render(replace(rep, targets=(target,)), CTX)
     assert "```mermaid" not in out.body and "The graph has 2001 nodes" in out.body
     assert len(out.body) < 5000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from auditor.models import (
     Finding,
     Location,
 )
+from auditor.models.codec import dump, load
 from auditor.policy import evaluate, load_policies
 from auditor.policy.testing import base_facts, merge
 
@@ -57,15 +59,15 @@ def run(
     adapter: AdapterEvidence, claims: CardClaims | None = None, files: tuple[str, ...] | None = None
 ) -> list[Finding]:
     over: dict[str, Any] = {
-        "adapter": adapter.model_dump(mode="json"),
-        "card": (claims or card()).model_dump(mode="json"),
+        "adapter": dump(adapter),
+        "card": dump(claims or card()),
     }
     if files is None:
         files = tuple(f for f in (adapter.config_file, adapter.weights_file) if f)
     over["files"] = list(files)
-    facts = Facts.model_validate(merge(base_facts(), over))
+    facts = load(Facts, merge(base_facts(), over))
     # ``derived`` computed from these facts, as a real run does (base_facts' is the base card's).
-    return evaluate(facts.model_copy(update={"derived": derive(facts)}), POLICY)
+    return evaluate(replace(facts, derived=derive(facts)), POLICY)
 
 
 def ids(findings: list[Finding]) -> list[str]:
