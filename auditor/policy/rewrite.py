@@ -133,7 +133,7 @@ def _walk_first(expr: str) -> str | None:
                 and toks[n + 4][0] == "ident" and comma == ","
                 and (n == 0 or toks[n - 1][1] != ".")):
             continue
-        close = _closing(toks, n + 3)
+        close = closing(toks, n + 3)
         if close is None:
             return None
         body = expr[toks[n + 5][3] : toks[close][2]]
@@ -146,21 +146,10 @@ def _walk_first(expr: str) -> str | None:
     return None
 
 
-def _closing(toks: tuple[Token, ...], open_at: int) -> int | None:
-    depth = 0
-    for n in range(open_at, len(toks)):
-        if toks[n][1] == "(":
-            depth += 1
-        elif toks[n][1] == ")":
-            depth -= 1
-            if depth == 0:
-                return n
-    return None
-
-
 def closing(toks: Sequence[Token], at: int) -> int | None:
     """Position of the bracket closing the one opened at ``at``, counting every kind of bracket
-    (None when it is never closed); ``policy.lean`` and ``policy.paths`` read selections with it."""
+    (None when it is never closed): the comprehensions this module rewrites, and the selections
+    ``policy.lean`` and ``policy.paths`` read."""
     depth = 0
     for n in range(at, len(toks)):
         if toks[n][0] == "punct" and toks[n][1] in "([{":
