@@ -35,6 +35,7 @@ from __future__ import annotations
 import array
 import atexit
 import binascii
+import hashlib
 import importlib
 import re
 import sys
@@ -101,47 +102,72 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 
 def _compile(pattern: str, flags: int) -> tuple[re.Pattern[str], list[Any]]:
-    """``re._compiler.compile``'s steps, keeping the code ``_sre.compile`` is handed."""
+    """``re._compiler.compile``'s steps, keeping what ``_sre.compile`` is handed as a row."""
     parsed = _parser.parse(pattern, flags)
     code = _compiler._code(parsed, flags)
     state = parsed.state
-    names = sorted([str(k), int(v)] for k, v in state.groupdict.items())
-    row = [pattern, flags, flags | state.flags, state.groups - 1, names, code]
-    compiled = _build(pattern, flags, row)
-    if compiled is None:
-        raise ValueError("a pattern that does not round-trip")
+    groupindex = {str(k): int(v) for k, v in state.groupdict.items()}
+    names: list[list[Any]] = sorted([k, v] for k, v in groupindex.items())
+    final, groups = flags | state.flags, state.groups - 1
+    compiled = _make(pattern, final, code, groups, groupindex)
     words = array.array(_TYPECODE, code).tobytes()
-    row[-1] = binascii.b2a_base64(words, newline=False).decode("ascii")
-    return compiled, row
+    text = binascii.b2a_base64(words, newline=False).decode("ascii")
+    seal = _seal(pattern, flags, final, groups, names, words)
+    return compiled, [pattern, flags, final, groups, names, text, seal]
 
 
-def _build(pattern: str, flags: int, row: list[Any]) -> re.Pattern[str] | None:
-    """The pattern from a row (its code a list, or base64 as stored), or None when the row is
-    not exactly the shape :func:`_compile` makes or ``_sre`` refuses its code."""
-    if type(row) is not list or len(row) != 6:
+def _make(
+    pattern: str, final: int, code: list[int], groups: int, groupindex: dict[str, int]
+) -> re.Pattern[str]:
+    """What ``re._compiler.compile`` returns for this code (the same call)."""
+    indexgroup: list[str | None] = [None] * (groups + 1)
+    for name, index in groupindex.items():
+        indexgroup[index] = name
+    compiled: re.Pattern[str] = _sre.compile(
+        pattern, final, code, groups, groupindex, tuple(indexgroup)
+    )
+    return compiled
+
+
+def _build(pattern: str, flags: int, row: Any) -> re.Pattern[str] | None:
+    """The pattern from a stored row, or None when the row is not exactly the shape
+    :func:`_compile` makes, its seal does not match, or ``_sre`` refuses its code."""
+    if type(row) is not list or len(row) != 7:
         return None
-    text, row_flags, final, groups, names, code = row
+    text, row_flags, final, groups, names, code, seal = row
     if text != pattern or row_flags != flags or type(final) is not int or type(groups) is not int:
         return None
     if final & ~_FLAGS or final & flags != flags or not 0 <= groups <= MAX_GROUPS:
         return None
     groupindex = _names(names, groups)
-    if groupindex is None:
+    if groupindex is None or type(code) is not str or type(seal) is not str:
         return None
-    if type(code) is str:
-        code = _words(code)
-    if type(code) is not list or not 0 < len(code) <= MAX_CODE_WORDS:
+    if len(code) > MAX_CODE_WORDS * 2 * _sre.CODESIZE:
         return None
-    indexgroup: list[str | None] = [None] * (groups + 1)
-    for name, index in groupindex.items():
-        indexgroup[index] = name
     try:
-        compiled: re.Pattern[str] = _sre.compile(
-            pattern, final, code, groups, groupindex, tuple(indexgroup)
-        )
+        words = binascii.a2b_base64(code, strict_mode=True)
+    except (ValueError, binascii.Error):
+        return None
+    if not words or len(words) % _sre.CODESIZE:
+        return None
+    if seal != _seal(pattern, flags, final, groups, names, words):
+        return None
+    try:
+        return _make(pattern, final, array.array(_TYPECODE, words).tolist(), groups, groupindex)
     except (RuntimeError, TypeError, ValueError, OverflowError, MemoryError):
         return None  # "invalid SRE code" is a RuntimeError
-    return compiled
+
+
+def _seal(pattern: str, flags: int, final: int, groups: int, names: Any, words: bytes) -> str:
+    """A digest of a row, keyed by the entry's key. ``_sre``'s check of the code it is given
+    does not catch everything (a code whose one word was changed can crash 3.11's validator),
+    so a row whose code is not byte for byte what this process's kind wrote is never handed to
+    it: a damaged, truncated, spliced or hand-edited row, or one moved from another entry."""
+    h = hashlib.blake2b(entry_key().encode("ascii"), digest_size=20)
+    h.update(f"{flags} {final} {groups} {names!r}".encode() + b"\0")
+    h.update(pattern.encode("utf-8", "surrogatepass") + b"\0")
+    h.update(words)
+    return h.hexdigest()
 
 
 def _names(names: Any, groups: int) -> dict[str, int] | None:
@@ -162,15 +188,6 @@ def _names(names: Any, groups: int) -> dict[str, int] | None:
     return out
 
 
-def _words(text: str) -> list[int] | None:
-    if len(text) > MAX_CODE_WORDS * 2 * _sre.CODESIZE:
-        return None
-    try:
-        return array.array(_TYPECODE, binascii.a2b_base64(text, strict_mode=True)).tolist()
-    except (ValueError, binascii.Error):  # not base64, or not a whole number of words
-        return None
-
-
 def _load() -> dict[tuple[str, int], list[Any]] | None:
     """The entry's rows, read once per process (an empty table when there is no entry)."""
     global _table
@@ -183,7 +200,7 @@ def _load() -> dict[tuple[str, int], list[Any]] | None:
     if isinstance(data, list) and len(data) <= MAX_PATTERNS:
         for row in data:
             if (
-                type(row) is list and len(row) == 6 and type(row[0]) is str
+                type(row) is list and len(row) == 7 and type(row[0]) is str
                 and type(row[1]) is int and len(row[0]) <= MAX_PATTERN_CHARS
             ):  # fmt: skip
                 table[row[0], row[1]] = row
@@ -199,7 +216,7 @@ def _remember(key: tuple[str, int], row: list[Any]) -> None:
     if not _dirty:
         assert _table is not None
         # the rows read that still stand (a row that failed is replaced or dropped)
-        _rows.update((k, r) for k, r in _table.items() if _build(k[0], k[1], list(r)))
+        _rows.update((k, r) for k, r in _table.items() if _build(k[0], k[1], r))
         atexit.register(save)
         _dirty = True
     _rows.pop(key, None)
@@ -219,6 +236,7 @@ def save() -> None:
     derived.write(entry_key(), rows)
 
 
+@lru_cache(maxsize=1)
 def entry_key() -> str:
     """The key of the entry for this interpreter, its ``re`` and this module."""
     build = f"{sys.byteorder} {_sre.MAGIC} {_sre.CODESIZE} {sys.maxunicode}"
@@ -238,4 +256,5 @@ def reset() -> None:
     _table = None
     _rows.clear()
     _compiled.clear()
+    entry_key.cache_clear()
     _dirty = False
