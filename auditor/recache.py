@@ -160,11 +160,12 @@ def _build(pattern: str, flags: int, row: Any) -> re.Pattern[str] | None:
 
 def _seal(pattern: str, flags: int, final: int, groups: int, names: Any, words: bytes) -> str:
     """A digest of a row, keyed by the entry's key. ``_sre``'s check of the code it is given
-    does not catch everything (a code whose one word was changed can crash 3.11's validator),
-    so a row whose code is not byte for byte what this process's kind wrote is never handed to
-    it: a damaged, truncated, spliced or hand-edited row, or one moved from another entry."""
-    h = hashlib.blake2b(entry_key().encode("ascii"), digest_size=20)
-    h.update(f"{flags} {final} {groups} {names!r}".encode() + b"\0")
+    does not catch everything (one word of a code changed can crash 3.11's validator), so a row
+    that is not byte for byte what a run with this entry key wrote never reaches it: a damaged,
+    truncated, spliced or hand-edited row, or one moved from another entry. Not a secret: it
+    stops accidents and foreign files, not someone who can run code as the user."""
+    h = hashlib.blake2b(key=entry_key().encode("ascii"), digest_size=20)
+    h.update(b"%d %d %d " % (flags, final, groups) + repr(names).encode() + b"\0")
     h.update(pattern.encode("utf-8", "surrogatepass") + b"\0")
     h.update(words)
     return h.hexdigest()
