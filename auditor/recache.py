@@ -1,14 +1,14 @@
 """Compiled regular expressions kept between runs, in the cache of derived data
 (``auditor.derived``).
 
-A card-only audit compiles about 150 of the tool's own patterns, mostly the card parser's
+A card-only audit compiles about 110 of the tool's own patterns, mostly the card parser's
 (deferred by ``auditor.lazyre``), and compiling is pure Python: ``re._parser.parse`` and
 ``re._compiler._code`` turn the pattern into a list of integers, which ``_sre.compile`` (C)
-wraps as an ``re.Pattern``. Those two steps were a fifth of the run's CPU, with the same result
-every run. A compiled pattern cannot be stored, but the list of integers can: it is kept here
-(with the groups, group names and final flags ``_sre.compile`` also takes), and a later run
-hands it straight to ``_sre.compile``, which is what ``re._compiler.compile`` itself ends with
-in CPython 3.11 to 3.13 (the same call in each).
+wraps as an ``re.Pattern``. Those two steps cost about 45 ms of CPU (docs/speed.md), with the
+same result every run. A compiled pattern cannot be stored, but the list of integers can: it
+is kept here (with the groups, group names and final flags ``_sre.compile`` also takes), and a
+later run hands it straight to ``_sre.compile``, which is what ``re._compiler.compile`` itself
+ends with in CPython 3.11 to 3.13 (the same call in each).
 
 The cache is never trusted beyond what produced it:
 
@@ -17,11 +17,11 @@ The cache is never trusted beyond what produced it:
   each pattern is found by its exact text and flags. Another interpreter (not CPython, or a
   version whose ``re`` this module has not been checked against) always uses ``re.compile``;
 - the file is untrusted input (``derived.read``: owner, mode, size, JSON only). A row of the
-  wrong shape, out of bounds, or code that ``_sre.compile`` refuses (it validates every code it
-  is given, as code from Python may be anything) is a miss: the pattern is compiled as usual
-  and the entry rewritten. Code that passes validation but was altered by someone who can write
-  the user's files matches differently, as a tampered rule-pack entry would decide differently:
-  the cache directory is private to the user, and such a writer can change far more;
+  wrong shape, out of bounds, whose seal (:func:`_seal`) does not match, or whose code
+  ``_sre.compile`` refuses is a miss: the pattern is compiled as usual and the entry rewritten.
+  The seal keeps damaged and foreign rows from ``_sre``, whose own check of the code misses
+  some changes; it is no secret: someone who can run code as the user can forge a row, as
+  they could rewrite a rule-pack entry or the user's shell start-up files;
 - the entry is read once per process, when the first pattern is asked for, and written once,
   at exit, only when this process compiled a pattern the entry lacked (atomic write). The
   codes are stored as base64 of their native machine words: decoding one is a few
@@ -49,8 +49,8 @@ KIND = "re-code"
 MAX_PATTERNS = 2048
 """Patterns kept in the entry (the tool's own, a few hundred; the oldest go first)."""
 MAX_PATTERN_CHARS = 1 << 16
-MAX_CODE_WORDS = 1 << 18
-"""Largest code kept or taken, in words (the tool's largest pattern is about 20 000)."""
+MAX_CODE_WORDS = 1 << 16
+"""Largest code kept or taken, in words (the tool's largest is about 2 100)."""
 MAX_GROUPS = 1000
 
 _FLAGS = int(re.I | re.L | re.M | re.S | re.U | re.X | re.A)
@@ -148,7 +148,7 @@ def _build(pattern: str, flags: int, row: Any) -> re.Pattern[str] | None:
         words = binascii.a2b_base64(code, strict_mode=True)
     except (ValueError, binascii.Error):
         return None
-    if not words or len(words) % _sre.CODESIZE:
+    if not words or len(words) % _sre.CODESIZE or len(words) > MAX_CODE_WORDS * _sre.CODESIZE:
         return None
     if seal != _seal(pattern, flags, final, groups, names, words):
         return None
@@ -210,14 +210,15 @@ def _load() -> dict[tuple[str, int], list[Any]] | None:
 
 
 def _remember(key: tuple[str, int], row: list[Any]) -> None:
-    """Keep a row compiled here for the entry, written at exit."""
+    """Keep a row compiled here for the entry, written at exit; not one a later read would
+    refuse (too long, too many groups), which would be compiled and written again every run."""
     global _dirty
-    if len(key[0]) > MAX_PATTERN_CHARS:
+    if len(key[0]) > MAX_PATTERN_CHARS or _build(key[0], key[1], row) is None:
         return
     if not _dirty:
         assert _table is not None
         # the rows read that still stand (a row that failed is replaced or dropped)
-        _rows.update((k, r) for k, r in _table.items() if _build(k[0], k[1], r))
+        _rows.update((k, r) for k, r in _table.items() if _build(k[0], k[1], r) is not None)
         atexit.register(save)
         _dirty = True
     _rows.pop(key, None)
