@@ -226,9 +226,9 @@ def _remember(key: tuple[str, int], row: list[Any]) -> None:
 
 
 def save() -> None:
-    """Write the entry if this process compiled patterns it lacked. Run at exit; the cache's
-    base directory (``$XDG_CACHE_HOME``) is not created here: a run that made it gone (a test
-    session's temporary home) gets no entry."""
+    """Write the entry if this process compiled patterns it lacked. Run at exit, so the cache's
+    base directory (``$XDG_CACHE_HOME``) is not created here: one removed before the interpreter
+    exits (a test session's temporary home) must not come back."""
     global _dirty
     root = derived.directory()
     if not _dirty or root is None or not root.parent.parent.is_dir():
