@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from auditor.lazyre import lazy
+
 _MULTIPLIERS = {
     "t": 1e12,
     "tn": 1e12,
@@ -23,13 +25,13 @@ _MULTIPLIERS = {
     "k": 1e3,
     "thousand": 1e3,
 }
-_TOKEN_COUNT = re.compile(
+_TOKEN_COUNT = lazy(
     r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?)\s*"
     r"(trillion|billion|million|thousand|tn|bn|[tbmk])\b\s*(?:[\w-]+\s+){0,2}?tokens\b",
     re.IGNORECASE,
 )
-_TRAINING_WORDS = re.compile(r"train|corpus|\bdata|pre-?train", re.IGNORECASE)
-_NOT_TRAINING = re.compile(
+_TRAINING_WORDS = lazy(r"train|corpus|\bdata|pre-?train", re.IGNORECASE)
+_NOT_TRAINING = lazy(
     r"context|window|sequence length|max(?:imum)? length|generat|output|input|prompt",
     re.IGNORECASE,
 )
@@ -64,20 +66,20 @@ def tokens_from_text(text: str) -> float | None:
     return best
 
 
-_LABELLED = re.compile(
+_LABELLED = lazy(
     r"(?:number of param(?:e|a)ters|param(?:e|a)ters?(?: count)?|params|model size)"
     r"\s*(?:\(total\))?\s*[*_]*\s*[:：][*_\s]*"
     r"(\d+(?:\.\d+)?)\s*(trillion|billion|million|[tbm])\b",
     re.IGNORECASE,
 )
-_IN_PROSE = re.compile(
+_IN_PROSE = lazy(
     r"(?<![\w.])(\d+(?:\.\d+)?)\s*(trillion|billion|million|[tbm])\b[- ]?param(?:e|a)ters?\b",
     re.IGNORECASE,
 )
 # "non-embedding", "active", "trainable" counts are not the model's size; "from 0.5 to 72 billion
 # parameters", "1B-70B", "up to 70B" describe a family, not this model.
-_NOT_TOTAL = re.compile(r"non-?embedding|active|activated|trainable", re.IGNORECASE)
-_RANGE = re.compile(r"(?:\bto|\bup to|[-–~]|\band|\bor)\s*$", re.IGNORECASE)
+_NOT_TOTAL = lazy(r"non-?embedding|active|activated|trainable", re.IGNORECASE)
+_RANGE = lazy(r"(?:\bto|\bup to|[-–~]|\band|\bor)\s*$", re.IGNORECASE)
 
 
 def params_from_text(text: str) -> float | None:

@@ -17,6 +17,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from auditor.facts_pst import pst_links, pst_size
+from auditor.lazyre import lazy
 from auditor.licenses import normalise, scan_text, table
 from auditor.models import (
     AdapterEvidence,
@@ -33,11 +34,11 @@ from auditor.numbers import sci as sci  # re-exported (tests)
 
 ReadText = Callable[[str], str | None]
 
-_LICENSE_FILE = re.compile(r"^(LICEN[CS]E|COPYING)([._-].*)?$", re.IGNORECASE)
-_NOTICE_FILE = re.compile(r"^NOTICE([._-].*)?$", re.IGNORECASE)
-_SUMMARY_FILE = re.compile(r"(public[_-]?summary|training[_-]?(content|data)[_-]?summary)", re.I)
-_POLICY_FILE = re.compile(r"(copyright[_-]?policy|code[_-]?of[_-]?practice)", re.IGNORECASE)
-_SPDX_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
+_LICENSE_FILE = lazy(r"^(LICEN[CS]E|COPYING)([._-].*)?$", re.IGNORECASE)
+_NOTICE_FILE = lazy(r"^NOTICE([._-].*)?$", re.IGNORECASE)
+_SUMMARY_FILE = lazy(r"(public[_-]?summary|training[_-]?(content|data)[_-]?summary)", re.I)
+_POLICY_FILE = lazy(r"(copyright[_-]?policy|code[_-]?of[_-]?practice)", re.IGNORECASE)
+_SPDX_WORD = lazy(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
 _OPERATORS = {"and", "or", "with"}
 MAX_FILE_CHARS = 64 << 10
 """How much of a LICENSE or NOTICE file is read: their license and notice lines come first."""

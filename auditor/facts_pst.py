@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditor.lazyre import lazy
 from auditor.models import CardClaims
 from auditor.numbers import sci
 
-_URL = re.compile(r"https?://[^\s<>)\]|\"']+")
+_URL = lazy(r"https?://[^\s<>)\]|\"']+")
 # Training-summary size (TPL 1.3): "≈ 0.05 M tokens", "15T tokens", "1.2 billion tokens".
-_TOKENS = re.compile(
+_TOKENS = lazy(
     r"(\d{1,3}(?:,\d{3})+|\d+(?:[.,]\d+)?)\s*(k|thousand|m|million|b|bn|billion|t|trillion)?"
     r"\s*tokens?\b",
     re.I,
@@ -33,11 +34,11 @@ _MULTIPLIER = {
 # The template's text buckets (docs/legal-basis.md §3.2), matched on the ticked option of the size
 # field.
 _BUCKETS = (
-    ("lt-1b", re.compile(r"less than 1 billion|<\s*1\s*b", re.I)),
-    ("gt-10t", re.compile(r"more than 10 trillion|>\s*10\s*t", re.I)),
-    ("1b-10t", re.compile(r"1 billion\s*(?:-|–|to)\s*10 trillion|between 1 billion", re.I)),
+    ("lt-1b", lazy(r"less than 1 billion|<\s*1\s*b", re.I)),
+    ("gt-10t", lazy(r"more than 10 trillion|>\s*10\s*t", re.I)),
+    ("1b-10t", lazy(r"1 billion\s*(?:-|–|to)\s*10 trillion|between 1 billion", re.I)),
 )
-_TICKED = re.compile(r"[☒✅✔✓■]|\[[xX]\]")
+_TICKED = lazy(r"[☒✅✔✓■]|\[[xX]\]")
 
 
 def pst_size(card: CardClaims) -> dict[str, Any]:

@@ -14,10 +14,10 @@ Dataset nodes are leaves: their cards have no lineage field the Edge relations c
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from auditor.lazyre import lazy
 from auditor.licenses import normalise, normalise_many
 from auditor.lineage import Ref as _Ref
 from auditor.lineage import references
@@ -35,7 +35,7 @@ from auditor.models import (
 )
 from auditor.parallel import parallel_map
 
-_LOCAL_PATH = re.compile(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
+_LOCAL_PATH = lazy(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
 _MAX_CYCLES_REPORTED = 20
 MAX_EDGES_PER_NODE = 2_000
 """References followed out of one card (as many as the walk has nodes)."""

@@ -14,9 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from auditor.lazyre import lazy
 from auditor.models import CardClaims, Location, Relation, RepoKind, RepoSnapshot, is_repo_id
 
-_HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/([\w.-]+/[\w.-]+?)/?$")
+_HUB_URL = lazy(r"^https?://(?:www\.)?huggingface\.co/([\w.-]+/[\w.-]+?)/?$")
 # Files that make a repo an adapter (mlx-lm and PEFT layouts).
 _ADAPTER_FILES = frozenset(
     {
@@ -48,12 +49,12 @@ class Ref:
     stated_license: str | None = None  # the license the card itself names for it (last resort)
 
 
-_QUANT_NAME = re.compile(
+_QUANT_NAME = lazy(
     r"(?:^|[-_.])(?:gguf|ggml|gptq|awq|exl2|int[48]|[2-8]-?bits?|bnb|nf4|fp8|llamafile"
     r"|q[2-8]_k(?:_[sml])?|q[2-8]_[01])(?:$|[-_.])",
     re.I,
 )
-_QUANT_FILE = re.compile(r"\.(?:gguf|ggml|llamafile)$|^quantize_config\.json$", re.I)
+_QUANT_FILE = lazy(r"\.(?:gguf|ggml|llamafile)$|^quantize_config\.json$", re.I)
 # A base the body names without its org ("based on LLaMA"): an unresolved node, never a guess.
 _BARE = "named without its org in the card body; no org is guessed"
 _MERGE_TAGS = frozenset({"merge", "mergekit", "lazymergekit"})

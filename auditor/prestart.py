@@ -78,6 +78,11 @@ def _threads() -> int:
 
 
 def _run(entry: str, connection: Any, args: tuple[Any, ...]) -> None:
+    import signal
+
+    # Before the import: the CLI's SIGTERM handler, inherited by the fork, would raise inside it
+    # (and print a traceback) when multiprocessing ends this daemon helper as the CLI exits.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     module, function = entry.split(":")
     getattr(importlib.import_module(module), function)(connection, *args)
 

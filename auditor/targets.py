@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import socket
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from auditor.errors import TargetError, UsageError
+from auditor.lazyre import lazy
 from auditor.models import RepoKind, Target
 from auditor.sources.base import parse_target
 from auditor.sources.offline import offline_from_env
 
 # A comment runs from a '#' at the start of a line or after a space to the end of the line.
-_COMMENT = re.compile(r"(^|\s)#.*$")
+_COMMENT = lazy(r"(^|\s)#.*$")
 def targets_from(specs: Sequence[str], revision: str | None) -> list[Target]:
     """Parse every command-line target (a usage error names the bad one)."""
     return [parse_target(spec, revision) for spec in specs]

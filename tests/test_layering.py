@@ -30,6 +30,8 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "auditor.numbers",
         "auditor.files",
         "auditor.derived",
+        "auditor.recache",
+        "auditor.lazyre",
         "auditor.git",
         "auditor.formats.escape",
         "auditor.safetensors_header",

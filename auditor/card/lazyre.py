@@ -1,48 +1,11 @@
-"""Regular expressions compiled when first used, not when their module is imported.
+"""The card parser's regular expressions, compiled when first used (``auditor.lazyre``).
 
-The card parser holds a few hundred patterns (the patterns are its data: statement kinds, base
-phrases, the training-summary template's sections and fields...). Compiling one costs 0.1-5 ms
-of Python (the ``re`` compiler is written in Python), and most cards need only some of them: a
-card without the training-summary template never runs its 40 section and field patterns, a card
-that never says "distilled" never runs that base phrase. A one-card audit paid for all of them at
-import (docs/speed.md, "Where the time goes").
-
-:func:`lazy` returns a stand-in that compiles the real pattern on its first use and then puts
-the compiled pattern's methods on itself, so every later call is the compiled method itself (no
-indirection). It is typed as :class:`re.Pattern` because it answers everything a pattern does;
-it is not one for ``isinstance`` or for the ``re.sub(pattern, ...)`` module functions (the card
-parser calls the pattern's own methods).
+The card parser holds a few hundred patterns (statement kinds, base phrases, the
+training-summary template's sections and fields...) and most cards need only some of them. The
+stand-in itself lives at the bottom of the import graph, so that every stage can defer its
+patterns the same way; the card modules import it from here.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, cast
-
-_METHODS = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split")
-
-
-class _Deferred:
-    """A pattern that compiles itself on first use."""
-
-    def __init__(self, pattern: str, flags: int) -> None:
-        self.pattern = pattern  # as re.Pattern.pattern: composing patterns does not compile
-        self._flags = flags
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called for what the instance does not have yet: the first method call, or an
-        # attribute of the compiled pattern (flags, groups, groupindex).
-        if name.startswith("__"):
-            raise AttributeError(name)
-        compiled = re.compile(self.pattern, self._flags)
-        for method in _METHODS:
-            setattr(self, method, getattr(compiled, method))
-        return getattr(compiled, name)
-
-    def __repr__(self) -> str:
-        return f"lazy({self.pattern!r}, {self._flags})"
-
-
-def lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """``re.compile(pattern, flags)``, compiled when first used."""
-    return cast("re.Pattern[str]", _Deferred(pattern, flags))
+from auditor.lazyre import lazy as lazy

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from auditor.lazyre import lazy
+
 # Zero-width space as an entity: visible in the source, invisible when rendered, and it stops
 # GitHub from seeing "@user", "#123", "https://" or "www." (they are matched on rendered text).
 ZWSP = "&#8203;"
@@ -25,13 +27,13 @@ _MD_ACTIVE = frozenset("\\`*_[]!#|~$^{}")  # "(" ")" are inert once "[" "]" are 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _BREAK_AFTER = frozenset("@#")  # mentions, team mentions, e-mail autolinks; issue references
 # Line breaks, other control characters and bidi overrides (which can reorder what is shown).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
-_TERMINAL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_URL_SCHEME = re.compile(r"://")
-_WWW = re.compile(r"(?i)\b(www)\.")
-_GH_REF = re.compile(r"(?i)\b(gh)-(?=\d)")
+_CONTROL = lazy(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+_TERMINAL = lazy(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_URL_SCHEME = lazy(r"://")
+_WWW = lazy(r"(?i)\b(www)\.")
+_GH_REF = lazy(r"(?i)\b(gh)-(?=\d)")
 # Characters left as they are in a Mermaid label; everything else becomes "#<code>;".
-_MERMAID_SAFE = re.compile(r"[A-Za-z0-9 ._/+:,=()-]")
+_MERMAID_SAFE = lazy(r"[A-Za-z0-9 ._/+:,=()-]")
 
 
 def clean(text: object) -> str:

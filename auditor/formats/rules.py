@@ -3,15 +3,16 @@ the rule's page and its fix in one compact line (the full text is in JSON, SARIF
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urljoin
+
+from auditor.lazyre import lazy
 
 PROJECT_URI = "https://github.com/Ailiance-fr/ailiance-audit"
 # Rule pages are repo-relative (docs/rules/<id>.md) in findings.
 DOCS_BASE = PROJECT_URI + "/blob/main/"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SCHEME = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # A sentence ends at . ! ? before a capital letter, not after "e.g." or "i.e."
-_SENTENCE_END = re.compile(r"(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=[A-Z])")
+_SENTENCE_END = lazy(r"(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=[A-Z])")
 
 
 def short_fix(fix: str | None, limit: int = 160) -> str | None:

@@ -13,16 +13,17 @@ already made inert by ``escape.clean``: nothing here interprets markup or escape
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
+
+from auditor.lazyre import lazy
 
 Piece = tuple[str, str]  # (text, style name; "" for none)
 Styled = tuple[Piece, ...]
 Line = list[Piece]
 
-_WORD = re.compile(r"\s*\S+\s*")  # a word and the blanks around it
+_WORD = lazy(r"\s*\S+\s*")  # a word and the blanks around it
 TAB = 8
 
 

@@ -15,12 +15,12 @@ How traits combine (a documented contract: policies rely on it):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from auditor.lazyre import lazy
 from auditor.licenses.table import NOASSERTION, table
 from auditor.models import License
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # license-expression is imported where an expression is parsed, not with this module: most cards
 # declare a Hub or SPDX id the table answers, and the import costs ~10 ms of every run's start.
 
-_LICENSE_REF = re.compile(r"^(?:DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+$")
+_LICENSE_REF = lazy(r"^(?:DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+$")
 _FOSS_RANK = {"yes": 0, "human": 1, "no": 2}
 _RESTRICTIONS = (
     "noncommercial",

@@ -20,10 +20,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from auditor.lazyre import lazy
 from auditor.licenses.table import table
 
 # A word: letters/digits, with inner dots ("2.0", "llama3.1") and trailing "+" ("openrail++").
-_TOKEN = re.compile(r"[^\W_]+(?:\.[^\W_]+)*\+*")
+_TOKEN = lazy(r"[^\W_]+(?:\.[^\W_]+)*\+*")
 # What may always stand between two words of a license name.
 _SEPARATORS = frozenset(" \t\r\n\u00a0-_\u2010\u2011\u2012\u2013\u2014\u2015")
 

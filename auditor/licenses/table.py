@@ -7,7 +7,6 @@ process.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from auditor import derived
+from auditor.lazyre import lazy
 from auditor.models import License
 
 NOASSERTION = "NOASSERTION"
@@ -40,7 +40,7 @@ _COPIED = (
     "attribution_text",
     "name_prefix",
 )
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+_NON_WORD = lazy(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=4096)  # the index asks for each name three times, normalise once per lookup

@@ -9,11 +9,11 @@ and the line/column.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import PolicyError
+from auditor.lazyre import lazy
 from auditor.policy import lean
 from auditor.policy import paths as facts_paths
 from auditor.policy.programs import Deferred as Deferred  # re-exported (tests)
@@ -261,4 +261,4 @@ def _fields(src: dict[str, str], node: str) -> str:
     )
 
 
-_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+_PATH = lazy(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")

@@ -3,18 +3,18 @@ builds the sources)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from auditor.errors import PolicyError
+from auditor.lazyre import lazy
 from auditor.policy.celimport import cel
 
 if TYPE_CHECKING:
     from auditor.policy.plan import Plan
 
-_CEL_POS = re.compile(r"<input>:(\d+):(\d+)")
+_CEL_POS = lazy(r"<input>:(\d+):(\d+)")
 
 
 class Deferred:

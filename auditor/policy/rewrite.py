@@ -12,9 +12,11 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from auditor.lazyre import lazy
+
 # CEL tokens that matter for rewriting: string literals (kept whole), numbers (``1.5`` is not a
 # field selection), identifiers, and the punctuation around selections and calls.
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"""(?P<str>[rRbB]{0,2}('\'\'\'[\s\S]*?\'\'\'|\"\"\"[\s\S]*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))"""
     r"|(?P<num>\d[\w]*(?:\.\d[\w]*)?)"
     r"|(?P<ident>[A-Za-z_]\w*)"
@@ -22,7 +24,7 @@ _TOKEN = re.compile(
 )
 # Names an expression may read as variables: identifiers outside string literals and numbers,
 # not selected as a field (``a.b``) and not called (``size(x)``).
-_NAMES = re.compile(
+_NAMES = lazy(
     _TOKEN.pattern.split("|(?P<ident>")[0].replace("?P<str>", "").replace("?P<num>", "")
     + r"|(\.\s*)?([A-Za-z_]\w*)(\s*\()?"
 )

@@ -5,10 +5,10 @@ generator and the docs (docs/writing-rules.md).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from auditor.errors import PolicyError
+from auditor.lazyre import lazy
 from auditor.policy.plan import checked
 
 EXPRESSIONS = (
@@ -45,8 +45,8 @@ RESERVED = frozenset(
         "sets",
     }
 )
-_LET_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-RULE_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
+_LET_NAME = lazy(r"^[a-z][a-z0-9_]*$")
+RULE_ID = lazy(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
 
 
 def rule_lets(raw: Any, file: str, rule_id: str, line: int | None) -> dict[str, str]:

@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from auditor import safeyaml
+from auditor.lazyre import lazy
 from auditor.models import Finding, Location, Severity, Waiver
 from auditor.policy.cel import RULE_DOCS, fingerprint
 
@@ -41,10 +42,10 @@ PYPROJECT = "pyproject.toml"
 # A problem is (message, line) for the file given to apply_waivers, or (message, line, file).
 Problem = tuple[str, int | None] | tuple[str, int | None, str]
 Loaded = tuple[list[Waiver], list[Problem]]
-_TOML_TABLE = re.compile(
+_TOML_TABLE = lazy(
     r"^[ \t]*\[\[\s*tool\.(?:ailiance-audit|\"ailiance-audit\")\.waivers\s*\]\]", re.M
 )
-_TOML_ERROR_LINE = re.compile(r"\(at line (\d+)")
+_TOML_ERROR_LINE = lazy(r"\(at line (\d+)")
 
 WAIVER_RULES: dict[str, tuple[str, str, str]] = {
     "waiver.invalid": (

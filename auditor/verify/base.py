@@ -5,9 +5,10 @@ Kept apart from ``mlx.py`` so header-level verification can use them without imp
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from auditor.lazyre import lazy
 
 from .config import AdapterConfig
 
@@ -17,7 +18,7 @@ MAX_BASE_LAYERS = 1024
 MAX_DIMENSION = 2**31 - 1
 """mlx shapes are 32-bit: a larger size in a config is hostile or broken."""
 
-_MODEL_TYPE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
+_MODEL_TYPE = lazy(r"^[A-Za-z0-9_\-]{1,64}$")
 _LAYER_COUNT_KEYS = ("num_hidden_layers", "n_layer", "num_layers", "n_layers")
 _ADAPTER_LEAVES = ("lora_a", "lora_b", "m")
 

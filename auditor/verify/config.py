@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from auditor.lazyre import lazy
 
 from .kinds import Problem
 from .lines import key_lines
@@ -32,7 +33,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 ConfigFormat = Literal["mlx-lm", "peft", "unknown"]
 
-_LOCAL_PATH = re.compile(
+_LOCAL_PATH = lazy(
     r"^(?:/Users/|/home/|/root/|/Volumes/|/mnt/|/private/|~/|[A-Za-z]:[\\/]|\\\\)"
 )
 _PEFT_KEYS = {"peft_type", "r", "lora_alpha", "target_modules", "base_model_name_or_path"}
