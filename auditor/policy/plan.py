@@ -18,7 +18,7 @@ from auditor.policy import lean
 from auditor.policy import paths as facts_paths
 from auditor.policy.programs import Deferred as Deferred  # re-exported (tests)
 from auditor.policy.programs import compile_expr as compile_expr  # re-exported (loader)
-from auditor.policy.rewrite import fast, rename, substitute_item, tokens
+from auditor.policy.rewrite import bind_repeated, fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
 
 
@@ -198,7 +198,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     else:
         select = f"_chunk_.filter(_i_, ({violation}))"
         rows = f"_picked_.map(_i_, {fields})"
-    fused = _at_once("_chunk_", "_i_", violation, fields, parts)
+    fused = _at_once("_chunk_", "_i_", violation, fields, parts, _reads_of(coll, pick))
     if not direct:
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
@@ -226,12 +226,38 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
 MAX_FINDINGS_PER_RULE, FUSED = 200, "_item_"
 
 
-def _at_once(coll: str, var: str, violation: str, fields: str, parts: str | None) -> str:
+def _at_once(coll: str, var: str, violation: str, fields: str, parts: str | None,
+             reads: tuple[str, ...] = ()) -> str:
     """The rows of every candidate in ``coll`` (bound to ``var``) in one program: a list of
-    rows, or with ``parts`` one list of rows per candidate (each part computed once)."""
+    rows, or with ``parts`` one list of rows per candidate (each part computed once).
+
+    ``reads`` are the expressions that read the candidate ``var`` indexes: each one repeated in
+    a comprehension's body is evaluated once there (:func:`rewrite.bind_repeated`)."""
+
+    def once(body: str) -> str:
+        return bind_repeated(body, reads, _BOUND) if reads else body
+
     if parts is None:
-        return f"{coll}.filter({var}, ({violation})).map({var}, {fields})"
-    return f"{coll}.map({var}, ({parts}).filter(part, ({violation})).map(part, {fields}))"
+        return f"{coll}.filter({var}, {once(f'({violation})')}).map({var}, {once(fields)})"
+    body = f"({parts}).filter(part, ({violation})).map(part, {fields})"
+    return f"{coll}.map({var}, {once(body)})"
+
+
+_BOUND = ("_v0_", "_v1_", "_v2_", "_v3_")
+"""The engine's names for the reads :func:`_at_once` binds."""
+
+
+def _reads_of(coll: str, pick: str) -> tuple[str, ...]:
+    """What the programs read of the candidate ``pick`` (``coll[_i_]``): itself, or over
+    ``upstream`` each field's column or table value as ``policy.lean`` writes them. Each of them
+    evaluates without error for every index the engine walks (a column holds one value per
+    node, a table one row per distinct value)."""
+    if coll != lean.UPSTREAM:
+        return (pick,)
+    index = pick[len(lean.UPSTREAM):]
+    columns = {name: f"{lean.COLUMNS}['{name}']{index}" for name in sorted(lean.FIELDS)}
+    return (*(f"{lean.TABLES}['{name}'][{column}]" for name, column in columns.items()
+              if name not in lean.PLAIN), *columns.values())
 
 
 def _fused(bound: dict[str, str], pick: str, each: str) -> str:
