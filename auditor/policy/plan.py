@@ -17,9 +17,13 @@ from auditor.errors import PolicyError
 from auditor.policy import lean
 from auditor.policy import paths as facts_paths
 from auditor.policy.programs import Deferred as Deferred  # re-exported (tests)
+from auditor.policy.programs import Probed
 from auditor.policy.programs import compile_expr as compile_expr  # re-exported (loader)
-from auditor.policy.rewrite import bind_repeated, fast, rename, substitute_item, tokens
+from auditor.policy.rewrite import fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
+from auditor.policy.walk import MAX_FINDINGS_PER_RULE as MAX_FINDINGS_PER_RULE  # re-exported
+from auditor.policy.walk import at_once, computed, reads_of
+from auditor.policy.walk import fields as row_fields
 
 
 @dataclass(frozen=True)
@@ -170,7 +174,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         # The finding's fields are a program of their own, compiled and run only when the rule
         # fires (most do not, and messages are most of a pack's text).
         own = {k: piece(v) for k, v in src.items() if k != "when"}
-        fields = _fields(own, piece("subject.id"))
+        fields = row_fields(own, piece("subject.id"))
         if when is not None and not lets:
             single = prog(f"({when}) ? ({own['violation']}) : false")
             return plan(single=single, rows=prog(f"[{fields}]"))
@@ -188,7 +192,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
 
     bound = {k: piece(bind(v)) for k, v in src.items() if k not in ("each", "when")}
     violation = bound["violation"]
-    fields = _fields(bound, bound.get("node") or piece(default_node))
+    fields = row_fields(bound, bound.get("node") or piece(default_node))
     parts = bound.get("parts")
     if parts is not None:
         # One finding per violating part of a candidate: parts are small lists, so binding them
@@ -198,18 +202,22 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     else:
         select = f"_chunk_.filter(_i_, ({violation}))"
         rows = f"_picked_.map(_i_, {fields})"
-    fused = _at_once("_chunk_", "_i_", violation, fields, parts, _reads_of(coll, pick))
+    fused, probe = at_once("_chunk_", "_i_", violation, fields, parts, reads_of(coll, pick))
     if not direct:
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
         rows = f"[_slice_].map(_each_, {rows})[0]"
         each = piece(each)
-        fused = _fused(bound, pick, each)
+        fused, probe = computed(bound, pick, each)
     # The lets bound inside the one program, evaluated first, as when they go through Python
     # (unless the path walked is a let: its size is read before the lets are).
     inline = bool(lets) and not (direct and src["each"].split(".")[0] in lets)
     for name, text in reversed(let_texts if inline else []):
         fused = f"[{text}].map({name}, {fused})[0]"
+        probe = f"[{text}].map({name}, {probe})[0]"
+    # The probe spares compiling the walk's rows when nothing violates; a rule that fires
+    # compiles both, so it pays only when it is at most half of the walk (policy.walk).
+    walk = Probed(fused, probe) if 2 * len(probe) <= len(fused) else Deferred(fused)
     return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
@@ -218,73 +226,15 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
-        fused=Deferred(fused),
+        fused=walk,
         inline_lets=inline,
     )
-
-
-MAX_FINDINGS_PER_RULE, FUSED = 200, "_item_"
-
-
-def _at_once(coll: str, var: str, violation: str, fields: str, parts: str | None,
-             reads: tuple[str, ...] = ()) -> str:
-    """The rows of every candidate in ``coll`` (bound to ``var``) in one program: a list of
-    rows, or with ``parts`` one list of rows per candidate (each part computed once).
-
-    ``reads`` are the expressions that read the candidate ``var`` indexes: each one repeated in
-    a comprehension's body is evaluated once there (:func:`rewrite.bind_repeated`)."""
-
-    def once(body: str) -> str:
-        return bind_repeated(body, reads, _BOUND) if reads else body
-
-    if parts is None:
-        return f"{coll}.filter({var}, {once(f'({violation})')}).map({var}, {once(fields)})"
-    body = f"({parts}).filter(part, ({violation})).map(part, {fields})"
-    return f"{coll}.map({var}, {once(body)})"
-
-
-_BOUND = ("_v0_", "_v1_", "_v2_", "_v3_")
-"""The engine's names for the reads :func:`_at_once` binds."""
-
-
-def _reads_of(coll: str, pick: str) -> tuple[str, ...]:
-    """What the programs read of the candidate ``pick`` (``coll[_i_]``): itself, or over
-    ``upstream`` each field's column or table value as ``policy.lean`` writes them. Each of them
-    evaluates without error for every index the engine walks (a column holds one value per
-    node, a table one row per distinct value)."""
-    if coll != lean.UPSTREAM:
-        return (pick,)
-    index = pick[len(lean.UPSTREAM):]
-    columns = {name: f"{lean.COLUMNS}['{name}']{index}" for name in sorted(lean.FIELDS)}
-    return (*(f"{lean.TABLES}['{name}'][{column}]" for name, column in columns.items()
-              if name not in lean.PLAIN), *columns.values())
-
-
-def _fused(bound: dict[str, str], pick: str, each: str) -> str:
-    """A computed ``each`` as one program (``null`` past the cap): the candidate is ``_item_``
-    where the chunked programs index ``_each_`` (both names are the engine's)."""
-    item = {k: v.replace(f"({pick})", f"({FUSED})") for k, v in bound.items()}
-    default = f"type({FUSED}) == map && 'id' in {FUSED} ? string({FUSED}.id) : subject.id"
-    fields = _fields(item, item.get("node") or default)
-    body = _at_once("_each_", FUSED, item["violation"], fields, item.get("parts"))
-    return (f"[{each}].map(_each_, type(_each_) == list "
-            f"&& _each_.size() <= {MAX_FINDINGS_PER_RULE} ? {body} : null)[0]")
 
 
 def _size(coll: str) -> str:
     if coll == lean.UPSTREAM:
         return f"{coll}.size()"  # always a list
     return f"type({coll}) == list ? {coll}.size() : -1"
-
-
-def _fields(src: dict[str, str], node: str) -> str:
-    return (
-        f"{{'message': ({src['message']}), 'node': ({node}), "
-        f"'location': ({src.get('location', 'null')}), "
-        f"'severity': ({src.get('severity_expr') or 'null'}), "
-        f"'evidence': ({src.get('evidence', '{}')}), "
-        f"'summary': ({src.get('summary', 'null')})}}"
-    )
 
 
 _PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
