@@ -204,14 +204,21 @@ def bind_repeated(body: str, exprs: Sequence[str], names: Sequence[str], least: 
 
 def _occurrences(toks: Sequence[Token], pattern: Sequence[str]) -> list[tuple[int, int]]:
     """Character spans of the non-overlapping token runs of ``toks`` equal to ``pattern``, not
-    selected as a field (``x._upstream_``)."""
+    selected as a field (``x._upstream_``); with the parentheses around a run when they are
+    not a call's (``(item)`` in a rule is ``((coll)[_i_])``, and each pair of parentheses costs
+    the CEL parser as much as a few tokens)."""
     spans: list[tuple[int, int]] = []
     n, size = 0, len(pattern)
     while n + size <= len(toks):
         if (toks[n][1] == pattern[0] and (n == 0 or toks[n - 1][1] != ".")
                 and all(toks[n + k][1] == pattern[k] for k in range(1, size))):
-            spans.append((toks[n][2], toks[n + size - 1][3]))
-            n += size
+            first, last = n, n + size - 1
+            if (0 < first and last + 1 < len(toks) and toks[first - 1][1] == "("
+                    and toks[last + 1][1] == ")"
+                    and (first == 1 or toks[first - 2][0] != "ident" or toks[first - 2][1] == "in")):
+                first, last = first - 1, last + 1
+            spans.append((toks[first][2], toks[last][3]))
+            n = last + 1
         else:
             n += 1
     return spans
