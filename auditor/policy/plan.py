@@ -41,6 +41,8 @@ class Plan:
     computed twice cost more than the rule's own work on a census-sized audit, and so few
     candidates give every violating one's rows anyway (the cap is not reached). ``policy.cel``
     walks in chunks when it gives no list or fails (the chunked walk then reports the error).
+    A ``fused`` walk may first run a probe (``policy.walk``), so that a rule that finds nothing
+    never compiles its finding rows.
     """
 
     when: Any = None

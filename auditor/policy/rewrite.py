@@ -213,9 +213,9 @@ def _occurrences(toks: Sequence[Token], pattern: Sequence[str]) -> list[tuple[in
         if (toks[n][1] == pattern[0] and (n == 0 or toks[n - 1][1] != ".")
                 and all(toks[n + k][1] == pattern[k] for k in range(1, size))):
             first, last = n, n + size - 1
-            if (0 < first and last + 1 < len(toks) and toks[first - 1][1] == "("
-                    and toks[last + 1][1] == ")"
-                    and (first == 1 or toks[first - 2][0] != "ident" or toks[first - 2][1] == "in")):
+            call = first > 1 and toks[first - 2][0] == "ident" and toks[first - 2][1] != "in"
+            if (first > 0 and last + 1 < len(toks) and toks[first - 1][1] == "("
+                    and toks[last + 1][1] == ")" and not call):
                 first, last = first - 1, last + 1
             spans.append((toks[first][2], toks[last][3]))
             n = last + 1
