@@ -218,8 +218,12 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         fused = f"[{text}].map({name}, {fused})[0]"
         probe = f"[{text}].map({name}, {probe})[0]"
     # The probe spares compiling the walk's rows when nothing violates; a rule that fires
-    # compiles both, so it pays only when it is at most half of the walk (policy.walk).
-    walk = Probed(fused, probe) if 2 * len(probe) <= len(fused) else Deferred(fused)
+    # compiles both, so it pays only when it is at most half of the walk (policy.walk). A path
+    # walked is at least probed for candidates (a card without hyperparameters), unless the walk
+    # binds lets (their errors are reported even without candidates).
+    if 2 * len(probe) > len(fused):
+        probe = "_chunk_.size() > 0" if direct and not inline else ""
+    walk = Probed(fused, probe) if probe else Deferred(fused)
     return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
