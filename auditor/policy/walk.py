@@ -66,11 +66,16 @@ def computed(bound: dict[str, str], pick: str, each: str) -> tuple[str, str]:
 
 
 def fields(src: dict[str, str], node: str) -> str:
-    """A finding row: the rule's message, node and other fields, as one CEL map."""
+    """A finding row: the rule's message, node and other fields, as one CEL map. A rule's own
+    expression is parenthesised (it cannot break out of its slot); a default is not (each pair
+    of parentheses costs the CEL parser about as much as a few tokens)."""
+
+    def value(key: str, default: str) -> str:
+        return f"({src[key]})" if key in src else default
+
+    severity = f"({src['severity_expr']})" if src.get("severity_expr") else "null"
     return (
         f"{{'message': ({src['message']}), 'node': ({node}), "
-        f"'location': ({src.get('location', 'null')}), "
-        f"'severity': ({src.get('severity_expr') or 'null'}), "
-        f"'evidence': ({src.get('evidence', '{}')}), "
-        f"'summary': ({src.get('summary', 'null')})}}"
+        f"'location': {value('location', 'null')}, 'severity': {severity}, "
+        f"'evidence': {value('evidence', '{}')}, 'summary': {value('summary', 'null')}}}"
     )
