@@ -24,13 +24,15 @@ from auditor import derived
 from auditor.models import Severity
 from auditor.policy import lean
 from auditor.policy.plan import Deferred, Plan, compile_expr
+from auditor.policy.programs import Probed
 
 if TYPE_CHECKING:
     from auditor.policy.loader import Rule
 
 KIND = "policy-pack"
 PROGRAMS = ("when", "single", "size", "each", "select", "rows", "fused")
-_COMPILER = ("compiled", "lean", "loader", "paths", "plan", "programs", "rewrite", "ruleschema")
+_COMPILER = ("compiled", "lean", "loader", "paths", "plan", "programs", "rewrite", "ruleschema",
+             "walk")
 
 
 class Malformed(ValueError):
@@ -76,6 +78,8 @@ def _plan_data(plan: Plan) -> dict[str, Any]:
         paths=sorted(list(p) for p in plan.paths),
         names=sorted(plan.names),
     )
+    if isinstance(plan.fused, Probed):  # the walk and its probe (policy.programs)
+        data["fused"] = [plan.fused.source, plan.fused.probe]
     return data
 
 
@@ -132,7 +136,8 @@ _SEVERITIES = frozenset(s.value for s in Severity)
 def _plan(raw: Any, program: Callable[[str], Any]) -> Plan:
     if not isinstance(raw, dict) or raw.keys() != _PLAN_KEYS:
         raise Malformed("not a plan")
-    programs = {name: _opt(raw[name]) for name in PROGRAMS}
+    walk = _walk(raw["fused"])
+    programs = {name: _opt(raw[name]) for name in PROGRAMS if name != "fused"}
     lets = raw["lets"]
     reads = raw["reads"]
     if not (isinstance(lets, list) and all(isinstance(x, list) and len(x) == 2 for x in lets)):
@@ -143,10 +148,9 @@ def _plan(raw: Any, program: Callable[[str], Any]) -> Plan:
         raise Malformed("bad flags")
     if not isinstance(raw["paths"], list):
         raise Malformed("bad paths")
-    fused = programs.pop("fused")
     return Plan(
         **{name: None if src is None else program(src) for name, src in programs.items()},
-        fused=None if fused is None else Deferred(fused),  # as plan.build: always deferred
+        fused=walk,
         lets=tuple((_str(name), program(_str(src))) for name, src in lets),
         parts=raw["parts"],
         inline_lets=raw["inline_lets"],
@@ -154,6 +158,13 @@ def _plan(raw: Any, program: Callable[[str], Any]) -> Plan:
         paths=frozenset(tuple(_strs(p)) for p in raw["paths"]),
         names=frozenset(_strs(raw["names"])),
     )
+
+
+def _walk(raw: Any) -> Any:
+    """The one-program walk: deferred, as ``plan.build`` makes it, with its probe if it has one."""
+    if isinstance(raw, list) and len(raw) == 2:
+        return Probed(_str(raw[0]), _str(raw[1]))
+    return None if raw is None else Deferred(_str(raw))
 
 
 def _str(value: Any) -> str:

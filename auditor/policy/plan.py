@@ -17,9 +17,13 @@ from auditor.lazyre import lazy
 from auditor.policy import lean
 from auditor.policy import paths as facts_paths
 from auditor.policy.programs import Deferred as Deferred  # re-exported (tests)
+from auditor.policy.programs import Probed
 from auditor.policy.programs import compile_expr as compile_expr  # re-exported (loader)
 from auditor.policy.rewrite import fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
+from auditor.policy.walk import MAX_FINDINGS_PER_RULE as MAX_FINDINGS_PER_RULE  # re-exported
+from auditor.policy.walk import at_once, computed, reads_of
+from auditor.policy.walk import fields as row_fields
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Plan:
     computed twice cost more than the rule's own work on a census-sized audit, and so few
     candidates give every violating one's rows anyway (the cap is not reached). ``policy.cel``
     walks in chunks when it gives no list or fails (the chunked walk then reports the error).
+    A ``fused`` walk may first run a probe (``policy.walk``), so that a rule that finds nothing
+    never compiles its finding rows.
     """
 
     when: Any = None
@@ -170,7 +176,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         # The finding's fields are a program of their own, compiled and run only when the rule
         # fires (most do not, and messages are most of a pack's text).
         own = {k: piece(v) for k, v in src.items() if k != "when"}
-        fields = _fields(own, piece("subject.id"))
+        fields = row_fields(own, piece("subject.id"))
         if when is not None and not lets:
             single = prog(f"({when}) ? ({own['violation']}) : false")
             return plan(single=single, rows=prog(f"[{fields}]"))
@@ -188,7 +194,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
 
     bound = {k: piece(bind(v)) for k, v in src.items() if k not in ("each", "when")}
     violation = bound["violation"]
-    fields = _fields(bound, bound.get("node") or piece(default_node))
+    fields = row_fields(bound, bound.get("node") or piece(default_node))
     parts = bound.get("parts")
     if parts is not None:
         # One finding per violating part of a candidate: parts are small lists, so binding them
@@ -198,18 +204,26 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     else:
         select = f"_chunk_.filter(_i_, ({violation}))"
         rows = f"_picked_.map(_i_, {fields})"
-    fused = _at_once("_chunk_", "_i_", violation, fields, parts)
+    fused, probe = at_once("_chunk_", "_i_", violation, fields, parts, reads_of(coll, pick))
     if not direct:
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"
         rows = f"[_slice_].map(_each_, {rows})[0]"
         each = piece(each)
-        fused = _fused(bound, pick, each)
+        fused, probe = computed(bound, pick, each)
     # The lets bound inside the one program, evaluated first, as when they go through Python
     # (unless the path walked is a let: its size is read before the lets are).
     inline = bool(lets) and not (direct and src["each"].split(".")[0] in lets)
     for name, text in reversed(let_texts if inline else []):
         fused = f"[{text}].map({name}, {fused})[0]"
+        probe = f"[{text}].map({name}, {probe})[0]"
+    # The probe spares compiling the walk's rows when nothing violates; a rule that fires
+    # compiles both, so it pays only when it is at most half of the walk (policy.walk). A path
+    # walked is at least probed for candidates (a card without hyperparameters), unless the walk
+    # binds lets (their errors are reported even without candidates).
+    if 2 * len(probe) > len(fused):
+        probe = "_chunk_.size() > 0" if direct and not inline else ""
+    walk = Probed(fused, probe) if probe else Deferred(fused)
     return plan(
         when=prog(when) if when else None,
         lets=compiled_lets,
@@ -218,47 +232,15 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
         select=prog(select),
         rows=prog(rows),
         parts=parts is not None,
-        fused=Deferred(fused),
+        fused=walk,
         inline_lets=inline,
     )
-
-
-MAX_FINDINGS_PER_RULE, FUSED = 200, "_item_"
-
-
-def _at_once(coll: str, var: str, violation: str, fields: str, parts: str | None) -> str:
-    """The rows of every candidate in ``coll`` (bound to ``var``) in one program: a list of
-    rows, or with ``parts`` one list of rows per candidate (each part computed once)."""
-    if parts is None:
-        return f"{coll}.filter({var}, ({violation})).map({var}, {fields})"
-    return f"{coll}.map({var}, ({parts}).filter(part, ({violation})).map(part, {fields}))"
-
-
-def _fused(bound: dict[str, str], pick: str, each: str) -> str:
-    """A computed ``each`` as one program (``null`` past the cap): the candidate is ``_item_``
-    where the chunked programs index ``_each_`` (both names are the engine's)."""
-    item = {k: v.replace(f"({pick})", f"({FUSED})") for k, v in bound.items()}
-    default = f"type({FUSED}) == map && 'id' in {FUSED} ? string({FUSED}.id) : subject.id"
-    fields = _fields(item, item.get("node") or default)
-    body = _at_once("_each_", FUSED, item["violation"], fields, item.get("parts"))
-    return (f"[{each}].map(_each_, type(_each_) == list "
-            f"&& _each_.size() <= {MAX_FINDINGS_PER_RULE} ? {body} : null)[0]")
 
 
 def _size(coll: str) -> str:
     if coll == lean.UPSTREAM:
         return f"{coll}.size()"  # always a list
     return f"type({coll}) == list ? {coll}.size() : -1"
-
-
-def _fields(src: dict[str, str], node: str) -> str:
-    return (
-        f"{{'message': ({src['message']}), 'node': ({node}), "
-        f"'location': ({src.get('location', 'null')}), "
-        f"'severity': ({src.get('severity_expr') or 'null'}), "
-        f"'evidence': ({src.get('evidence', '{}')}), "
-        f"'summary': ({src.get('summary', 'null')})}}"
-    )
 
 
 _PATH = lazy(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")

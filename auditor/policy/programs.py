@@ -44,6 +44,36 @@ class Deferred:
             self._program = _compile(self.source)
 
 
+class Probed(Deferred):
+    """A rule's one-program walk (``plan.Plan.fused``), run only when its probe says some
+    candidate violates (``policy.walk``): most rules find nothing, and then the walk, mostly
+    finding rows, is never compiled. The probe evaluates the same violations the walk does, so
+    it fails where the walk would (the engine then walks in chunks), and when it gives false
+    the walk gives no rows.
+    """
+
+    __slots__ = ("_probe", "probe")
+
+    def __init__(self, source: str, probe: str) -> None:
+        super().__init__(source)
+        self.probe = probe
+        self._probe: Any = None
+
+    def execute(self, context: Any) -> Any:
+        """The walk's rows: none when the probe gives false, else the walk's own result."""
+        if self._probe is None:
+            self._probe = _compile(self.probe)
+        if self._probe.execute(context) is False:
+            return []
+        return super().execute(context)
+
+    def compile(self) -> None:
+        """Compile the probe and the walk now, if they were not yet."""
+        if self._probe is None:
+            self._probe = _compile(self.probe)
+        super().compile()
+
+
 def compile_deferred(plans: Iterable[Plan]) -> None:
     """Compile the deferred programs of ``plans`` now rather than when they first run: for a
     caller with idle time before it evaluates (the CLI, waiting for the load-check worker)."""

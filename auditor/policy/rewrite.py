@@ -161,3 +161,66 @@ def closing(toks: Sequence[Token], at: int) -> int | None:
             if depth == 0:
                 return n
     return None
+
+
+def bind_repeated(body: str, exprs: Sequence[str], names: Sequence[str], least: int = 3) -> str:
+    """``body`` with each of ``exprs`` that occurs at least ``least`` times in it evaluated once,
+    bound to the next of ``names``: ``[e].map(v, body')[0]``, where ``body'`` reads ``v``.
+
+    Compiling costs the CEL binding about 6 µs per token and 5 µs per nesting level, and the
+    engine's rewrites turn every ``item.license.x`` over ``upstream`` into a doubly nested table
+    read (``_tables_['license'][_upstream_['license'][_i_]]['x']``): binding it once per
+    candidate makes the largest shipped program compile three times faster. Same meaning,
+    provided every ``e`` evaluates without error wherever ``body`` is evaluated (the engine binds
+    only reads of the candidate by its index) and nothing in ``body`` rebinds a name ``e`` reads
+    or uses a name of ``names`` (checked here: ``body`` is then left as it is). ``exprs``
+    that contain one another go longest first.
+    """
+    toks = tokens(body)
+    idents = {t[1] for t in toks if t[0] == "ident"}
+    rebound = {toks[n + 1][1] for n in range(len(toks) - 2)
+               if toks[n][1] == "(" and toks[n + 1][0] == "ident" and toks[n + 2][1] == ","}
+    if idents & set(names):
+        return body
+    bindings: list[tuple[str, str]] = []
+    for expr in sorted(exprs, key=len, reverse=True):
+        if len(bindings) == len(names):
+            break
+        pattern = [t[1] for t in tokens(expr)]
+        if rebound & {t[1] for t in tokens(expr) if t[0] == "ident"}:
+            return body
+        spans = _occurrences(tokens(body), pattern)
+        if len(spans) < least:
+            continue
+        name = names[len(bindings)]
+        out, pos = [], 0
+        for start, end in spans:
+            out.append(body[pos:start] + name)
+            pos = end
+        body = "".join(out) + body[pos:]
+        bindings.append((name, expr))
+    for name, expr in reversed(bindings):
+        body = f"[{expr}].map({name}, {body})[0]"
+    return body
+
+
+def _occurrences(toks: Sequence[Token], pattern: Sequence[str]) -> list[tuple[int, int]]:
+    """Character spans of the non-overlapping token runs of ``toks`` equal to ``pattern``, not
+    selected as a field (``x._upstream_``); with the parentheses around a run when they are
+    not a call's (``(item)`` in a rule is ``((coll)[_i_])``, and each pair of parentheses costs
+    the CEL parser as much as a few tokens)."""
+    spans: list[tuple[int, int]] = []
+    n, size = 0, len(pattern)
+    while n + size <= len(toks):
+        if (toks[n][1] == pattern[0] and (n == 0 or toks[n - 1][1] != ".")
+                and all(toks[n + k][1] == pattern[k] for k in range(1, size))):
+            first, last = n, n + size - 1
+            call = first > 1 and toks[first - 2][0] == "ident" and toks[first - 2][1] != "in"
+            if (first > 0 and last + 1 < len(toks) and toks[first - 1][1] == "("
+                    and toks[last + 1][1] == ")" and not call):
+                first, last = first - 1, last + 1
+            spans.append((toks[first][2], toks[last][3]))
+            n = last + 1
+        else:
+            n += 1
+    return spans
