@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from auditor.models import CardClaims, Location, Relation, RepoKind, RepoSnapshot, is_repo_id
+from auditor.models.frozen import record
 
 _HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/([\w.-]+/[\w.-]+?)/?$")
 # Files that make a repo an adapter (mlx-lm and PEFT layouts).
@@ -35,7 +36,7 @@ _RELATIONS: dict[str, Relation] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Ref:
     """One reference from a card to an upstream repo."""
 

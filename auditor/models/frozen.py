@@ -1,40 +1,30 @@
-"""The data model's class decorator: frozen, keyword-only, slotted dataclasses whose methods
-are mostly shared instead of generated.
+"""Dataclasses whose methods are shared instead of generated: the data model's classes
+(:func:`model`) and the stages' own records (:func:`record`, :func:`mutable_record`).
 
-``@dataclass(frozen=True, kw_only=True, slots=True)`` compiles six methods per class from
-source (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, the frozen ``__setattr__`` and
-``__delattr__``): for the model's classes that was half of the data model's import, paid by
-every fresh process (docs/speed.md, "Fewer generated methods"). Here ``dataclasses`` only
-records the fields and makes the slots; :class:`Frozen` supplies the other methods once, reading
-the field names, and each class's ``__init__`` is compiled on its first instantiation (a
-keyword-only constructor that sets the slots, as ``dataclasses`` writes it: the census builds
-millions of these, so it stays a generated function, not a loop).
+``@dataclass`` compiles every method it adds from source, one ``exec`` each: for a frozen class
+``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__`` and ``__delattr__``. With
+some 45 classes on the card-only path that was about a tenth of a fresh process's CPU
+(docs/speed.md, "Fewer generated methods"). Here ``dataclasses`` only records the fields (and
+makes the slots of a model); ``__repr__``, ``__eq__``, ``__hash__`` and the frozen
+``__setattr__``/``__delattr__`` are the shared functions below, which read the field names the
+class keeps; ``__init__`` is compiled on a class's first instantiation, as ``dataclasses`` writes
+it (the census builds millions of instances, so it stays a generated function, not a loop).
 
-Behaviour is that of the stdlib decorator: equality and hashing on the tuple of fields (same
-hash), the same ``repr``, ``FrozenInstanceError`` on assignment or deletion, pickling and
-copying by the list of field values, ``__post_init__`` called. ``dataclasses.fields``,
-``replace`` and pydantic's ``TypeAdapter`` (``auditor.models.codec``) see ordinary dataclasses.
+The behaviour is the standard decorator's: the same ``__init__`` parameters, defaults,
+factories and ``__post_init__``; equality and hashing on the tuple of the compared fields (the
+same hash); the same ``repr``; ``FrozenInstanceError`` on assignment or deletion; methods the
+class body defines are kept. ``dataclasses.fields``, ``replace`` and pydantic's
+``TypeAdapter`` (``auditor.models.codec``) see ordinary dataclasses. Not supported: ``InitVar``,
+``order=True`` (nothing here uses them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 T = TypeVar("T")
-
-
-
-class _Factory:
-    """The default of a field with a default_factory (shown as ``dataclasses`` shows it)."""
-
-    def __repr__(self) -> str:
-        return "<factory>"
-
-
-_FACTORY = _Factory()
 
 
 class Frozen:
@@ -48,81 +38,154 @@ class Frozen:
 
     __slots__ = ()
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
-    _model_names: ClassVar[tuple[str, ...]] = ()
-    # The tuple of an instance's field values, what ``dataclasses`` compares and hashes.
-    _model_values: ClassVar[Callable[[Any], tuple[Any, ...]]]
-
-    def __init__(self, *args: Any, **values: Any) -> None:
-        # Until a class is first instantiated: compile its constructor, install it, use it.
-        _make_init(type(self))(self, *args, **values)
-
-    def __repr__(self) -> str:
-        shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in self._model_names])
-        return f"{type(self).__qualname__}({shown})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            values = type(self)._model_values
-            return values(self) == values(other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(type(self)._model_values(self))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __getstate__(self) -> list[Any]:
-        return [getattr(self, name) for name in self._model_names]
-
-    def __setstate__(self, state: list[Any]) -> None:
-        for name, value in zip(self._model_names, state, strict=False):
-            object.__setattr__(self, name, value)
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(field,))
 def model(cls: type[T]) -> type[T]:
-    """``cls`` as a frozen, keyword-only, slotted dataclass with :class:`Frozen`'s methods."""
-    made: type[T] = dataclass(init=False, repr=False, eq=False, kw_only=True, slots=True)(cls)
-    names = tuple(f.name for f in fields(made))  # type: ignore[arg-type]
-    made._model_names = names  # type: ignore[attr-defined]
-    # attrgetter: a C function (no method call per comparison); a 1-tuple for one field.
-    one = names[0]
-    values = attrgetter(*names) if len(names) > 1 else staticmethod(lambda v: (getattr(v, one),))
-    made._model_values = values  # type: ignore[attr-defined]
+    """``cls`` as ``@dataclass(frozen=True, kw_only=True, slots=True)`` would make it."""
+    return _build(cls, frozen=True, kw_only=True, slots=True)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record(cls: type[T]) -> type[T]:
+    """``cls`` as ``@dataclass(frozen=True)`` would make it."""
+    return _build(cls, frozen=True, kw_only=False, slots=False)
+
+
+@dataclass_transform(field_specifiers=(field,))
+def mutable_record(cls: type[T]) -> type[T]:
+    """``cls`` as ``@dataclass`` would make it."""
+    return _build(cls, frozen=False, kw_only=False, slots=False)
+
+
+def _build(cls: type[T], *, frozen: bool, kw_only: bool, slots: bool) -> type[T]:
+    made: type[T] = dataclass(init=False, repr=False, eq=False, kw_only=kw_only, slots=slots)(cls)
+    found = fields(made)  # type: ignore[arg-type]
+    own: Any = cls.__dict__
+    names = [f.name for f in found if f.compare]
+    hashed = [f.name for f in found if (f.compare if f.hash is None else f.hash)]
+    extra: dict[str, Any] = {
+        "_record_repr": tuple(f.name for f in found if f.repr),
+        "_record_eq": _values(names),
+        "_record_hash": _values(hashed),
+        "_record_frozen": frozen,
+        "__init__": _first_init,
+        "__repr__": _repr,
+        "__eq__": _eq,
+        "__hash__": _hash if frozen else None,
+    }
+    if frozen:
+        extra |= {"__setattr__": _setattr, "__delattr__": _delattr}
+        if slots:  # pickling, as dataclasses does it for frozen slotted classes
+            extra |= {"__getstate__": _getstate, "__setstate__": _setstate}
+    if own.get("__hash__", MISSING) is None and "__eq__" in own:
+        own = {k: v for k, v in own.items() if k != "__hash__"}  # None only because of __eq__
+    for name, value in extra.items():
+        if name not in own:  # what the class body defines stays
+            type.__setattr__(made, name, value)
     return made
 
 
+def _values(names: list[str]) -> Any:
+    """The tuple of the named fields of an instance (attrgetter: C code, no loop per call)."""
+    if len(names) == 1:
+        one = names[0]
+        return staticmethod(lambda v: (getattr(v, one),))
+    return attrgetter(*names) if names else staticmethod(lambda v: ())
+
+
+def _first_init(self: Any, *args: Any, **values: Any) -> None:
+    # Until a class is first instantiated: compile its constructor, install it, use it.
+    _make_init(type(self))(self, *args, **values)
+
+
+def _repr(self: Any) -> str:
+    shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in self._record_repr])
+    return f"{type(self).__qualname__}({shown})"
+
+
+def _eq(self: Any, other: Any) -> bool:
+    if other.__class__ is not self.__class__:
+        return NotImplemented  # type: ignore[no-any-return]
+    values = self._record_eq
+    same: bool = values(self) == values(other)
+    return same
+
+
+def _hash(self: Any) -> int:
+    return hash(type(self)._record_hash(self))
+
+
+def _setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _getstate(self: Any) -> list[Any]:
+    return [getattr(self, f.name) for f in fields(self)]
+
+
+def _setstate(self: Any, state: list[Any]) -> None:
+    for f, value in zip(fields(self), state, strict=False):
+        object.__setattr__(self, f.name, value)
+
+
+class _Factory:
+    """The default of a field with a default_factory (shown as ``dataclasses`` shows it)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
 def _make_init(cls: Any) -> Any:
-    """Compile and install the keyword-only ``__init__`` of model class ``cls``.
+    """Compile and install the ``__init__`` of dataclass ``cls``, as ``dataclasses`` writes it.
 
     The source holds only the class's field names (identifiers); defaults are passed in the
     namespace, never written into the source.
     """
     namespace: dict[str, Any] = {"__setter": object.__setattr__, "__factory": _FACTORY}
-    params, body = [], []
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
     for f in fields(cls):
+        default, make = f"__default_{f.name}", f"__make_{f.name}"
         if f.default is not MISSING:
-            namespace[f"__default_{f.name}"] = f.default
-            params.append(f"{f.name}=__default_{f.name}")
+            namespace[default] = f.default
         elif f.default_factory is not MISSING:
-            namespace[f"__make_{f.name}"] = f.default_factory
-            params.append(f"{f.name}=__factory")
+            namespace[make] = f.default_factory
+        if f.init:
+            param = f.name
+            if f.default is not MISSING:
+                param = f"{f.name}={default}"
+            elif f.default_factory is not MISSING:
+                param = f"{f.name}=__factory"
+            (keyword if f.kw_only else positional).append(param)
+            value = f.name
+            if f.default_factory is not MISSING:
+                value = f"{make}() if {f.name} is __factory else {f.name}"
+        elif f.default is not MISSING:
+            value = default
+        elif f.default_factory is not MISSING:
+            value = f"{make}()"
         else:
-            params.append(f.name)
-        value = f.name
-        if f.default_factory is not MISSING:
-            value = f"__make_{f.name}() if {f.name} is __factory else {f.name}"
-        body.append(f"    __setter(self, {f.name!r}, {value})\n")
+            continue
+        if cls._record_frozen:
+            body.append(f"    __setter(self, {f.name!r}, {value})\n")
+        else:
+            body.append(f"    self.{f.name} = {value}\n")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()\n")
-    source = f"def __init__(self, *, {', '.join(params)}):\n{''.join(body)}"
-    exec(compile(source, f"<model {cls.__qualname__}>", "exec"), namespace)
+    params = ["self", *positional, *(["*", *keyword] if keyword else [])]
+    source = f"def __init__({', '.join(params)}):\n" + ("".join(body) or "    pass\n")
+    exec(compile(source, f"<dataclass {cls.__qualname__}>", "exec"), namespace)
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__annotations__ = {f.name: f.type for f in fields(cls)} | {"return": None}
+    init.__annotations__ = {f.name: f.type for f in fields(cls) if f.init} | {"return": None}
     type.__setattr__(cls, "__init__", init)
     return init

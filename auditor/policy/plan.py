@@ -10,10 +10,10 @@ and the line/column.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import PolicyError
+from auditor.models.frozen import record
 from auditor.policy import lean
 from auditor.policy import paths as facts_paths
 from auditor.policy.programs import Deferred as Deferred  # re-exported (tests)
@@ -22,7 +22,7 @@ from auditor.policy.rewrite import fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """The compiled programs of one rule (see :func:`build`); ``policy.cel`` runs them.
 
