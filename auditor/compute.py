@@ -18,7 +18,7 @@ from typing import Any
 from auditor.compute_text import params_from_text
 from auditor.compute_text import tokens_from_text as tokens_from_text  # re-exported
 from auditor.models import AdapterEvidence, CardClaims, ComputeEstimate
-from auditor.models.frozen import record
+from auditor.records import record
 
 GPAI_FLOP = 1e23  # GL §17
 SYSTEMIC_FLOP = 1e25  # AIA Art 51(2)

@@ -33,8 +33,8 @@ from auditor.models import (
     Role,
     is_repo_id,
 )
-from auditor.models.frozen import mutable_record, record
 from auditor.parallel import parallel_map
+from auditor.records import mutable_record, record
 
 _LOCAL_PATH = re.compile(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
 _MAX_CYCLES_REPORTED = 20

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from auditor.models import CardClaims, Location, Relation, RepoKind, RepoSnapshot, is_repo_id
-from auditor.models.frozen import record
+from auditor.records import record
 
 _HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/([\w.-]+/[\w.-]+?)/?$")
 # Files that make a repo an adapter (mlx-lm and PEFT layouts).

@@ -37,9 +37,9 @@ from auditor.models import (
     base_edges,
     finding_order,
 )
-from auditor.models.frozen import mutable_record
 from auditor.policy import PolicySet, evaluate, load_policies
 from auditor.policy.waivers import PYPROJECT, apply_waivers, load_repo_waivers
+from auditor.records import mutable_record
 from auditor.sources import limits
 from auditor.sources.base import Resolver, Source
 from auditor.sources.local import LocalSource, MirrorSource, one_state

@@ -14,7 +14,7 @@ from dataclasses import field
 from typing import Literal
 
 from auditor.card.lazyre import lazy
-from auditor.models.frozen import mutable_record, record
+from auditor.records import mutable_record, record
 
 SrcLine = tuple[int, str]
 """A physical (or pseudo) line: its 1-based line number and its text."""

@@ -36,7 +36,7 @@ from auditor.card.text import (
 )
 from auditor.card.values import LABELS, canonical, label_key
 from auditor.models import ChainRow, Claim, LicenseMention, Statement
-from auditor.models.frozen import mutable_record
+from auditor.records import mutable_record
 
 _Item = TypeVar("_Item", Claim, LicenseMention, Statement)
 

@@ -27,7 +27,7 @@ import yaml
 
 from auditor.card.lazyre import lazy
 from auditor.models import CardMetadata, CardProblem, CardProblemKind, Location
-from auditor.models.frozen import record
+from auditor.records import record
 
 # What JavaScript's \s matches at the start of a card (the Hub's regex runs there): Unicode
 # white space (str.isspace, up to U+3000) and the byte-order mark. Spelled out: computing it

@@ -23,7 +23,7 @@ from auditor.card.values import (
     parse_value,
 )
 from auditor.models import Claim, ClaimValue, Location
-from auditor.models.frozen import record
+from auditor.records import record
 
 _I = re.I
 

@@ -51,7 +51,7 @@ from typing import Literal
 from auditor.card.lazyre import lazy
 from auditor.card.text import Unit, fold
 from auditor.models import Location, Statement
-from auditor.models.frozen import record
+from auditor.records import record
 
 _I = re.I
 

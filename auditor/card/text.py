@@ -16,7 +16,7 @@ from typing import Literal
 
 from auditor.card.document import Block, Heading, SrcLine
 from auditor.card.lazyre import lazy
-from auditor.models.frozen import record
+from auditor.records import record
 
 Source = Literal["table", "prose", "list", "pst", "rendered"]
 

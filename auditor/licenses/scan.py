@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 
 from auditor.licenses.table import table
-from auditor.models.frozen import record
+from auditor.records import record
 
 # A word: letters/digits, with inner dots ("2.0", "llama3.1") and trailing "+" ("openrail++").
 _TOKEN = re.compile(r"[^\W_]+(?:\.[^\W_]+)*\+*")

@@ -17,7 +17,7 @@ import yaml
 
 from auditor import derived
 from auditor.models import License
-from auditor.models.frozen import record
+from auditor.records import record
 
 NOASSERTION = "NOASSERTION"
 

@@ -26,13 +26,13 @@ import yaml
 from auditor import derived, safeyaml
 from auditor.errors import PolicyError
 from auditor.models import Severity
-from auditor.models.frozen import record
 from auditor.policy import compiled
 from auditor.policy import paths as facts_paths
 from auditor.policy import plan as cel_plan
 from auditor.policy.lean import Reads
 from auditor.policy.plan import Plan, checked, compile_expr
 from auditor.policy.ruleschema import EXPRESSIONS, KNOWN_KEYS, REQUIRED, RULE_ID, rule_lets
+from auditor.records import record
 
 PROFILES = ("default", "strict", "none")
 

@@ -13,13 +13,13 @@ import re
 from typing import Any
 
 from auditor.errors import PolicyError
-from auditor.models.frozen import record
 from auditor.policy import lean
 from auditor.policy import paths as facts_paths
 from auditor.policy.programs import Deferred as Deferred  # re-exported (tests)
 from auditor.policy.programs import compile_expr as compile_expr  # re-exported (loader)
 from auditor.policy.rewrite import fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
+from auditor.records import record
 
 
 @record
