@@ -22,6 +22,7 @@ modules use it too.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import MISSING, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
 from typing import Any, TypeVar, dataclass_transform
@@ -43,6 +44,7 @@ def mutable_record(cls: type[T]) -> type[T]:
 
 def build(cls: type[T], *, frozen: bool, kw_only: bool, slots: bool) -> type[T]:
     """``cls`` as ``@dataclass(frozen=frozen, kw_only=kw_only, slots=slots)`` would make it."""
+    documented = cls.__dict__.get("__doc__") is not None
     made: type[T] = dataclass(init=False, repr=False, eq=False, kw_only=kw_only, slots=slots)(cls)
     found = fields(made)  # type: ignore[arg-type]
     own: Any = cls.__dict__
@@ -67,6 +69,9 @@ def build(cls: type[T], *, frozen: bool, kw_only: bool, slots: bool) -> type[T]:
     for name, value in extra.items():
         if name not in own:  # what the class body defines stays
             type.__setattr__(made, name, value)
+    if not documented:  # the docstring dataclasses writes: the class's signature
+        _make_init(made)
+        made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
     return made
 
 

@@ -126,6 +126,23 @@ def test_a_record_behaves_as_its_dataclass(ours: type[Any], std: type[Any],
                 delattr(obj, first)
 
 
+@record
+class Undocumented:
+    a: int
+    b: str = "x"
+
+
+@dataclass(frozen=True)
+class UndocumentedStd:
+    a: int
+    b: str = "x"
+
+
+def test_an_undocumented_record_gets_the_docstring_dataclasses_writes() -> None:
+    assert UndocumentedStd.__doc__ is not None
+    assert Undocumented.__doc__ == UndocumentedStd.__doc__.replace("Std", "")
+
+
 def _hash(obj: Any, name: str = "", renamed: str = "") -> int | str:
     try:
         return hash(obj)
