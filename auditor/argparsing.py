@@ -8,7 +8,6 @@ there is one, and suggests the closest option for a mistyped one.
 from __future__ import annotations
 
 import argparse
-import difflib
 
 from auditor.errors import UsageError
 
@@ -30,6 +29,8 @@ class Parser(argparse.ArgumentParser):
         """The option closest to the first unrecognised one, if any is close."""
         if not message.startswith(_UNRECOGNIZED):
             return None
+        import difflib  # a mistyped option only: not worth importing on every run
+
         known = sorted(self._option_string_actions)
         for arg in message.removeprefix(_UNRECOGNIZED).split():
             if arg.startswith("-"):

@@ -110,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from auditor import subcommands
 
             return subcommands.run(args[0], args[1:])
+        if args == ["--version"]:  # what argparse prints, without building the parser
+            print(f"ailiance-audit {__version__}")
+            return EXIT_OK
         return _audit(build_parser().parse_args(args))
     except SystemExit as exc:  # argparse's --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK

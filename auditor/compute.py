@@ -13,12 +13,12 @@ Everything here is arithmetic on facts; no I/O, no mlx.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from auditor.compute_text import params_from_text
 from auditor.compute_text import tokens_from_text as tokens_from_text  # re-exported
 from auditor.models import AdapterEvidence, CardClaims, ComputeEstimate
+from auditor.records import record
 
 GPAI_FLOP = 1e23  # GL §17
 SYSTEMIC_FLOP = 1e25  # AIA Art 51(2)
@@ -26,7 +26,7 @@ MLX_DEFAULT_MAX_SEQ_LENGTH = 2048  # mlx_lm.tuner.trainer.TrainingArgs default
 MAX_TOKENS = 1e14  # above every reported pre-training corpus: bounds a base of unknown tokens
 
 
-@dataclass(frozen=True)
+@record
 class _Arch:
     """What a decoder-only family puts in each layer (checked against mlx-lm's model files)."""
 
@@ -103,7 +103,7 @@ def count_parameters(config: dict[str, Any]) -> int | None:
     return embeddings + layers * per_layer + hidden
 
 
-@dataclass(frozen=True)
+@record
 class _Factor:
     name: str  # card claim name (and verify stage's canonical hyperparameter name)
     config_keys: tuple[str, ...]  # keys in AdapterEvidence.hyperparameters

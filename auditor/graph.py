@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from auditor.lazyre import lazy
 from auditor.licenses import normalise, normalise_many
@@ -34,6 +34,7 @@ from auditor.models import (
     is_repo_id,
 )
 from auditor.parallel import parallel_map
+from auditor.records import mutable_record, record
 
 _LOCAL_PATH = lazy(r"^(?:[/~.\\]|[A-Za-z]:[\\/])")
 _MAX_CYCLES_REPORTED = 20
@@ -43,7 +44,7 @@ MAX_EDGES = 20_000
 """Edges in one lineage: N cards each listing the same N bases would otherwise make N^2."""
 
 
-@dataclass(frozen=True)
+@record
 class Upstream:
     """What a lookup returns for one upstream repo."""
 
@@ -147,7 +148,7 @@ def _cycles(edges: Sequence[Edge], order: dict[str, int]) -> list[str]:
     return sorted(out)
 
 
-@dataclass
+@mutable_record
 class _Walk:
     """Mutable state of one walk (kept out of build_graph to keep functions short)."""
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from auditor.lazyre import lazy
 from auditor.models import CardClaims, Location, Relation, RepoKind, RepoSnapshot, is_repo_id
+from auditor.records import record
 
 _HUB_URL = lazy(r"^https?://(?:www\.)?huggingface\.co/([\w.-]+/[\w.-]+?)/?$")
 # Files that make a repo an adapter (mlx-lm and PEFT layouts).
@@ -36,7 +37,7 @@ _RELATIONS: dict[str, Relation] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Ref:
     """One reference from a card to an upstream repo."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from auditor import __version__
@@ -39,6 +39,7 @@ from auditor.models import (
 )
 from auditor.policy import PolicySet, evaluate, load_policies
 from auditor.policy.waivers import PYPROJECT, apply_waivers, load_repo_waivers
+from auditor.records import mutable_record
 from auditor.sources import limits
 from auditor.sources.base import Resolver, Source
 from auditor.sources.local import LocalSource, MirrorSource, one_state
@@ -49,7 +50,7 @@ WAIVER_FILE = ".ailiance-audit.yaml"
 MAX_ERROR_CHARS = 300  # an exception message may quote untrusted input: keep it short
 
 
-@dataclass
+@mutable_record
 class AuditOptions:
     """Everything a run needs besides its targets; defaults suit an offline mirror audit."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import socket
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -85,6 +84,8 @@ def _matches(repo_id: str, pattern: str) -> bool:
 
 def _resolve_endpoint() -> None:
     """Fail fast when the Hub's host name does not resolve (no network, no DNS)."""
+    import socket  # --author online only
+
     url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
     try:
         socket.getaddrinfo(url.hostname or "", url.port or 443)

@@ -36,6 +36,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
         "auditor.formats.escape",
         "auditor.safetensors_header",
         "auditor.prestart",
+        "auditor.records",
     ),
     ("auditor.licenses",),
     ("auditor.sources",),

@@ -10,10 +10,11 @@ text really is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from auditor.card.lazyre import lazy
+from auditor.records import mutable_record, record
 
 SrcLine = tuple[int, str]
 """A physical (or pseudo) line: its 1-based line number and its text."""
@@ -27,7 +28,7 @@ _DELIM = lazy(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _CELL_SPLIT = lazy(r"(?<!\\)\|")
 
 
-@dataclass(frozen=True)
+@record
 class Heading:
     """An ATX heading (``## Title``)."""
 
@@ -36,7 +37,7 @@ class Heading:
     line: int
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     """A table row; ``closed`` is False when the row lacks its closing pipe (a cut-off row)."""
 
@@ -45,7 +46,7 @@ class Row:
     closed: bool
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     """A pipe table: optional header row, data rows, and the headings it sits under."""
 
@@ -56,7 +57,7 @@ class Table:
     first_closed: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Block:
     """A run of text lines: a paragraph, one bullet item, or a block quote."""
 
@@ -65,7 +66,7 @@ class Block:
     path: tuple[Heading, ...]
 
 
-@dataclass
+@mutable_record
 class Document:
     """Everything :func:`parse_blocks` found, in document order per kind."""
 

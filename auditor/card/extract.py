@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TypeVar
 
 from auditor.card.bases import base_models
@@ -36,6 +36,7 @@ from auditor.card.text import (
 )
 from auditor.card.values import LABELS, canonical, label_key
 from auditor.models import ChainRow, Claim, LicenseMention, Statement
+from auditor.records import mutable_record
 
 _Item = TypeVar("_Item", Claim, LicenseMention, Statement)
 
@@ -44,7 +45,7 @@ _SLASH_LIST = lazy(r"^([a-z][a-z_ -]{0,30}(?:/[a-z_ -]{1,30})+)(?:[:=]\s*|\s+)-?
 _LICENSE_LABEL = lazy(r"^licen[cs](?:e|ing)\b", re.I)
 
 
-@dataclass
+@mutable_record
 class Units:
     """All units of a card, by shape."""
 
@@ -121,7 +122,7 @@ def build_units(
     return units
 
 
-@dataclass
+@mutable_record
 class Extracted:
     """What the extractors found, before deduplication."""
 

@@ -21,13 +21,13 @@ are kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from auditor.card.lazyre import lazy
 from auditor.models import CardMetadata, CardProblem, CardProblemKind, Location
+from auditor.records import record
 
 # What JavaScript's \s matches at the start of a card (the Hub's regex runs there): Unicode
 # white space (str.isspace, up to U+3000) and the byte-order mark. Spelled out: computing it
@@ -62,7 +62,7 @@ _STR_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class FrontMatter:
     """What the front-matter pass found, and where the body starts."""
 

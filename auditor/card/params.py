@@ -11,7 +11,6 @@ pairwise first, and their span is not read again by the single patterns.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from auditor.card.lazyre import lazy
 from auditor.card.text import Source, Unit
@@ -24,11 +23,12 @@ from auditor.card.values import (
     parse_value,
 )
 from auditor.models import Claim, ClaimValue, Location
+from auditor.records import record
 
 _I = re.I
 
 
-@dataclass(frozen=True)
+@record
 class ParamPattern:
     """One way of stating a parameter in text; group 1 is the value.
 

@@ -46,17 +46,17 @@ A ``negatable`` pattern is dropped when a negation ("no", "not", "without"…) s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from auditor.card.lazyre import lazy
 from auditor.card.text import Unit, fold
 from auditor.models import Location, Statement
+from auditor.records import record
 
 _I = re.I
 
 
-@dataclass(frozen=True)
+@record
 class StatementPattern:
     """How one statement kind is recognised; ``keys`` must match the lower-cased text first.
 
@@ -202,7 +202,7 @@ _STATEMENT_KEYS = _keys(sorted({k for p in STATEMENTS for k in p.keys}, key=lamb
 _NEGATION = lazy(r"\b(?:no|not|without|lacks?|missing|never|neither|nor)\b[^.;:,—–]{0,25}$", _I)
 
 
-@dataclass(frozen=True)
+@record
 class Active:
     """The statement patterns a card can match, and their prefilter keys."""
 

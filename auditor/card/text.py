@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
 
 from auditor.card.document import Block, Heading, SrcLine
 from auditor.card.lazyre import lazy
+from auditor.records import record
 
 Source = Literal["table", "prose", "list", "pst", "rendered"]
 
@@ -71,7 +71,7 @@ def section_title(path: tuple[Heading, ...]) -> str:
     return clean_title(path[-1].title).lower() if path else ""
 
 
-@dataclass(frozen=True)
+@record
 class Unit:
     """One piece of text an extractor looks at, with its line mapping and provenance."""
 

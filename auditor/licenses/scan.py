@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from auditor.lazyre import lazy
 from auditor.licenses.table import table
+from auditor.records import record
 
 # A word: letters/digits, with inner dots ("2.0", "llama3.1") and trailing "+" ("openrail++").
 _TOKEN = lazy(r"[^\W_]+(?:\.[^\W_]+)*\+*")
@@ -29,7 +29,7 @@ _TOKEN = lazy(r"[^\W_]+(?:\.[^\W_]+)*\+*")
 _SEPARATORS = frozenset(" \t\r\n\u00a0-_\u2010\u2011\u2012\u2013\u2014\u2015")
 
 
-@dataclass(frozen=True)
+@record
 class _Alias:
     words: tuple[str, ...]  # casefolded, or verbatim when case_sensitive
     allowed: tuple[frozenset[str], ...]  # what may stand before word i+1 (separators included)

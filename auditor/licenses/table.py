@@ -7,9 +7,8 @@ process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import yaml
 from auditor import derived
 from auditor.lazyre import lazy
 from auditor.models import License
+from auditor.records import record
 
 NOASSERTION = "NOASSERTION"
 
@@ -53,7 +53,7 @@ def name_key(text: str) -> str:
     return _NON_WORD.sub("-", text.lower().replace("+", "-plus-")).strip("-")
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     """The indexed license table. Templates have ``declared=None``; callers copy them."""
 
@@ -172,7 +172,7 @@ def raw_entries(use_cache: bool = True) -> list[dict[str, Any]]:
     taken only if it is a list of mappings made of strings, booleans, lists and mappings with
     string keys: the data :func:`_plain` builds, which is also all that is ever written.
     """
-    text = resources.files("auditor.licenses").joinpath("licenses.yaml").read_text("utf-8")
+    text = Path(__file__).with_name("licenses.yaml").read_text("utf-8")
     key = derived.digest("license-table", text.encode("utf-8"), _code())
     cached = derived.read(key) if use_cache else None
     if isinstance(cached, list) and all(isinstance(e, dict) and _is_plain(e) for e in cached):

@@ -4,11 +4,12 @@ vocabularies, places in files, targets and snapshots (the sources stage's types)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, Literal
+from typing import Literal
 
 # Declared without pydantic (``--help`` lists the levels); re-exported here with the model.
+from auditor.models.frozen import Frozen as Frozen
+from auditor.models.frozen import model as model
 from auditor.severity import FAIL_ON as FAIL_ON
 from auditor.severity import VERIFY_LEVELS as VERIFY_LEVELS
 from auditor.severity import Severity as Severity
@@ -18,20 +19,6 @@ SCHEMA_VERSION = "1.0"
 
 ScalarValue = int | float | str | bool
 ClaimValue = int | float | str | list[str]
-
-
-class Frozen:
-    """Base class of the data model's dataclasses, each declared
-    ``@dataclass(frozen=True, kw_only=True, slots=True)``: immutable, keyword-only.
-
-    Plain dataclasses, not pydantic models: building pydantic's machinery costs more than a
-    card-only audit's own work, and the pipeline only ever builds these from typed values.
-    Untrusted JSON (baseline reports, pack tests) is validated by ``auditor.models.codec``,
-    which reads this config (no unknown fields) and imports pydantic only on those paths.
-    """
-
-    __slots__ = ()
-    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
 
 # Hub repo ids: "name" or "org/name" (HF naming rules). Here, in the data model, because the
@@ -56,7 +43,7 @@ Role = Literal["subject", "base", "dataset"]
 Relation = Literal["adapter_of", "finetune_of", "merge_of", "quantized_of", "trained_on"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Location(Frozen):
     """A place in an audited file; ``line`` is 1-based."""
 
@@ -71,7 +58,7 @@ class Location(Frozen):
 # --------------------------------------------------------------------------- sources
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Target(Frozen):
     """What the user asked to audit: a Hub id (``org/name``, ``datasets/org/name``) or a path."""
 
@@ -82,7 +69,7 @@ class Target(Frozen):
     revision: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class RepoSnapshot(Frozen):
     """A repository pinned where possible to a revision, with its file listing."""
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from auditor.models.base import (
     ClaimValue,
     Frozen,
     Location,
+    model,
 )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Claim(Frozen):
     """One fact a card states, e.g. ``rank = 16`` from a table row, with where it was said."""
 
@@ -23,7 +24,7 @@ class Claim(Frozen):
     location: Location
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class LicenseMention(Frozen):
     """A license named in the card body, normalised, with its sentence."""
 
@@ -39,7 +40,7 @@ class LicenseMention(Frozen):
     )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class ChainRow(Frozen):
     """A row of a "License chain" table."""
 
@@ -50,7 +51,7 @@ class ChainRow(Frozen):
     location: Location
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Statement(Frozen):
     """A compliance statement recognised in the card (kinds are listed in docs/facts.md)."""
 
@@ -60,7 +61,7 @@ class Statement(Frozen):
     location: Location
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Section(Frozen):
     """A Markdown heading of the card body."""
 
@@ -80,7 +81,7 @@ CardProblemKind = Literal[
 ]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class CardProblem(Frozen):
     """Something wrong with the card as a document (becomes a ``card.*`` finding)."""
 
@@ -89,7 +90,7 @@ class CardProblem(Frozen):
     location: Location
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class CardMetadata(Frozen):
     """The YAML front matter, normalised once into strict types."""
 
@@ -108,7 +109,7 @@ class CardMetadata(Frozen):
     lines: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class PstField(Frozen):
     """A field of the AI Office training-content summary template found in the card."""
 
@@ -118,7 +119,7 @@ class PstField(Frozen):
     location: Location
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class PstSummary(Frozen):
     """The training-content summary (template of 2025-07-24) as found in the card."""
 
@@ -127,7 +128,7 @@ class PstSummary(Frozen):
     links: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class CardClaims(Frozen):
     """Everything a card claims, each with its file and line."""
 

@@ -4,7 +4,7 @@ the facts document is made of."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, Literal
 
 from auditor.models.base import (
@@ -14,11 +14,12 @@ from auditor.models.base import (
     RepoKind,
     Role,
     ScalarValue,
+    model,
 )
 from auditor.models.card import Statement
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class License(Frozen):
     """A normalised license with the traits policies reason about (docs/legal-basis.md §6)."""
 
@@ -50,7 +51,7 @@ class License(Frozen):
     ] = "none"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Node(Frozen):
     """A repository in the license graph: the subject or one of its upstream repos."""
 
@@ -71,7 +72,7 @@ class Node(Frozen):
     card_file: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Edge(Frozen):
     """``source`` (downstream) was made from ``target`` (upstream) by ``relation``."""
 
@@ -88,7 +89,7 @@ def base_edges(subject: str, edges: Iterable[Edge]) -> list[Edge]:
     return [e for e in edges if e.source == subject and e.relation != "trained_on"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class LicenseGraph(Frozen):
     """The lineage of the subject: nodes in walk order, edges, walk problems (cycles, depth)."""
 
@@ -101,7 +102,7 @@ class LicenseGraph(Frozen):
 # --------------------------------------------------------------------------- verification
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class EvidenceProblem(Frozen):
     """A problem found while collecting adapter evidence (never a pass/fail decision)."""
 
@@ -110,7 +111,7 @@ class EvidenceProblem(Frozen):
     location: Location | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class AdapterEvidence(Frozen):
     """What the adapter's config and tensors establish (``verify`` stage)."""
 
@@ -165,7 +166,7 @@ class AdapterEvidence(Frozen):
         exact(self)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class ComputeEstimate(Frozen):
     """Training-compute estimate and the AI Act scope test (GL §17, §63-64, §132)."""
 

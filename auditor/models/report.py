@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from auditor.models.base import (
@@ -12,6 +12,7 @@ from auditor.models.base import (
     RepoSnapshot,
     Severity,
     Target,
+    model,
 )
 from auditor.models.card import CardClaims
 from auditor.models.facts import (
@@ -23,7 +24,7 @@ from auditor.models.facts import (
 )
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Facts(Frozen):
     """The one document per target that policies see (``ailiance-audit facts TARGET``)."""
 
@@ -38,7 +39,7 @@ class Facts(Frozen):
     derived: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Waiver(Frozen):
     """A suppression declared in the audited repo's ``.ailiance-audit.yaml``."""
 
@@ -50,7 +51,7 @@ class Waiver(Frozen):
     location: Location | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Finding(Frozen):
     """One rule violation, with its evidence and location."""
 
@@ -78,7 +79,7 @@ def finding_order(f: Finding) -> tuple[int, str, str, str, int, str]:
     return (-f.severity.rank, f.rule_id, f.node, loc.file, loc.line or 0, f.message)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class TargetReport(Frozen):
     """Everything the audit established for one target."""
 
@@ -101,7 +102,7 @@ class TargetReport(Frozen):
     baseline_fixed: tuple[Finding, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class Summary(Frozen):
     """Counts over all targets (suppressed findings are counted apart)."""
 
@@ -115,7 +116,7 @@ class Summary(Frozen):
     suppressed: int = 0
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class ToolInfo(Frozen):
     """Which tool produced the report."""
 
@@ -123,7 +124,7 @@ class ToolInfo(Frozen):
     version: str
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@model
 class AuditReport(Frozen):
     """The result of one run: one entry per target plus a summary."""
 

@@ -15,11 +15,9 @@ Errors name the file, the rule and the line/column.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +32,12 @@ from auditor.policy import plan as cel_plan
 from auditor.policy.lean import Reads
 from auditor.policy.plan import Plan, checked, compile_expr
 from auditor.policy.ruleschema import EXPRESSIONS, KNOWN_KEYS, REQUIRED, RULE_ID, rule_lets
+from auditor.records import record
 
 PROFILES = ("default", "strict", "none")
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """One compiled rule."""
 
@@ -57,7 +56,7 @@ class Rule:
     lets: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class PolicySet:
     """The effective rules of a run, in a stable order (pack file, then position)."""
 
@@ -88,7 +87,9 @@ class PolicySet:
 
 def builtin_dir() -> Path:
     """The shipped packs (``policies/`` in a checkout, package data in a wheel)."""
-    return Path(str(resources.files("auditor") / "policies"))
+    # The package's directory as ``importlib.resources.files("auditor")`` gives it (installed or
+    # checked out), without importing importlib.resources and zipfile on every run.
+    return Path(__file__).parents[1] / "policies"
 
 
 @lru_cache(maxsize=1)
@@ -103,6 +104,8 @@ def pack_files(path: Path) -> list[Path]:
         return [path]
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    import difflib  # a wrong argument only
+
     close = difflib.get_close_matches(str(path), PROFILES, n=1)
     hint = f" (did you mean the profile {close[0]!r}?)" if close else ""
     raise PolicyError(

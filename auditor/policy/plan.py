@@ -9,7 +9,6 @@ and the line/column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import PolicyError
@@ -24,9 +23,10 @@ from auditor.policy.rewrite import names as identifiers
 from auditor.policy.walk import MAX_FINDINGS_PER_RULE as MAX_FINDINGS_PER_RULE  # re-exported
 from auditor.policy.walk import at_once, computed, reads_of
 from auditor.policy.walk import fields as row_fields
+from auditor.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """The compiled programs of one rule (see :func:`build`); ``policy.cel`` runs them.
 

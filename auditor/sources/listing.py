@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+
+from auditor.records import record
 
 MAX_FILES = 10_000
 MAX_ENTRIES = 200_000  # directory entries looked at by a walk (files, folders, anything)
@@ -42,7 +43,7 @@ KNOWN_FILES = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Listing:
     """Sorted repo-relative POSIX paths, and whether a bound stopped the listing early."""
 

@@ -50,3 +50,26 @@ def test_the_card_only_text_audit_imports_no_pydantic() -> None:
     result = _run(setup)
     assert result["code"] in (0, 1)  # 1: the example's findings fail the default gate
     assert result["leaked"] == []
+
+
+# Standard-library modules the card-only audit has no use for, imported only where they are
+# needed (docs/speed.md, "Fewer generated methods, fewer imports"): the DNS probe of --author
+# (socket), a mistyped option's suggestion (difflib), package data through importlib.resources
+# (which pulls in zipfile and tempfile), temporary names (secrets).
+UNUSED = ("socket", "difflib", "zipfile", "importlib.resources", "importlib.readers", "secrets")
+
+
+def test_the_card_only_text_audit_imports_no_unused_stdlib_module() -> None:
+    code = (
+        "import json, sys\n"
+        "from auditor.cli import main\n"
+        "code = main(['--offline', '--mirror', 'examples/hub', 'Ailiance-fr/apertus-math-lora',"
+        " '--verify', 'none', '--format', 'text'])\n"
+        f"extra = sorted(m for m in {UNUSED!r} if m in sys.modules)\n"
+        "sys.__stdout__.write('\\n' + json.dumps({'code': code, 'extra': extra}) + '\\n')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=True)
+    result = json.loads(done.stdout.rstrip("\n").rsplit("\n", 1)[-1])
+    assert result["code"] in (0, 1)  # 1: the example's findings fail the default gate
+    assert result["extra"] == []
