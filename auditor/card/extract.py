@@ -164,10 +164,18 @@ def extract(units: Units, file: str, declared_bases: tuple[str, ...] = ()) -> Ex
     out = Extracted()
     chain_lines = {row.line for t in units.chain_tables for row in t.rows}
     active = active_statements([u.text for u in units.fields + units.prose + units.headings])
+    quoted: dict[int, bool] = {}  # by heading path: the units of a block share theirs
+
+    def in_quoted_card(unit: Unit) -> bool:
+        found = quoted.get(id(unit.path))
+        if found is None:
+            found = quoted[id(unit.path)] = _quoted_card(unit)
+        return found
+
     for unit in units.fields:
         claims = field_claims(unit, file)
         out.hyperparameters.extend(claims)
-        if not _quoted_card(unit):
+        if not in_quoted_card(unit):
             out.base_models.extend(c for c in claims if c.name == "base_model")
             if canonical(unit.label or "") != "base_model":
                 out.base_models.extend(base_models(unit, file))
@@ -176,7 +184,7 @@ def extract(units: Units, file: str, declared_bases: tuple[str, ...] = ()) -> Ex
         out.statements.extend(license_section_terms(unit, file))
     for unit in units.prose:
         out.hyperparameters.extend(scan(unit, file))
-        if not _quoted_card(unit):
+        if not in_quoted_card(unit):
             out.base_models.extend(base_models(unit, file))
         out.statements.extend(statements(unit, file, active=active))
     for unit in units.headings:

@@ -158,8 +158,10 @@ def _composite(text: str) -> tuple[list[Hit], list[tuple[int, int]]]:
 
 def _single(text: str, lower: str, context: bool, spans: list[tuple[int, int]]) -> list[Hit]:
     hits: list[Hit] = []
-    taken = set()
     present = set(_KEYS.findall(lower))
+    if not present:  # most units name no parameter: no pattern can match (its keys are absent)
+        return hits
+    taken = set()
     numbers = bool(_DIGIT.search(text))
     for pattern in PATTERNS:
         if (pattern.needs_context and not context) or pattern.keys.isdisjoint(present):

@@ -94,6 +94,8 @@ class Unit:
 
     def line_at(self, offset: int) -> int:
         """Line of the character at ``offset`` in :attr:`text`."""
+        if len(self.marks) == 1:  # a field or a one-line sentence: no search (nor its cache)
+            return self.marks[0][1]
         i = bisect_right(self._offsets, offset) - 1
         return self.marks[max(i, 0)][1]
 
