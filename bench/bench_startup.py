@@ -66,7 +66,7 @@ PHASES = (
         "import auditor.pipeline, auditor.verify",
     ),
     (
-        "text format (rich) and output modules",
+        "text format and output modules",
         "import auditor.formats.text, auditor.writing, auditor.exitcodes, auditor.options, "
         "auditor.targets",
     ),
