@@ -21,6 +21,8 @@ from auditor.sources.offline import offline_from_env
 
 # A comment runs from a '#' at the start of a line or after a space to the end of the line.
 _COMMENT = lazy(r"(^|\s)#.*$")
+
+
 def targets_from(specs: Sequence[str], revision: str | None) -> list[Target]:
     """Parse every command-line target (a usage error names the bad one)."""
     return [parse_target(spec, revision) for spec in specs]
