@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from auditor.pipeline import AuditOptions
     from auditor.policy import PolicySet
 
+VERSION_LINE = f"ailiance-audit {__version__}"
+"""What ``--version`` prints: argparse's version action and the shortcut that skips the parser."""
+
 SUBCOMMANDS = ("facts", "policy", "hook", "card", "serve", "census")
 _gc_paused = False  # the console script collects no garbage during start-up: _startup_over()
 
@@ -94,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock", metavar="FILE", help="write every resolved repo id, kind and sha")
     p.add_argument("--locked", metavar="FILE", help="audit exactly the revisions in a lock file")
     p.add_argument("--policy-list", action="store_true", help="print the effective rules and exit")
-    p.add_argument("--version", action="version", version=f"ailiance-audit {__version__}")
+    p.add_argument("--version", action="version", version=VERSION_LINE)
     return p
 
 
@@ -111,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return subcommands.run(args[0], args[1:])
         if args == ["--version"]:  # what argparse prints, without building the parser
-            print(f"ailiance-audit {__version__}")
+            print(VERSION_LINE)
             return EXIT_OK
         return _audit(build_parser().parse_args(args))
     except SystemExit as exc:  # argparse's --help and --version
