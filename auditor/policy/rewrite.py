@@ -186,9 +186,10 @@ def bind_repeated(body: str, exprs: Sequence[str], names: Sequence[str], least: 
     for expr in sorted(exprs, key=len, reverse=True):
         if len(bindings) == len(names):
             break
-        pattern = [t[1] for t in tokens(expr)]
-        if rebound & {t[1] for t in tokens(expr) if t[0] == "ident"}:
+        expr_toks = tokens(expr)
+        if rebound & {t[1] for t in expr_toks if t[0] == "ident"}:
             return body
+        pattern = [t[1] for t in expr_toks]
         spans = _occurrences(tokens(body), pattern)
         if len(spans) < least:
             continue
