@@ -56,30 +56,30 @@ def _rule(name: str, pack: Path, violation: str) -> None:
     )
 
 
-def test_a_rule_that_finds_nothing_compiles_only_its_probe(tmp_path: Path) -> None:
+def _walk(tmp_path: Path, violation: str) -> tuple[Probed, Session]:
+    """The probed walk of a one-rule pack over two upstream nodes, and a session that binds
+    both as the candidates, as the engine does."""
     pack = tmp_path / "p.yaml"
-    _rule("r", pack, "item.license.sharealike")
-    facts = case_facts({"upstream": [{"id": "o/a"}, {"id": "o/b"}]})
-    policy = load_policies(["none", str(pack)])
-    rule = policy.rules[0]
-    assert rule.plan is not None and isinstance(rule.plan.fused, Probed)
-    session = Session(facts_document(facts, policy))
-    session.scope["_chunk_"] = [0, 1]  # the candidates, as the engine binds them
-    walk = Probed(rule.plan.fused.source, rule.plan.fused.probe)
-    assert walk.execute(session.context) == []
-    assert walk._program is None  # the rows were never compiled
-    assert Deferred(rule.plan.fused.source).execute(session.context) == []
-
-
-def test_a_rule_that_fires_gives_the_rows_of_its_walk(tmp_path: Path) -> None:
-    pack = tmp_path / "p.yaml"
-    _rule("r", pack, "item.id == 'o/b'")
+    _rule("r", pack, violation)
     facts = case_facts({"upstream": [{"id": "o/a"}, {"id": "o/b"}]})
     policy = load_policies(["none", str(pack)])
     rule = policy.rules[0]
     assert rule.plan is not None and isinstance(rule.plan.fused, Probed)
     session = Session(facts_document(facts, policy))
     session.scope["_chunk_"] = [0, 1]
-    rows = rule.plan.fused.execute(session.context)
-    assert rows == Deferred(rule.plan.fused.source).execute(session.context)
+    return rule.plan.fused, session
+
+
+def test_a_rule_that_finds_nothing_compiles_only_its_probe(tmp_path: Path) -> None:
+    fused, session = _walk(tmp_path, "item.license.sharealike")
+    walk = Probed(fused.source, fused.probe)
+    assert walk.execute(session.context) == []
+    assert walk._program is None  # the rows were never compiled
+    assert Deferred(fused.source).execute(session.context) == []
+
+
+def test_a_rule_that_fires_gives_the_rows_of_its_walk(tmp_path: Path) -> None:
+    fused, session = _walk(tmp_path, "item.id == 'o/b'")
+    rows = fused.execute(session.context)
+    assert rows == Deferred(fused.source).execute(session.context)
     assert [row["node"] for row in rows] == ["o/b"]
