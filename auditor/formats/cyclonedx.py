@@ -7,7 +7,8 @@ chain; bases are ``machine-learning-model`` components, datasets ``data`` compon
 ``dependencies`` graph repeats every lineage edge. Several targets have no single metadata
 component, so then every subject is listed in ``components``.
 
-The JSON is built directly: cyclonedx-python-lib cannot serialise ``modelCard`` (its issue #912).
+The JSON is built directly: cyclonedx-python-lib has no ``modelCard`` (version 11 leaves
+its ``Component.model_card`` commented out as not yet implemented).
 The library still supplies the SPDX id list for licenses, and the tests validate the output with
 its strict 1.6 schema. Same report, same bytes: the serial number is a UUIDv5 of the document
 namespace and the timestamp appears only when ``SOURCE_DATE_EPOCH`` injects one.
