@@ -23,6 +23,8 @@ def at_once(coll: str, var: str, violation: str, fields: str, parts: str | None
     where the rule wrote them, each evaluated where it is read: cel-rust indexes a map or list
     without copying it, but binding a record to a name (``[rec].map(v, …)``) copies it twice,
     and that cost more than all the reads it saved (docs/speed.md, census round 5)."""
+    if parts is None and violation.strip() == "true":  # every candidate: no filter to copy them
+        return f"{coll}.map({var}, {fields})", f"{coll}.size() > 0"
     if parts is None:
         test = f"({violation})"
         return (f"{coll}.filter({var}, {test}).map({var}, {fields})",
