@@ -49,17 +49,33 @@ def facts_document(facts: Facts, policy: PolicySet) -> dict[str, Any]:
     """
     if not facts.derived:
         facts = replace(facts, derived=derive(facts))
-    names = set(policy.variables)
-    nodes = {lean.UPSTREAM, lean.COLUMNS, lean.TABLES}
     selected = policy.selected
-    document = dump_some(facts, {
-        name: _first_level(selected.get(name, paths.WHOLE)) for name in names - nodes
-    })
-    if names & nodes:
+    include, nodes = _includes(policy)
+    document = dump_some(facts, include)
+    if nodes:
         document.update(lean.columns(facts, policy.reads))
     for name in paths.ROOTS & document.keys():
         document[name] = paths.prune(document[name], selected.get(name, paths.WHOLE))
     return document
+
+
+_INCLUDES: dict[int, tuple[PolicySet, dict[str, Any], bool]] = {}
+
+
+def _includes(policy: PolicySet) -> tuple[dict[str, Any], bool]:
+    """``dump_some``'s include for ``policy`` and whether it reads the upstream nodes: the same
+    for every target, so computed once per policy (as ``sandbox.split`` keeps its parts)."""
+    cached = _INCLUDES.get(id(policy))
+    if cached is not None and cached[0] is policy:
+        return cached[1], cached[2]
+    names = set(policy.variables)
+    nodes = {lean.UPSTREAM, lean.COLUMNS, lean.TABLES}
+    selected = policy.selected
+    include = {name: _first_level(selected.get(name, paths.WHOLE)) for name in names - nodes}
+    if len(_INCLUDES) > 64:
+        _INCLUDES.clear()
+    _INCLUDES[id(policy)] = (policy, include, bool(names & nodes))  # kept alive: its id is its own
+    return include, bool(names & nodes)
 
 
 def _first_level(spec: Any) -> Any:

@@ -104,15 +104,31 @@ def prune(value: Any, spec: Trie) -> Any:
     """``value`` (JSON-able data) with only what ``spec`` reaches."""
     if spec is WHOLE:
         return value
-    star = spec.get(ANY)
+    children, star, keys = _node(spec)
     if isinstance(value, dict):
-        keys = KEYS in spec  # a key nothing selects stays, with a value nothing reads
-        return {
-            k: prune(v, _merge(spec[k], star) if k in spec else star)
-            if k in spec or star is not None else None
-            for k, v in value.items()
-            if k in spec or star is not None or keys
-        }
+        if star is not None:
+            return {k: prune(v, children.get(k, star)) for k, v in value.items()}
+        # a key nothing selects stays only when the keys are read, with a value nothing reads
+        return {k: prune(v, children[k]) if k in children else None
+                for k, v in value.items() if k in children or keys}
     if isinstance(value, list) and star is not None and len(spec) == 1:
         return [prune(v, star) for v in value]
     return value  # a scalar, a list searched by ``in``, or a list indexed by a name
+
+
+_NODES: dict[int, tuple[Trie, dict[str, Trie], Trie | None, bool]] = {}
+
+
+def _node(spec: dict[str, Trie]) -> tuple[dict[str, Trie], Trie | None, bool]:
+    """A trie node as :func:`prune` reads it: each key's spec merged with ``*``'s, ``*``'s, and
+    whether the keys are read. A policy's tries prune every target, so each node is worked out
+    once (and kept with it, so its id stays its own)."""
+    got = _NODES.get(id(spec))
+    if got is not None and got[0] is spec:
+        return got[1], got[2], got[3]
+    star = spec.get(ANY)
+    children = {k: _merge(sub, star) for k, sub in spec.items()}
+    if len(_NODES) > 4096:
+        _NODES.clear()
+    _NODES[id(spec)] = (spec, children, star, KEYS in spec)
+    return children, star, KEYS in spec

@@ -21,7 +21,7 @@ from auditor.policy.programs import compile_expr as compile_expr  # re-exported 
 from auditor.policy.rewrite import fast, rename, substitute_item, tokens
 from auditor.policy.rewrite import names as identifiers
 from auditor.policy.walk import MAX_FINDINGS_PER_RULE as MAX_FINDINGS_PER_RULE  # re-exported
-from auditor.policy.walk import at_once, computed, reads_of
+from auditor.policy.walk import at_once, computed
 from auditor.policy.walk import fields as row_fields
 from auditor.records import record
 
@@ -204,7 +204,7 @@ def build(src: dict[str, str], lets: dict[str, str], file: str, rule_id: str,
     else:
         select = f"_chunk_.filter(_i_, ({violation}))"
         rows = f"_picked_.map(_i_, {fields})"
-    fused, probe = at_once("_chunk_", "_i_", violation, fields, parts, reads_of(coll, pick))
+    fused, probe = at_once("_chunk_", "_i_", violation, fields, parts)
     if not direct:
         # The candidates of one chunk arrive as ``_slice_``, bound once per call.
         select = f"[_slice_].map(_each_, {select})[0]"

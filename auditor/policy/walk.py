@@ -10,46 +10,28 @@ audit then compiles only the probe (docs/speed.md).
 
 from __future__ import annotations
 
-from auditor.policy import lean
-from auditor.policy.rewrite import bind_repeated
-
 MAX_FINDINGS_PER_RULE, FUSED = 200, "_item_"
-BOUND = ("_v0_", "_v1_", "_v2_", "_v3_")
-"""The engine's names for the reads :func:`at_once` binds."""
 
 
-def at_once(coll: str, var: str, violation: str, fields: str, parts: str | None,
-            reads: tuple[str, ...] = ()) -> tuple[str, str]:
+def at_once(coll: str, var: str, violation: str, fields: str, parts: str | None
+            ) -> tuple[str, str]:
     """The rows of every candidate in ``coll`` (bound to ``var``) in one program: a list of
     rows, or with ``parts`` one list of rows per candidate (each part computed once); and its
     probe, true when some candidate violates (false: the program gives no rows).
 
-    ``reads`` are the expressions that read the candidate ``var`` indexes: each one repeated in
-    a comprehension's body is evaluated once there (:func:`rewrite.bind_repeated`)."""
-
-    def once(body: str) -> str:
-        return bind_repeated(body, reads, BOUND) if reads else body
-
+    The candidate's reads (``card['hyperparameters'][_i_]['name']``, a node's table row) stay
+    where the rule wrote them, each evaluated where it is read: cel-rust indexes a map or list
+    without copying it, but binding a record to a name (``[rec].map(v, …)``) copies it twice,
+    and that cost more than all the reads it saved (docs/speed.md, census round 5)."""
+    if parts is None and violation.strip() == "true":  # every candidate: no filter to copy them
+        return f"{coll}.map({var}, {fields})", f"{coll}.size() > 0"
     if parts is None:
-        test = once(f"({violation})")
-        return (f"{coll}.filter({var}, {test}).map({var}, {once(fields)})",
+        test = f"({violation})"
+        return (f"{coll}.filter({var}, {test}).map({var}, {fields})",
                 f"{coll}.exists({var}, {test})")
     body = f"({parts}).filter(part, ({violation})).map(part, {fields})"
-    return (f"{coll}.map({var}, {once(body)})",
-            f"{coll}.exists({var}, {once(f'({parts}).exists(part, ({violation}))')})")
-
-
-def reads_of(coll: str, pick: str) -> tuple[str, ...]:
-    """What the programs read of the candidate ``pick`` (``coll[_i_]``): itself, or over
-    ``upstream`` each field's column or table value as ``policy.lean`` writes them. Each of them
-    evaluates without error for every index the engine walks (a column holds one value per
-    node, a table one row per distinct value)."""
-    if coll != lean.UPSTREAM:
-        return (pick,)
-    index = pick[len(lean.UPSTREAM):]
-    columns = {name: f"{lean.COLUMNS}['{name}']{index}" for name in sorted(lean.FIELDS)}
-    return (*(f"{lean.TABLES}['{name}'][{column}]" for name, column in columns.items()
-              if name not in lean.PLAIN), *columns.values())
+    return (f"{coll}.map({var}, {body})",
+            f"{coll}.exists({var}, ({parts}).exists(part, ({violation})))")
 
 
 def computed(bound: dict[str, str], pick: str, each: str) -> tuple[str, str]:

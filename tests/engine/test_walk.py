@@ -1,5 +1,5 @@
-"""The one-program walk's compile savings (``policy.walk``, ``rewrite.bind_repeated``): reads
-of the candidate bound once, and a probe that spares compiling the finding rows; same rows."""
+"""The one-program walk's compile savings (``policy.walk``): a probe that spares compiling the
+finding rows; same rows."""
 
 from __future__ import annotations
 
@@ -8,42 +8,7 @@ from pathlib import Path
 from auditor.policy import load_policies
 from auditor.policy.cel import Session, facts_document
 from auditor.policy.programs import Deferred, Probed
-from auditor.policy.rewrite import bind_repeated
 from auditor.policy.testing import case_facts
-
-COL = "(c)[_i_]"
-TABLE = "_tables_['license'][_upstream_['license'][_i_]]"
-
-
-def test_a_read_repeated_three_times_is_bound_once() -> None:
-    body = f"{COL}['a'] + {COL}['b'] + ({COL})['c']"
-    assert bind_repeated(body, [COL], ["_v0_"]) == (
-        f"[{COL}].map(_v0_, _v0_['a'] + _v0_['b'] + _v0_['c'])[0]")
-
-
-def test_longer_reads_go_first_and_each_gets_its_own_name() -> None:
-    column = "_upstream_['license'][_i_]"
-    body = " + ".join([f"{TABLE}['x']"] * 3 + [f"{column}"] * 3)
-    out = bind_repeated(body, [column, TABLE], ["_v0_", "_v1_"])
-    assert out.startswith(f"[{TABLE}].map(_v0_, [{column}].map(_v1_, _v0_['x']")
-
-
-def test_rare_reads_strings_fields_and_calls_are_left_alone() -> None:
-    assert bind_repeated(f"{COL} + {COL}", [COL], ["_v0_"]) == f"{COL} + {COL}"
-    quoted = f"'{COL}' + '{COL}' + '{COL}'"
-    assert bind_repeated(quoted, [COL], ["_v0_"]) == quoted
-    called = f"size({COL}) + size({COL}) + size({COL})"
-    assert bind_repeated(called, [COL], ["_v0_"]) == "[(c)[_i_]].map(_v0_, " + (
-        "size(_v0_) + size(_v0_) + size(_v0_))[0]")
-
-
-def test_a_body_that_rebinds_a_name_or_uses_the_engines_names_is_left_alone() -> None:
-    rebinds = f"{COL} + {COL} + xs.map(c, {COL})"
-    assert bind_repeated(rebinds, [COL], ["_v0_"]) == rebinds
-    reindexed = f"{COL} + {COL} + xs.exists(_i_, {COL})"
-    assert bind_repeated(reindexed, [COL], ["_v0_"]) == reindexed
-    taken = f"{COL} + {COL} + {COL} + _v0_"
-    assert bind_repeated(taken, [COL], ["_v0_"]) == taken
 
 
 def _rule(name: str, pack: Path, violation: str) -> None:
