@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from auditor.card.keys import Keys
 from auditor.card.lazyre import lazy
 from auditor.card.text import Source, Unit
 from auditor.card.values import (
@@ -116,9 +117,7 @@ PATTERNS: tuple[ParamPattern, ...] = (
 )
 """Single-parameter patterns, tried in order; the first match at a position wins."""
 
-_KEYS = lazy(
-    "|".join(sorted({re.escape(k) for p in PATTERNS for k in p.keys}, key=lambda k: (-len(k), k)))
-)
+_KEYS = Keys(k for p in PATTERNS for k in p.keys)
 
 CONTEXT = lazy(r"lora|adapter|fine-?tun|finetun|train|optimi[sz]|hyper-?param|peft")
 """A unit must match this (lower-cased) for ``needs_context`` patterns to count, unless vouched."""
@@ -158,7 +157,7 @@ def _composite(text: str) -> tuple[list[Hit], list[tuple[int, int]]]:
 
 def _single(text: str, lower: str, context: bool, spans: list[tuple[int, int]]) -> list[Hit]:
     hits: list[Hit] = []
-    present = set(_KEYS.findall(lower))
+    present = _KEYS.found(lower)
     if not present:  # most units name no parameter: no pattern can match (its keys are absent)
         return hits
     taken = set()

@@ -48,6 +48,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from auditor.card.keys import Keys
 from auditor.card.lazyre import lazy
 from auditor.card.text import Unit, fold
 from auditor.models import Location, Statement
@@ -73,11 +74,6 @@ class StatementPattern:
     reject: re.Pattern[str] | None = None
     headings: bool = False
     needs: frozenset[str] = frozenset()
-
-
-def _keys(keys: list[str] | tuple[str, ...]) -> re.Pattern[str]:
-    """A prefilter: any of the lower-case fragments (searched in lower-cased text)."""
-    return lazy("|".join(re.escape(k) for k in keys))
 
 
 def _s(
@@ -195,7 +191,7 @@ STATEMENTS: tuple[StatementPattern, ...] = (
 # fmt: on
 """Statement patterns, tried on every sentence, table row and field line."""
 
-_STATEMENT_KEYS = _keys(sorted({k for p in STATEMENTS for k in p.keys}, key=lambda k: (-len(k), k)))
+_STATEMENT_KEYS = Keys(k for p in STATEMENTS for k in p.keys)
 
 # A negation governs a statement only within its clause: "Not applicable — provider is
 # established within the EU" is not negated, "does not qualify for the exemption" is.
@@ -219,7 +215,7 @@ ALL = _active(STATEMENTS)
 
 def active_statements(texts: list[str]) -> Active:
     """The statement patterns whose prefilter keys occur somewhere in the card at all."""
-    present = set(_STATEMENT_KEYS.findall("\n".join(texts).lower()))
+    present = _STATEMENT_KEYS.found("\n".join(texts).lower())
     return _active(tuple(p for p in STATEMENTS if not p.keys.isdisjoint(present)))
 
 
