@@ -87,7 +87,8 @@ def split_cells(line: str) -> tuple[tuple[str, ...], bool]:
         body = body[1:]
     if closed:
         body = body[:-1]
-    return tuple(c.strip() for c in _CELL_SPLIT.split(body)), closed
+    cells = _CELL_SPLIT.split(body) if "\\" in body else body.split("|")  # no escaped pipe
+    return tuple(c.strip() for c in cells), closed
 
 
 MAX_CODE_LINES = 400
@@ -145,21 +146,25 @@ class _Builder:
 
     def line(self, src: SrcLine) -> None:
         text = src[1]
-        if not text.strip():
+        stripped = text.lstrip()
+        if not stripped:
             self.flush()
             return
-        if m := _HEADING.match(text):
+        # Each block pattern is tried only where the line's first non-blank character can start
+        # it (``\s`` and ``str.lstrip`` agree on what is blank, ``\d`` and ``isdecimal`` on digits).
+        first = stripped[0]
+        if first == "#" and (m := _HEADING.match(text)):
             self.heading(src, len(m.group(1)), m.group(2))
-        elif text.lstrip().startswith("|") or (self.rows and "|" in text):
+        elif first == "|" or (self.rows and "|" in text):
             if self.para:
                 self.flush()
             cells, closed = split_cells(text)
             self.rows.append((src, cells, closed))
-        elif _HRULE.match(text):
+        elif first in "-*_=" and _HRULE.match(text):
             self.flush()
-        elif m := _QUOTE.match(text):
+        elif first == ">" and (m := _QUOTE.match(text)):
             self.text(src, "quote", m.group(1))
-        elif m := _BULLET.match(text):
+        elif (first in "-*+•" or first.isdecimal()) and (m := _BULLET.match(text)):
             self.text(src, "bullet", m.group(1))
         elif self.para and self.para_kind == "bullet":
             self.para.append((src[0], text.strip()))  # continuation of the bullet item
@@ -188,11 +193,12 @@ def parse_blocks(lines: list[SrcLine]) -> Document:
                 b.doc.comments.append((comment[0][0], " ".join(t for _, t in comment)))
                 comment = None
             continue
-        if m := _FENCE.match(text):
+        stripped = text.lstrip()
+        if stripped.startswith(("`", "~")) and (m := _FENCE.match(text)):
             b.flush()
             fence, b.doc.open_fence_line, code = m.group(1), src[0], []
             continue
-        if text.lstrip().startswith("<!--"):
+        if stripped.startswith("<!--"):
             b.flush()
             if "-->" in text:
                 b.doc.comments.append(src)

@@ -110,7 +110,7 @@ def field_unit(
 
 def split_field(text: str) -> tuple[str, str] | None:
     """Split a cleaned "Label: value" line; ``None`` if it is not shaped like one."""
-    m = _FIELD.match(text)
+    m = _FIELD.match(text) if ":" in text or "：" in text else None
     if not m or "<http" in m.group(1):
         return None
     return m.group(1).strip(), m.group(2).strip()
