@@ -91,6 +91,11 @@ def split_cells(line: str) -> tuple[tuple[str, ...], bool]:
     return tuple(c.strip() for c in cells), closed
 
 
+def _is_delimiter(line: str) -> bool:
+    """A table's header delimiter row ("|---|:--:|"): it has a "--" wherever it matches."""
+    return "--" in line and bool(_DELIM.match(line))
+
+
 MAX_CODE_LINES = 400
 """Lines kept per fenced code block (config blocks are short; the rest is never read)."""
 
@@ -117,11 +122,11 @@ class _Builder:
         rows, self.rows = self.rows, []
         self.rows_first_closed = rows[0][2]
         header: tuple[str, ...] | None = None
-        if len(rows) >= 2 and _DELIM.match(rows[1][0][1]):
+        if len(rows) >= 2 and _is_delimiter(rows[1][0][1]):
             header = rows[0][1]
             rows = rows[2:]
         data = tuple(
-            Row(cells, src[0], closed) for src, cells, closed in rows if not _DELIM.match(src[1])
+            Row(cells, src[0], closed) for src, cells, closed in rows if not _is_delimiter(src[1])
         )
         line = data[0].line if data else 0
         first_closed = self.rows_first_closed

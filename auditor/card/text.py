@@ -26,7 +26,10 @@ _IMAGE = lazy(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = lazy(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _ITALIC = lazy(r"(?<![\w*])[*_](?=\S)([^*_]{1,200}?)(?<=\S)[*_](?![\w*])")
 _MARKUP = lazy(r"[*_`~<\[]")
-_SENTENCE_END = lazy(r"(?<=[.!?])\s+(?=[A-Z\"'(\[<])")
+# Where a sentence ends; only the match's end is read (where the next one starts). The stop leads
+# the match rather than sitting in a lookbehind, so that sre scans for it instead of trying every
+# position: the ends are the same.
+_SENTENCE_END = lazy(r"[.!?]\s+(?=[A-Z\"'(\[<])")
 _FIELD = lazy(r"^([A-Za-z][^:：.!?]{0,60}?)\s*[:：]\s*(\S.*)$")
 
 
