@@ -200,14 +200,18 @@ _NEGATION = lazy(r"\b(?:no|not|without|lacks?|missing|never|neither|nor)\b[^.;:,
 
 @record
 class Active:
-    """The statement patterns a card can match, and their prefilter keys."""
+    """The statement patterns a card can match, and their prefilter keys (for a heading, only
+    those of the patterns that read headings: the others are skipped there)."""
 
     patterns: tuple[StatementPattern, ...]
     keys: tuple[str, ...]
+    heading_keys: tuple[str, ...]
 
 
 def _active(patterns: tuple[StatementPattern, ...]) -> Active:
-    return Active(patterns, tuple(sorted({k for p in patterns for k in p.keys})))
+    keys = tuple(sorted({k for p in patterns for k in p.keys}))
+    heading_keys = tuple(sorted({k for p in patterns if p.headings for k in p.keys}))
+    return Active(patterns, keys, heading_keys)
 
 
 ALL = _active(STATEMENTS)
@@ -226,7 +230,8 @@ def statements(
     out: list[Statement] = []
     text = unit.text[:20_000]
     lower = text.lower()
-    present = {k for k in active.keys if k in lower}  # the keys once, not once per pattern
+    keys = active.heading_keys if heading else active.keys
+    present = {k for k in keys if k in lower}  # the keys once, not once per pattern
     if not present:
         return out
     folded = ""
