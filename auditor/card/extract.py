@@ -86,8 +86,8 @@ def _block_units(block: Block, source: Source, rendered: bool, units: Units) -> 
         if rendered and (split := rendered_field(text)) is not None:
             units.fields.append(field_unit(split[0], split[1], line, source, block.path, split[1]))
             continue
-        rest.append((line, raw))
-    text, marks = joined(tuple(rest))
+        rest.append((line, text))
+    text, marks = joined(tuple(rest), cleaned=True)
     units.prose.extend(sentences(text, marks, source, block.path))
 
 

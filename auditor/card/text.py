@@ -119,18 +119,23 @@ def split_field(text: str) -> tuple[str, str] | None:
     return m.group(1).strip(), m.group(2).strip()
 
 
-def joined(lines: tuple[SrcLine, ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Clean and join lines with spaces; return the text and (offset, line) marks."""
+def joined(
+    lines: tuple[SrcLine, ...], cleaned: bool = False
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Clean and join lines with spaces; return the text and (offset, line) marks.
+
+    ``cleaned``: the lines are :func:`clean` output already (the caller cleaned them to look for
+    fields), and are not cleaned a second time."""
     parts: list[str] = []
     marks: list[tuple[int, int]] = []
     offset = 0
     for line, raw in lines:
-        cleaned = clean(raw)
-        if not cleaned:
+        cleaned_line = raw if cleaned else clean(raw)
+        if not cleaned_line:
             continue
         marks.append((offset, line))
-        parts.append(cleaned)
-        offset += len(cleaned) + 1
+        parts.append(cleaned_line)
+        offset += len(cleaned_line) + 1
     return " ".join(parts), tuple(marks)
 
 
