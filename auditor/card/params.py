@@ -179,7 +179,9 @@ def _single(text: str, lower: str, vouched: bool, spans: list[tuple[int, int]]) 
 
 
 def _optimizers(text: str, lower: str, others: int) -> list[Hit]:
-    if (not others and not _OPTIMIZER_WORD.search(lower)) or not _OPTIMIZER_HINT.search(lower):
+    if not others and ("optimi" not in lower or not _OPTIMIZER_WORD.search(lower)):
+        return []
+    if not _OPTIMIZER_HINT.search(lower):
         return []
     return [
         ("optimizer", OPTIMIZERS[m.group(1).lower()], m.group(0), m.start())
