@@ -16,7 +16,7 @@ from typing import Literal
 
 from auditor.card.document import Block, Heading, SrcLine
 from auditor.card.lazyre import lazy
-from auditor.records import record
+from auditor.records import mutable_record
 
 Source = Literal["table", "prose", "list", "pst", "rendered"]
 
@@ -74,9 +74,14 @@ def section_title(path: tuple[Heading, ...]) -> str:
     return clean_title(path[-1].title).lower() if path else ""
 
 
-@record
+@mutable_record
 class Unit:
-    """One piece of text an extractor looks at, with its line mapping and provenance."""
+    """One piece of text an extractor looks at, with its line mapping and provenance.
+
+    A working record of one parse, never hashed, shared or changed after it is built: not frozen,
+    because a frozen record sets each of its seven fields through ``object.__setattr__``, and a
+    card builds some 35 units (3% of a card's parse, docs/speed.md "Census per repo, round 5").
+    """
 
     text: str
     marks: tuple[tuple[int, int], ...]
