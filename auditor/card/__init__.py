@@ -109,9 +109,8 @@ def _input_problems(text: str, file: str) -> tuple[str, list[CardProblem]]:
 
 def _parse(text: str, file: str) -> CardClaims:
     text, problems = _input_problems(text, file)
-    crlf = "\r" in text
-    lines = _NEWLINE.split(text) if crlf else text.split("\n")  # the same lines
-    fm = parse_front_matter("\n".join(lines) if crlf else text, file)
+    lines = _NEWLINE.split(text) if "\r" in text else text.split("\n")  # the same lines
+    fm = parse_front_matter("\n".join(lines), file)
     problems.extend(fm.problems)
     flat = fm.flattened_body is not None or _is_flattened(lines[fm.body_line - 1 :])
     if flat and not any(p.kind == "flattened" for p in problems):
