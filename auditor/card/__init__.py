@@ -109,7 +109,7 @@ def _input_problems(text: str, file: str) -> tuple[str, list[CardProblem]]:
 
 def _parse(text: str, file: str) -> CardClaims:
     text, problems = _input_problems(text, file)
-    lines = _NEWLINE.split(text)
+    lines = _NEWLINE.split(text) if "\r" in text else text.split("\n")  # the same lines
     fm = parse_front_matter("\n".join(lines), file)
     problems.extend(fm.problems)
     flat = fm.flattened_body is not None or _is_flattened(lines[fm.body_line - 1 :])

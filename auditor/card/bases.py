@@ -134,6 +134,7 @@ which it cannot match without ("|"-separated); group 1 is the repo id, link or n
 BASE_PHRASES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (tuple(keys.split("|")), lazy(pattern, _I)) for keys, pattern in _PHRASES
 )
+_FRAGMENTS = tuple(sorted({k for keys, _ in BASE_PHRASES for k in keys}))
 # The sentence-level prefilter (it decides what is read at all, so it stays as it was); the
 # fragments above then pick the phrases to run.
 _BASE_KEYS = _keys(
@@ -170,10 +171,11 @@ def base_models(unit: Unit, file: str) -> list[Claim]:
     if not _BASE_KEYS.search(lower):
         return out
     folded = fold(text, lower)
+    present = {k for k in _FRAGMENTS if k in folded}  # each fragment once, not once per phrase
     for keys, pattern in BASE_PHRASES:
         # A phrase runs only where its own fragment occurs: most sentences that pass the
         # prefilter name one of the ten, and most patterns are then never compiled.
-        if not any(k in folded for k in keys):
+        if present.isdisjoint(keys):
             continue
         for m in pattern.finditer(text):
             value = parse_base(m.group(1).rstrip(".,;:"))

@@ -87,7 +87,13 @@ def split_cells(line: str) -> tuple[tuple[str, ...], bool]:
         body = body[1:]
     if closed:
         body = body[:-1]
-    return tuple(c.strip() for c in _CELL_SPLIT.split(body)), closed
+    cells = _CELL_SPLIT.split(body) if "\\" in body else body.split("|")  # no escaped pipe
+    return tuple(c.strip() for c in cells), closed
+
+
+def _is_delimiter(line: str) -> bool:
+    """A table's header delimiter row ("|---|:--:|"): it has a "--" wherever it matches."""
+    return "--" in line and bool(_DELIM.match(line))
 
 
 MAX_CODE_LINES = 400
@@ -116,11 +122,11 @@ class _Builder:
         rows, self.rows = self.rows, []
         self.rows_first_closed = rows[0][2]
         header: tuple[str, ...] | None = None
-        if len(rows) >= 2 and _DELIM.match(rows[1][0][1]):
+        if len(rows) >= 2 and _is_delimiter(rows[1][0][1]):
             header = rows[0][1]
             rows = rows[2:]
         data = tuple(
-            Row(cells, src[0], closed) for src, cells, closed in rows if not _DELIM.match(src[1])
+            Row(cells, src[0], closed) for src, cells, closed in rows if not _is_delimiter(src[1])
         )
         line = data[0].line if data else 0
         first_closed = self.rows_first_closed
@@ -145,21 +151,25 @@ class _Builder:
 
     def line(self, src: SrcLine) -> None:
         text = src[1]
-        if not text.strip():
+        stripped = text.lstrip()
+        if not stripped:
             self.flush()
             return
-        if m := _HEADING.match(text):
+        # Each block pattern is tried only where the line's first non-blank character can start
+        # it (``\s`` and ``str.lstrip`` agree on what is blank, ``\d`` and ``isdecimal`` on digits).
+        first = stripped[0]
+        if first == "#" and (m := _HEADING.match(text)):
             self.heading(src, len(m.group(1)), m.group(2))
-        elif text.lstrip().startswith("|") or (self.rows and "|" in text):
+        elif first == "|" or (self.rows and "|" in text):
             if self.para:
                 self.flush()
             cells, closed = split_cells(text)
             self.rows.append((src, cells, closed))
-        elif _HRULE.match(text):
+        elif first in "-*_=" and _HRULE.match(text):
             self.flush()
-        elif m := _QUOTE.match(text):
+        elif first == ">" and (m := _QUOTE.match(text)):
             self.text(src, "quote", m.group(1))
-        elif m := _BULLET.match(text):
+        elif (first in "-*+•" or first.isdecimal()) and (m := _BULLET.match(text)):
             self.text(src, "bullet", m.group(1))
         elif self.para and self.para_kind == "bullet":
             self.para.append((src[0], text.strip()))  # continuation of the bullet item
@@ -188,11 +198,12 @@ def parse_blocks(lines: list[SrcLine]) -> Document:
                 b.doc.comments.append((comment[0][0], " ".join(t for _, t in comment)))
                 comment = None
             continue
-        if m := _FENCE.match(text):
+        stripped = text.lstrip()
+        if stripped.startswith(("`", "~")) and (m := _FENCE.match(text)):
             b.flush()
             fence, b.doc.open_fence_line, code = m.group(1), src[0], []
             continue
-        if text.lstrip().startswith("<!--"):
+        if stripped.startswith("<!--"):
             b.flush()
             if "-->" in text:
                 b.doc.comments.append(src)

@@ -10,7 +10,6 @@ License-chain tables give :class:`ChainRow` objects and are not searched again f
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import field
 from typing import TypeVar
@@ -87,8 +86,8 @@ def _block_units(block: Block, source: Source, rendered: bool, units: Units) -> 
         if rendered and (split := rendered_field(text)) is not None:
             units.fields.append(field_unit(split[0], split[1], line, source, block.path, split[1]))
             continue
-        rest.append((line, raw))
-    text, marks = joined(tuple(rest))
+        rest.append((line, text))
+    text, marks = joined(tuple(rest), cleaned=True)
     units.prose.extend(sentences(text, marks, source, block.path))
 
 
@@ -233,13 +232,16 @@ def cap_restatements(found: Extracted) -> int:
 
 
 def _capped(items: list[_Item], key: Callable[[_Item], tuple[str, str]]) -> list[_Item]:
-    per_value: Counter[tuple[str, str]] = Counter()
-    per_name: Counter[str] = Counter()
+    # Plain dicts: a Counter's missing key is a Python-level __missing__ call, once per claim.
+    per_value: dict[tuple[str, str], int] = {}
+    per_name: dict[str, int] = {}
     kept = []
     for item in items:
         name_value = key(item)
-        if per_value[name_value] < MAX_PER_VALUE and per_name[name_value[0]] < MAX_PER_NAME:
-            per_value[name_value] += 1
-            per_name[name_value[0]] += 1
+        seen = per_value.get(name_value, 0)
+        named = per_name.get(name_value[0], 0)
+        if seen < MAX_PER_VALUE and named < MAX_PER_NAME:
+            per_value[name_value] = seen + 1
+            per_name[name_value[0]] = named + 1
             kept.append(item)
     return kept

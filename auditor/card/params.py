@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from auditor.card.keys import Keys
 from auditor.card.lazyre import lazy
 from auditor.card.text import Source, Unit
 from auditor.card.values import (
@@ -116,9 +117,7 @@ PATTERNS: tuple[ParamPattern, ...] = (
 )
 """Single-parameter patterns, tried in order; the first match at a position wins."""
 
-_KEYS = lazy(
-    "|".join(sorted({re.escape(k) for p in PATTERNS for k in p.keys}, key=lambda k: (-len(k), k)))
-)
+_KEYS = Keys(k for p in PATTERNS for k in p.keys)
 
 CONTEXT = lazy(r"lora|adapter|fine-?tun|finetun|train|optimi[sz]|hyper-?param|peft")
 """A unit must match this (lower-cased) for ``needs_context`` patterns to count, unless vouched."""
@@ -156,11 +155,12 @@ def _composite(text: str) -> tuple[list[Hit], list[tuple[int, int]]]:
     return hits, spans
 
 
-def _single(text: str, lower: str, context: bool, spans: list[tuple[int, int]]) -> list[Hit]:
+def _single(text: str, lower: str, vouched: bool, spans: list[tuple[int, int]]) -> list[Hit]:
     hits: list[Hit] = []
-    present = set(_KEYS.findall(lower))
+    present = _KEYS.found(lower)
     if not present:  # most units name no parameter: no pattern can match (its keys are absent)
         return hits
+    context = vouched or bool(CONTEXT.search(lower))
     taken = set()
     numbers = bool(_DIGIT.search(text))
     for pattern in PATTERNS:
@@ -179,7 +179,9 @@ def _single(text: str, lower: str, context: bool, spans: list[tuple[int, int]]) 
 
 
 def _optimizers(text: str, lower: str, others: int) -> list[Hit]:
-    if not _OPTIMIZER_HINT.search(lower) or (not others and not _OPTIMIZER_WORD.search(lower)):
+    if not others and ("optimi" not in lower or not _OPTIMIZER_WORD.search(lower)):
+        return []
+    if not _OPTIMIZER_HINT.search(lower):
         return []
     return [
         ("optimizer", OPTIMIZERS[m.group(1).lower()], m.group(0), m.start())
@@ -200,9 +202,9 @@ def scan(
     if len(text) > 20_000:  # a pathological "sentence"; real ones are short
         text = text[:20_000]
     lower = text.lower()
-    context = vouched or bool(CONTEXT.search(lower))
-    hits, spans = _composite(text) if _SLASHED_NUMBERS.search(text) else ([], [])
-    hits += _single(text, lower, context, spans)
+    slashed = "/" in text and _SLASHED_NUMBERS.search(text)
+    hits, spans = _composite(text) if slashed else ([], [])
+    hits += _single(text, lower, vouched, spans)
     hits += _optimizers(text, lower, len(hits))
     claims: list[Claim] = []
     for name, value, raw, offset in sorted(hits, key=lambda h: h[3]):

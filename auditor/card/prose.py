@@ -48,6 +48,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from auditor.card.keys import Keys
 from auditor.card.lazyre import lazy
 from auditor.card.text import Unit, fold
 from auditor.models import Location, Statement
@@ -73,11 +74,6 @@ class StatementPattern:
     reject: re.Pattern[str] | None = None
     headings: bool = False
     needs: frozenset[str] = frozenset()
-
-
-def _keys(keys: list[str] | tuple[str, ...]) -> re.Pattern[str]:
-    """A prefilter: any of the lower-case fragments (searched in lower-cased text)."""
-    return lazy("|".join(re.escape(k) for k in keys))
 
 
 def _s(
@@ -195,7 +191,7 @@ STATEMENTS: tuple[StatementPattern, ...] = (
 # fmt: on
 """Statement patterns, tried on every sentence, table row and field line."""
 
-_STATEMENT_KEYS = _keys(sorted({k for p in STATEMENTS for k in p.keys}, key=lambda k: (-len(k), k)))
+_STATEMENT_KEYS = Keys(k for p in STATEMENTS for k in p.keys)
 
 # A negation governs a statement only within its clause: "Not applicable — provider is
 # established within the EU" is not negated, "does not qualify for the exemption" is.
@@ -204,14 +200,18 @@ _NEGATION = lazy(r"\b(?:no|not|without|lacks?|missing|never|neither|nor)\b[^.;:,
 
 @record
 class Active:
-    """The statement patterns a card can match, and their prefilter keys."""
+    """The statement patterns a card can match, and their prefilter keys (for a heading, only
+    those of the patterns that read headings: the others are skipped there)."""
 
     patterns: tuple[StatementPattern, ...]
     keys: tuple[str, ...]
+    heading_keys: tuple[str, ...]
 
 
 def _active(patterns: tuple[StatementPattern, ...]) -> Active:
-    return Active(patterns, tuple(sorted({k for p in patterns for k in p.keys})))
+    keys = tuple(sorted({k for p in patterns for k in p.keys}))
+    heading_keys = tuple(sorted({k for p in patterns if p.headings for k in p.keys}))
+    return Active(patterns, keys, heading_keys)
 
 
 ALL = _active(STATEMENTS)
@@ -219,7 +219,7 @@ ALL = _active(STATEMENTS)
 
 def active_statements(texts: list[str]) -> Active:
     """The statement patterns whose prefilter keys occur somewhere in the card at all."""
-    present = set(_STATEMENT_KEYS.findall("\n".join(texts).lower()))
+    present = _STATEMENT_KEYS.found("\n".join(texts).lower())
     return _active(tuple(p for p in STATEMENTS if not p.keys.isdisjoint(present)))
 
 
@@ -230,7 +230,8 @@ def statements(
     out: list[Statement] = []
     text = unit.text[:20_000]
     lower = text.lower()
-    present = {k for k in active.keys if k in lower}  # the keys once, not once per pattern
+    keys = active.heading_keys if heading else active.keys
+    present = {k for k in keys if k in lower}  # the keys once, not once per pattern
     if not present:
         return out
     folded = ""

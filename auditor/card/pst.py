@@ -107,7 +107,7 @@ def field_key(label: str) -> str:
 
 def in_pst(path: tuple[Heading, ...], sections: dict[Heading, str]) -> bool:
     """True when a block sits under a template heading."""
-    return any(h in sections for h in path)
+    return bool(sections) and not sections.keys().isdisjoint(path)
 
 
 def summarise(sections: dict[Heading, str], units: list[Unit], file: str) -> PstSummary:

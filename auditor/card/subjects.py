@@ -178,10 +178,16 @@ _TERMS_LINK = lazy(
 )
 
 
+@lru_cache(maxsize=1024)
+def _license_section(title: str) -> bool:
+    """Is a section (its cleaned, lower-case title) about the license? Asked once per unit."""
+    return bool(_LICENSE_SECTION.search(title))
+
+
 def license_section_terms(unit: Unit, file: str) -> list[Statement]:
     """A ``## License`` section that links terms of use or a use policy ("see the [Gemma terms]
     (https://ai.google.dev/gemma/terms)") passes those terms on: a ``gated-terms`` statement."""
-    if not _LICENSE_SECTION.search(section_title(unit.path)):
+    if not _license_section(section_title(unit.path)):
         return []
     m = _TERMS_LINK.search(unit.text[:20_000])
     if m is None:
@@ -199,7 +205,7 @@ def license_mentions(
         return []
     text = unit.text[:20_000]
     title = section_title(unit.path)
-    in_section = bool(_LICENSE_SECTION.search(title))
+    in_section = _license_section(title)
     context: Literal["prose", "license-section"] = "license-section" if in_section else "prose"
     out = []
     for start, _, spdx in found:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from auditor.card.document import Block, Heading, SrcLine
 from auditor.card.lazyre import lazy
-from auditor.records import record
+from auditor.records import mutable_record
 
 Source = Literal["table", "prose", "list", "pst", "rendered"]
 
@@ -26,7 +26,10 @@ _IMAGE = lazy(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = lazy(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _ITALIC = lazy(r"(?<![\w*])[*_](?=\S)([^*_]{1,200}?)(?<=\S)[*_](?![\w*])")
 _MARKUP = lazy(r"[*_`~<\[]")
-_SENTENCE_END = lazy(r"(?<=[.!?])\s+(?=[A-Z\"'(\[<])")
+# Where a sentence ends; only the match's end is read (where the next one starts). The stop leads
+# the match rather than sitting in a lookbehind, so that sre scans for it instead of trying every
+# position: the ends are the same.
+_SENTENCE_END = lazy(r"[.!?]\s+(?=[A-Z\"'(\[<])")
 _FIELD = lazy(r"^([A-Za-z][^:：.!?]{0,60}?)\s*[:：]\s*(\S.*)$")
 
 
@@ -71,9 +74,14 @@ def section_title(path: tuple[Heading, ...]) -> str:
     return clean_title(path[-1].title).lower() if path else ""
 
 
-@record
+@mutable_record
 class Unit:
-    """One piece of text an extractor looks at, with its line mapping and provenance."""
+    """One piece of text an extractor looks at, with its line mapping and provenance.
+
+    A working record of one parse, never hashed, shared or changed after it is built: not frozen,
+    because a frozen record sets each of its seven fields through ``object.__setattr__``, and a
+    card builds some 35 units (3% of a card's parse, docs/speed.md "Census per repo, round 5").
+    """
 
     text: str
     marks: tuple[tuple[int, int], ...]
@@ -110,24 +118,29 @@ def field_unit(
 
 def split_field(text: str) -> tuple[str, str] | None:
     """Split a cleaned "Label: value" line; ``None`` if it is not shaped like one."""
-    m = _FIELD.match(text)
+    m = _FIELD.match(text) if ":" in text or "：" in text else None
     if not m or "<http" in m.group(1):
         return None
     return m.group(1).strip(), m.group(2).strip()
 
 
-def joined(lines: tuple[SrcLine, ...]) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Clean and join lines with spaces; return the text and (offset, line) marks."""
+def joined(
+    lines: tuple[SrcLine, ...], cleaned: bool = False
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Clean and join lines with spaces; return the text and (offset, line) marks.
+
+    ``cleaned``: the lines are :func:`clean` output already (the caller cleaned them to look for
+    fields), and are not cleaned a second time."""
     parts: list[str] = []
     marks: list[tuple[int, int]] = []
     offset = 0
     for line, raw in lines:
-        cleaned = clean(raw)
-        if not cleaned:
+        cleaned_line = raw if cleaned else clean(raw)
+        if not cleaned_line:
             continue
         marks.append((offset, line))
-        parts.append(cleaned)
-        offset += len(cleaned) + 1
+        parts.append(cleaned_line)
+        offset += len(cleaned_line) + 1
     return " ".join(parts), tuple(marks)
 
 

@@ -16,7 +16,6 @@ took ~80 ms; this index reads only the first word of each alias up front). Rules
 from __future__ import annotations
 
 import itertools
-import re
 from functools import lru_cache
 
 from auditor.lazyre import lazy
@@ -25,6 +24,7 @@ from auditor.records import record
 
 # A word: letters/digits, with inner dots ("2.0", "llama3.1") and trailing "+" ("openrail++").
 _TOKEN = lazy(r"[^\W_]+(?:\.[^\W_]+)*\+*")
+_WORDS = lazy(f"({_TOKEN.pattern})")  # split by it: the words and what stands between them
 # What may always stand between two words of a license name.
 _SEPARATORS = frozenset(" \t\r\n\u00a0-_\u2010\u2011\u2012\u2013\u2014\u2015")
 
@@ -79,17 +79,15 @@ def _aliases(first: str) -> tuple[_Alias, ...]:
     return built
 
 
-def _matches(
-    alias: _Alias, text: str, spans: list[re.Match[str]], folded: list[str], i: int
-) -> bool:
+def _matches(alias: _Alias, parts: list[str], folded: list[str], i: int) -> bool:
     if i + len(alias.words) > len(folded):
         return False
     for offset, word in enumerate(alias.words):
         n = i + offset
-        if (spans[n].group() if alias.case_sensitive else folded[n]) != word:
+        if (parts[2 * n + 1] if alias.case_sensitive else folded[n]) != word:
             return False
         if offset:
-            gap = text[spans[n - 1].end() : spans[n].start()]
+            gap = parts[2 * n]  # between word n - 1 and word n
             if gap != " " and not set(gap) <= alias.allowed[offset - 1]:
                 return False
     return True
@@ -104,24 +102,25 @@ def scan_text(text: str) -> list[tuple[int, int, str]]:
     if not isinstance(text, str) or not text:
         return []
     index = _firsts()
-    # Casefold every word in one pass over strings (no match objects); most words start no
-    # alias, and the match objects (for offsets) are built only when one does.
-    folded = [word.casefold() for word in _TOKEN.findall(text)]
+    # One split gives the words (odd items, as strings: no match objects) and what lies between
+    # them (even items); offsets are summed only for a text where some word starts an alias.
+    parts = _WORDS.split(text)
+    folded = [word.casefold() for word in parts[1::2]]
     hits = [i for i, word in enumerate(folded) if word in index]
     if not hits:
         return []
-    spans = list(_TOKEN.finditer(text))
+    ends = list(itertools.accumulate(map(len, parts)))  # ends[2 * i + 1]: where word i ends
     out: list[tuple[int, int, str]] = []
     after = 0  # matches never overlap: a word inside one found is not read again
     for i in hits:
         if i < after:
             continue
         for alias in _aliases(folded[i]):
-            if _matches(alias, text, spans, folded, i):
-                end = spans[i + len(alias.words) - 1].end()
+            if _matches(alias, parts, folded, i):
+                end = ends[2 * (i + len(alias.words)) - 1]
                 if alias.tail and text.startswith(alias.tail, end):
                     end += len(alias.tail)
-                out.append((spans[i].start(), end, alias.key))
+                out.append((ends[2 * i], end, alias.key))
                 after = i + len(alias.words)
                 break
     return out
