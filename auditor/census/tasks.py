@@ -21,6 +21,7 @@ from typing import Any
 
 from auditor.card.frontmatter import parse_front_matter
 from auditor.census.closure import ClosureSource, Entry, Key, fetch_entry, refs_of
+from auditor.census.collector import fewer_collections
 from auditor.census.schema import Rows, failed_rows, merge, repo_key, rows_of
 from auditor.errors import TargetError
 from auditor.models import CardClaims, RepoSnapshot, TargetReport, VerifyLevel
@@ -189,7 +190,8 @@ def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
     # Upstream lookups are answered from the table: only a subject the Hub serves waits.
     remote = any(item.remote for item in batch if item.error is None)
     threads = 1 if spec.verify == "load" else spec.in_flight(remote)
-    return merge(parallel_map(one, batch, threads))
+    with fewer_collections():  # a long-lived worker's collections are costly (collector.py)
+        return merge(parallel_map(one, batch, threads))
 
 
 def _bounded(
