@@ -1,4 +1,5 @@
-"""The cyclic garbage collector while a census worker audits a batch: collect less often.
+"""The cyclic garbage collector while a census worker runs a task (a scan, an upstream table, an
+audit batch): collect less often.
 
 A long-lived Dask worker holds the imports, the compiled rules, Dask's own state and the rows of
 the batch in flight, so its collections are not the cheap ones of a short CLI run: with the
@@ -10,9 +11,9 @@ collections, 0.10 ms/repo of them the full ones). With a gen-0 threshold of
 threshold. The audit builds the same objects either way; only when unreachable cycles are
 freed changes, and at most :data:`BATCH_THRESHOLD` net new containers wait for it.
 
-The threshold is raised while at least one batch runs in the process and put back when the last
-one ends (a worker may run batches on several threads), so the process's own setting holds
-between batches and for whatever else the worker runs.
+The threshold is raised while at least one task runs in the process and put back when the last
+one ends (a worker may run tasks on several threads), so the process's own setting holds
+between tasks and for whatever else the worker runs.
 """
 
 from __future__ import annotations
