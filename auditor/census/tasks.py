@@ -5,8 +5,7 @@ worker builds once (the policy set, the source chain with its Hub client and cac
 process, so a long-lived worker imports the auditor and compiles the rules once. A repo whose
 audit raises or runs past the time limit becomes a ``failed`` row: a batch always returns. The
 time limit is the pipeline's per-target deadline, checked at every lookup, so an audit past it
-stops on its worker's thread (no thread is left running it). Each task runs with the cyclic
-collector's gen-0 threshold raised (``collector.py``): a long-lived worker's collections cost.
+stops on its worker's thread (no thread is left running it).
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from typing import Any
 
 from auditor.card.frontmatter import parse_front_matter
 from auditor.census.closure import ClosureSource, Entry, Key, fetch_entry, refs_of
-from auditor.census.collector import fewer_collections
 from auditor.census.schema import Rows, failed_rows, merge, repo_key, rows_of
 from auditor.errors import TargetError
 from auditor.models import CardClaims, RepoSnapshot, TargetReport, VerifyLevel
@@ -134,8 +132,7 @@ def scan(spec: Spec, specs: list[str]) -> list[Scanned]:
     """Resolve each subject and read the upstream ids of its card's front matter."""
     _, resolver, _ = state(spec)
     limit = spec.time_limit
-    with fewer_collections():
-        return parallel_map(lambda text: _scan_one(resolver, text, limit), specs, spec.in_flight())
+    return parallel_map(lambda text: _scan_one(resolver, text, limit), specs, spec.in_flight())
 
 
 def _scan_one(resolver: Resolver, text: str, time_limit: float) -> Scanned:
@@ -168,9 +165,7 @@ def resolve(spec: Spec, keys: list[Key]) -> list[tuple[Key, Entry]]:
         except Exception:
             return None
 
-    with fewer_collections():
-        found = parallel_map(one, keys, spec.in_flight())
-    return [entry for entry in found if entry is not None]
+    return [found for found in parallel_map(one, keys, spec.in_flight()) if found is not None]
 
 
 def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
@@ -194,8 +189,7 @@ def audit(spec: Spec, batch: list[Scanned], table: dict[Key, Entry]) -> Rows:
     # Upstream lookups are answered from the table: only a subject the Hub serves waits.
     remote = any(item.remote for item in batch if item.error is None)
     threads = 1 if spec.verify == "load" else spec.in_flight(remote)
-    with fewer_collections():
-        return merge(parallel_map(one, batch, threads))
+    return merge(parallel_map(one, batch, threads))
 
 
 def _bounded(
