@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from auditor.lazyre import lazy
 from auditor.models import CardClaims, Location, Relation, RepoKind, RepoSnapshot, is_repo_id
@@ -149,13 +148,14 @@ def references(snapshot: RepoSnapshot | None, claims: CardClaims) -> list[Ref]:
             inferred or from_body,
             bases[base],
             _BARE if from_body and "/" not in base else None,
+            stated_license(claims, base),
         )
         for base, (rel, inferred) in _base_relations(snapshot, claims, list(bases)).items()
     ]
     for dataset in meta.datasets:
         target = dataset.strip().removeprefix("datasets/")
-        refs.append(Ref(target, RepoKind.DATASET, "trained_on", False, where("datasets")))
-    refs = [replace(r, stated_license=stated_license(claims, r.target)) for r in refs]
+        refs.append(Ref(target, RepoKind.DATASET, "trained_on", False, where("datasets"),
+                        stated_license=stated_license(claims, target)))  # fmt: skip
     return [r for r in refs if r.target]
 
 

@@ -98,7 +98,9 @@ def rows_of(report: TargetReport, sha: str | None, seconds: float) -> Rows:
         else None
     )
     base = next((n for n in graph.nodes if first and n.id == first.target), None) if graph else None
-    live = [f for f in report.findings if f.suppressed_by is None]
+    # Each finding's severity read once (an enum's ``.value`` is a Python-level property).
+    severities = [f.severity.value for f in report.findings]
+    live = [s for f, s in zip(report.findings, severities, strict=True) if f.suppressed_by is None]
     repo = {
         "id": key,
         "kind": target.kind.value,
@@ -112,10 +114,10 @@ def rows_of(report: TargetReport, sha: str | None, seconds: float) -> Rows:
         "status": STATUS.get(report.status, report.status),
         "error": report.error,
         "nodes": len(graph.nodes) if graph else 0,
-        "errors": sum(f.severity.value == "error" for f in live),
-        "warnings": sum(f.severity.value == "warning" for f in live),
-        "notes": sum(f.severity.value == "note" for f in live),
-        "infos": sum(f.severity.value == "info" for f in live),
+        "errors": live.count("error"),
+        "warnings": live.count("warning"),
+        "notes": live.count("note"),
+        "infos": live.count("info"),
         "seconds": round(seconds, 6),
         "audited_at": now(),
     }
@@ -124,7 +126,7 @@ def rows_of(report: TargetReport, sha: str | None, seconds: float) -> Rows:
             "repo": key,
             "sha": sha,
             "rule": f.rule_id,
-            "severity": f.severity.value,
+            "severity": severity,
             "node": f.node,
             "file": f.location.file if f.location else None,
             "line": f.location.line if f.location else None,
@@ -132,7 +134,7 @@ def rows_of(report: TargetReport, sha: str | None, seconds: float) -> Rows:
             "tags": list(f.tags),
             "suppressed": f.suppressed_by is not None,
         }
-        for f in report.findings
+        for f, severity in zip(report.findings, severities, strict=True)
     ]
     edges = [
         {

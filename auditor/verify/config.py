@@ -36,6 +36,10 @@ ConfigFormat = Literal["mlx-lm", "peft", "unknown"]
 _LOCAL_PATH = lazy(
     r"^(?:/Users/|/home/|/root/|/Volumes/|/mnt/|/private/|~/|[A-Za-z]:[\\/]|\\\\)"
 )
+# The JSON text of a string that _LOCAL_PATH can match starts with "/", "~", a letter and ":"
+# (a drive), or a backslash (a UNC path; or an escape, which may spell any of these): a text
+# with none of these after a quote holds no local path, and its document is not walked.
+_MAYBE_LOCAL = lazy(r'"(?:[/~\\]|[A-Za-z][:\\])')
 _PEFT_KEYS = {"peft_type", "r", "lora_alpha", "target_modules", "base_model_name_or_path"}
 _MLX_KEYS = {"lora_parameters", "fine_tune_type", "num_layers", "lora_layers"}
 # canonical hyperparameter name -> mlx-lm trainer argument (names follow the card claims)
@@ -132,7 +136,7 @@ def parse_config(text: str | bytes, file: str = "adapter_config.json") -> Adapte
         return cfg
     cfg.raw = doc
     cfg.lines = key_lines(text)
-    cfg.local_paths = tuple(_local_paths(doc, ""))
+    cfg.local_paths = tuple(_local_paths(doc, "")) if _MAYBE_LOCAL.search(text) else ()
     if "peft_type" in doc or (_PEFT_KEYS & doc.keys() and not _MLX_KEYS & doc.keys()):
         _parse_peft(cfg, doc)
     elif _MLX_KEYS & doc.keys():
