@@ -30,9 +30,13 @@ def _witnesses(key: str, keys: tuple[str, ...]) -> tuple[str, ...]:
             continue
         if key in other:
             found.add(other)
-        for overlap in range(1, min(len(other), len(key))):
-            if other.endswith(key[:overlap]):
-                found.add(other + key[overlap:])
+        # An overlap is a proper suffix of ``other`` that is a proper prefix of ``key``: it
+        # starts at an occurrence of key's first letter (a loop over those, not over lengths).
+        start = other.find(key[0], 1)
+        while start != -1:
+            if len(other) - start < len(key) and key.startswith(other[start:]):
+                found.add(other + key[len(other) - start :])
+            start = other.find(key[0], start + 1)
     return tuple(sorted(found))
 
 
@@ -45,7 +49,7 @@ class Keys:
         self.keys = tuple(sorted(set(keys), key=lambda k: (-len(k), k)))
         self.regex = lazy("|".join(re.escape(k) for k in self.keys))
         """The alternation (longest first): what :meth:`found` reports, and its fallback."""
-        self._witnesses: dict[str, tuple[str, ...]] | None = None  # on first use (3 ms: start-up)
+        self._witnesses: dict[str, tuple[str, ...]] | None = None  # on first use (1 ms: start-up)
 
     def found(self, text: str) -> set[str]:
         """``set(self.regex.findall(text))``, by substring tests when nothing hides a key."""

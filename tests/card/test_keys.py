@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.card.keys import Keys
+from auditor.card.keys import Keys, _witnesses
 from auditor.card.params import _KEYS
 from auditor.card.prose import _STATEMENT_KEYS
 
@@ -35,3 +35,20 @@ def test_hidden_keys() -> None:
     assert keys.found("liter") == {"lit"}  # "iter" hidden behind "lit"
     assert keys.found("gemma terms") == {"gemma terms"}
     assert keys.found("iter, terms") == {"iter", "terms"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("abc ", min_size=1, max_size=6), min_size=1, max_size=8, unique=True))
+def test_witnesses_by_definition(keys: list[str]) -> None:
+    """Every key containing another, and every overlap of one key's end with another's start
+    (tried at every length: the definition the faster search must match)."""
+    for key in keys:
+        expected = set()
+        for other in keys:
+            if other != key:
+                if key in other:
+                    expected.add(other)
+                for n in range(1, min(len(other), len(key))):
+                    if other.endswith(key[:n]):
+                        expected.add(other + key[n:])
+        assert _witnesses(key, tuple(keys)) == tuple(sorted(expected)), (key, keys)
