@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import emit, load_average, runs_from_env, stats, target
+from common import emit, load_average, python, runs_from_env, stats, target, time_command
 from synthetic_mirror import build
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,8 +58,14 @@ def _warm(spec: tasks.Spec) -> bool:
     return True
 
 
+# The start-up benchmark's import floor, timed before each run: this machine's speed moves by
+# up to 1.8x within a day, so each run carries a yardstick measured in the same minutes.
+FLOOR = [python(), "-c", "import huggingface_hub, yaml, pydantic"]
+
+
 def one_run(mirror: Path, specs: list[str], workers: int, work: Path) -> dict[str, Any]:
     """A census of ``specs`` on a fresh warmed cluster of ``workers`` processes."""
+    floor = statistics.median(time_command(FLOOR, 5))
     spec = tasks.Spec(mirrors=(str(mirror),), offline=True, verify="none")
     out = Path(tempfile.mkdtemp(dir=work))
     client, cluster = run.connect(None, workers)  # the CLI's embedded cluster
@@ -84,6 +90,7 @@ def one_run(mirror: Path, specs: list[str], workers: int, work: Path) -> dict[st
         "client_cpu_ms_per_repo": 1000 * own / len(specs),
         "load_before": load0,
         "load_after": load_average(),
+        "floor_s": floor,
     }
 
 
@@ -201,6 +208,12 @@ def protocol(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]
                      + ", ".join(f"{e:.2f}" for e in result["efficiency"])
                      + "; worker CPU per repo 1 worker / 2 workers: "
                      + ", ".join(f"{c:.2f}" for c in result["cpu_ratio"]))  # fmt: skip
+        notes.append("import floor of bench_startup.py before each run (median of 5 fresh "
+                     "processes; the machine's speed of the moment): "
+                     + ", ".join(f"{1000 * r['floor_s']:.0f} ms" for r in runs)
+                     + "; worker CPU per repo / floor, 1 worker: "
+                     + ", ".join(f"{r['worker_cpu_ms_per_repo'] / (1000 * r['floor_s']):.3f}"
+                                 for r in runs if r["workers"] == 1))  # fmt: skip
         notes.append("load average (1 min) before each run: "
                      + ", ".join(f"{r['load_before']:.1f}" for r in runs))  # fmt: skip
     return {
