@@ -26,8 +26,12 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        """Numeric order: higher is more severe."""
-        return {"info": 0, "note": 1, "warning": 2, "error": 3}[self.value]
+        """Numeric order: higher is more severe (the census sorts every repo's findings by it:
+        one table, read by the member's plain value, not the enum's ``value`` property)."""
+        return _RANK[self._value_]
+
+
+_RANK = {"info": 0, "note": 1, "warning": 2, "error": 3}
 
 
 # ``--fail-on`` levels: a severity (the run fails on findings at or above it) or never.

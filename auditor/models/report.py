@@ -73,18 +73,11 @@ class Finding(Frozen):
     fingerprint: str = ""
 
 
-# Severity -> minus its rank, looked up by the member's plain value: ``Severity.rank`` builds its
-# table and reads the enum's ``value`` property on every call, and a census repo sorts its
-# findings twice (the sort key runs per finding).
-_ORDER = {s.value: -s.rank for s in Severity}
-
-
 def finding_order(f: Finding) -> tuple[int, str, str, str, int, str]:
     """The report order of findings: most severe first, then rule id, node, file, line, message."""
     loc = f.location
-    if loc is None:
-        return (_ORDER[f.severity._value_], f.rule_id, f.node, "", 0, f.message)
-    return (_ORDER[f.severity._value_], f.rule_id, f.node, loc.file, loc.line or 0, f.message)
+    file, line = (loc.file, loc.line or 0) if loc is not None else ("", 0)
+    return (-f.severity.rank, f.rule_id, f.node, file, line, f.message)
 
 
 @model
